@@ -1,0 +1,23 @@
+// Command exp trains models described in YAML files and compares their
+// results. See 'exp help'.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/exp-runner/exp/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once
+	}()
+	code := cli.New().Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}

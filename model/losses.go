@@ -1,0 +1,42 @@
+package model
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/graph"
+
+	"github.com/exp-runner/exp/registry"
+)
+
+// probabilityEpsilon clips probabilities away from 0 and 1, as Keras does,
+// when cross-entropy is taken of a stack's own (non-logit) output.
+const probabilityEpsilon = 1e-7
+
+func init() {
+	registry.Losses.Register("sparse_categorical_crossentropy", registry.Loss{
+		Classification: true,
+		Doc:            "cross-entropy of integer class labels; a final softmax is folded in (logits)",
+		PerExample: func(out, labels *graph.Node, fromLogits bool) *graph.Node {
+			classes := out.Shape().Dimensions[out.Rank()-1]
+			onehot := graph.OneHot(labels, classes, out.DType())
+			var logp *graph.Node
+			if fromLogits {
+				logp = graph.LogSoftmax(out, -1)
+			} else {
+				p := graph.Div(out, graph.ReduceAndKeep(out, graph.ReduceSum, -1))
+				logp = graph.Log(graph.ClipScalar(p, probabilityEpsilon, 1-probabilityEpsilon))
+			}
+			return graph.Neg(graph.ReduceSum(graph.Mul(onehot, logp), -1))
+		},
+	})
+	registry.Losses.Register("mse", registry.Loss{
+		Doc: "mean squared error over the target's last axis",
+		PerExample: func(out, targets *graph.Node, _ bool) *graph.Node {
+			return graph.ReduceMean(graph.Square(graph.Sub(out, targets)), -1)
+		},
+	})
+	registry.Losses.Register("mae", registry.Loss{
+		Doc: "mean absolute error over the target's last axis",
+		PerExample: func(out, targets *graph.Node, _ bool) *graph.Node {
+			return graph.ReduceMean(graph.Abs(graph.Sub(out, targets)), -1)
+		},
+	})
+}

@@ -1,0 +1,58 @@
+package model
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// TrainStep is the graph function of one training step, for mlctx.NewExec:
+// given a batch of inputs x and labels or targets y, it updates every
+// variable (the optimizer's step on the batch's mean loss, BatchNorm's moving
+// averages, the RNG state) and returns the batch's summed loss and its number
+// of correct predictions (0 for regression), as float32 scalars.
+func (m *Model) TrainStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
+	g := x.Graph()
+	ctx.SetTraining(g, true)
+	out, err := m.Forward(ctx, x)
+	if err != nil {
+		panic(err)
+	}
+	perExample := m.Loss.PerExample(out, y, m.FoldSoftmax)
+	lossSum := graph.ReduceAllSum(perExample)
+	loss := graph.DivScalar(lossSum, float64(x.Shape().Dimensions[0]))
+	var vars []*mlctx.Variable
+	var params []*graph.Node
+	for v := range ctx.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			vars = append(vars, v)
+			params = append(params, v.ValueGraph(g))
+		}
+	}
+	grads := graph.Gradient(loss, params...)
+	m.Optimizer.Apply(ctx, m.LearningRate, vars, grads)
+	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+}
+
+// EvalStep is the graph function of one evaluation step: the batch's summed
+// loss and number of correct predictions, with BatchNorm on its moving
+// averages and no dropout.
+func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
+	g := x.Graph()
+	ctx.SetTraining(g, false)
+	out, err := m.Forward(ctx, x)
+	if err != nil {
+		panic(err)
+	}
+	lossSum := graph.ReduceAllSum(m.Loss.PerExample(out, y, m.FoldSoftmax))
+	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+}
+
+func (m *Model) correct(out, y *graph.Node) *graph.Node {
+	g := out.Graph()
+	if !m.Loss.Classification {
+		return graph.ScalarZero(g, dtypes.Float32)
+	}
+	pred := graph.ArgMax(out, -1, dtypes.Int32)
+	return graph.ReduceAllSum(graph.ConvertDType(graph.Equal(pred, y), dtypes.Float32))
+}

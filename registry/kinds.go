@@ -1,0 +1,116 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/data"
+	"github.com/exp-runner/exp/yamlx"
+)
+
+// Layer is one configured layer of a model: a struct whose exported fields,
+// tagged `yaml:"key"`, are decoded from the layer's YAML mapping (every key
+// but `type` and `name`).
+type Layer interface {
+	// Validate checks the layer's parameters, reporting each problem at its key
+	// (r points at the layer's mapping: r.Field("units").Errorf(…)).
+	Validate(r *yamlx.Reporter)
+
+	// Build adds the layer to the graph. x is the previous layer's output,
+	// batch axis first; ctx is scoped to this layer, and
+	// ctx.IsTraining(x.Graph()) tells training from evaluation. An input the
+	// layer cannot take is an error; a *FieldError blames one parameter.
+	Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error)
+}
+
+// Activated is implemented by layers that end in a configurable activation,
+// so that a final softmax can be folded into the cross-entropy loss.
+type Activated interface {
+	Layer
+	// ActivationName returns the activation the layer ends with.
+	ActivationName() string
+	// BuildLinear is Build without the final activation.
+	BuildLinear(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error)
+}
+
+// FieldError is returned by Layer.Build to blame one of the layer's keys.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+// Error returns "FIELD: MSG".
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// FieldErrorf returns a *FieldError for field.
+func FieldErrorf(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// LayerFactory returns a new layer holding its Keras defaults, ready to be
+// decoded into.
+type LayerFactory func() Layer
+
+// Layers is the registry of layer types, by the name used in `type:`.
+var Layers = New[LayerFactory]("layer")
+
+// Activation is an elementwise (or, for softmax, last-axis) function.
+type Activation func(x *graph.Node) *graph.Node
+
+// Activations is the registry of activation functions.
+var Activations = New[Activation]("activation")
+
+// Optimizer is a configured optimizer: a struct decoded from the mapping form
+// of `train.optimizer` (every key but `name`).
+type Optimizer interface {
+	// Validate checks the optimizer's parameters.
+	Validate(r *yamlx.Reporter)
+	// Apply adds to the graph one update of every variable in vars given its
+	// gradient in grads, at learning rate lr. Its own state (moments, step
+	// count) lives in variables under ctx.
+	Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, grads []*graph.Node)
+}
+
+// OptimizerFactory returns a new optimizer holding its Keras defaults.
+type OptimizerFactory func() Optimizer
+
+// Optimizers is the registry of optimizers.
+var Optimizers = New[OptimizerFactory]("optimizer")
+
+// Loss is a loss function.
+type Loss struct {
+	// Classification is true for losses that take class labels; accuracy is
+	// then measured too.
+	Classification bool
+	// PerExample returns the loss of each example, shape [batch]. out is the
+	// model's output; fromLogits tells whether it is logits (a final softmax
+	// was folded into the loss) or the layer stack's own output. labels are
+	// int32 class indices [batch] or float32 targets [batch, k].
+	PerExample func(out, labels *graph.Node, fromLogits bool) *graph.Node
+	// Doc is a one-line description.
+	Doc string
+}
+
+// Losses is the registry of loss functions.
+var Losses = New[Loss]("loss")
+
+// Dataset is a configured dataset: a struct decoded from the dataset-specific
+// keys of the `data:` section.
+type Dataset interface {
+	// Validate checks the dataset's parameters.
+	Validate(r *yamlx.Reporter)
+	// Info describes the examples without loading them.
+	Info() data.Info
+	// Load reads or generates the data: training examples and, where the
+	// dataset has them, validation examples.
+	Load(ctx context.Context) (*data.Set, error)
+}
+
+// DatasetFactory returns a new dataset configuration holding its defaults.
+type DatasetFactory func() Dataset
+
+// Datasets is the registry of datasets.
+var Datasets = New[DatasetFactory]("dataset")

@@ -1,0 +1,2 @@
+// Package report renders results for people: comparison tables of runs.
+package report

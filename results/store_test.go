@@ -1,0 +1,638 @@
+package results
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// clockStart has nanoseconds so that tests see the truncation to
+// milliseconds.
+var clockStart = time.Date(2026, 11, 27, 6, 12, 17, 123456789, time.UTC)
+
+// stepClock returns a clock that reads clockStart, then one second and a bit
+// later on each call, and a function giving the i-th reading (0-based) as
+// stored.
+func stepClock() (now func() time.Time, reading func(i int) time.Time) {
+	calls := 0
+	at := func(i int) time.Time {
+		return clockStart.Add(time.Duration(i) * 1001001 * time.Microsecond)
+	}
+	now = func() time.Time {
+		t := at(calls)
+		calls++
+		// A zone other than UTC: the store must convert.
+		return t.In(time.FixedZone("X", 5*3600+1800))
+	}
+	reading = func(i int) time.Time { return at(i).Truncate(time.Millisecond) }
+	return now, reading
+}
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "results.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func ptr(v float64) *float64 { return &v }
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func sprint(v any) string {
+	if p, ok := v.(*time.Time); ok && p != nil {
+		v = *p
+	}
+	return fmt.Sprint(v)
+}
+
+func eqPtr(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b || (math.IsNaN(*a) && math.IsNaN(*b))
+}
+
+func eqTimePtr(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// diffRun lists the fields in which got differs from want.
+func diffRun(got, want *Run) []string {
+	var d []string
+	add := func(ok bool, field string, g, w any) {
+		if !ok {
+			d = append(d, field+": got "+sprint(g)+", want "+sprint(w))
+		}
+	}
+	add(got.ID == want.ID, "ID", got.ID, want.ID)
+	add(got.Name == want.Name, "Name", got.Name, want.Name)
+	add(got.ModelName == want.ModelName, "ModelName", got.ModelName, want.ModelName)
+	add(got.Status == want.Status, "Status", got.Status, want.Status)
+	add(got.ConfigYAML == want.ConfigYAML, "ConfigYAML", got.ConfigYAML, want.ConfigYAML)
+	add(got.ConfigHash == want.ConfigHash, "ConfigHash", got.ConfigHash, want.ConfigHash)
+	add(got.Seed == want.Seed, "Seed", got.Seed, want.Seed)
+	add(got.Backend == want.Backend, "Backend", got.Backend, want.Backend)
+	add(got.Optimizer == want.Optimizer, "Optimizer", got.Optimizer, want.Optimizer)
+	add(got.LearningRate == want.LearningRate, "LearningRate", got.LearningRate, want.LearningRate)
+	add(got.BatchSize == want.BatchSize, "BatchSize", got.BatchSize, want.BatchSize)
+	add(got.Epochs == want.Epochs, "Epochs", got.Epochs, want.Epochs)
+	add(got.Threads == want.Threads, "Threads", got.Threads, want.Threads)
+	add(got.StartedAt.Equal(want.StartedAt) && got.StartedAt.Location() == time.UTC, "StartedAt", got.StartedAt, want.StartedAt)
+	add(eqTimePtr(got.FinishedAt, want.FinishedAt), "FinishedAt", got.FinishedAt, want.FinishedAt)
+	add(got.Error == want.Error, "Error", got.Error, want.Error)
+	sameSummary := len(got.Summary) == len(want.Summary) && (got.Summary == nil) == (want.Summary == nil)
+	for k, w := range want.Summary {
+		g, ok := got.Summary[k]
+		sameSummary = sameSummary && ok && (g == w || math.IsNaN(g) && math.IsNaN(w))
+	}
+	add(sameSummary, "Summary", got.Summary, want.Summary)
+	return d
+}
+
+// diffEpoch lists the fields in which got differs from want.
+func diffEpoch(got, want *Epoch) []string {
+	var d []string
+	add := func(ok bool, field string, g, w any) {
+		if !ok {
+			d = append(d, field+": got "+sprint(g)+", want "+sprint(w))
+		}
+	}
+	add(got.RunID == want.RunID, "RunID", got.RunID, want.RunID)
+	add(got.Epoch == want.Epoch, "Epoch", got.Epoch, want.Epoch)
+	add(eqPtr(got.Loss, want.Loss), "Loss", deref(got.Loss), deref(want.Loss))
+	add(eqPtr(got.Accuracy, want.Accuracy), "Accuracy", deref(got.Accuracy), deref(want.Accuracy))
+	add(eqPtr(got.ValLoss, want.ValLoss), "ValLoss", deref(got.ValLoss), deref(want.ValLoss))
+	add(eqPtr(got.ValAccuracy, want.ValAccuracy), "ValAccuracy", deref(got.ValAccuracy), deref(want.ValAccuracy))
+	add(got.Seconds == want.Seconds, "Seconds", got.Seconds, want.Seconds)
+	add(got.MsPerStep == want.MsPerStep, "MsPerStep", got.MsPerStep, want.MsPerStep)
+	add(got.ExamplesPerSecond == want.ExamplesPerSecond, "ExamplesPerSecond", got.ExamplesPerSecond, want.ExamplesPerSecond)
+	add(got.FinishedAt.Equal(want.FinishedAt) && got.FinishedAt.Location() == time.UTC, "FinishedAt", got.FinishedAt, want.FinishedAt)
+	return d
+}
+
+func TestRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	now, reading := stepClock()
+	s.Now = now
+	clock := 0 // readings used so far
+	tick := func() time.Time { clock++; return reading(clock - 1) }
+
+	tests := []struct {
+		run     Run
+		epochs  []Epoch
+		finish  Status // "" leaves the run running
+		errMsg  string
+		summary map[string]float64
+	}{
+		{
+			run: Run{
+				Name: "mlp", ModelName: "mlp", ConfigYAML: "name: mlp\nlayers: []\n", ConfigHash: "h1", Seed: 42,
+				Backend: "cpu", Optimizer: "adam", LearningRate: 1e-4, BatchSize: 32, Epochs: 3, Threads: 2,
+			},
+			epochs: []Epoch{
+				{Epoch: 1, Loss: ptr(1.0978), Accuracy: ptr(0.694), ValLoss: ptr(0.3262), ValAccuracy: ptr(0.9122), Seconds: 7.25, MsPerStep: 3.5, ExamplesPerSecond: 8571.4},
+				{Epoch: 2, Loss: ptr(0.3469), Accuracy: ptr(0.9029), ValLoss: ptr(0.252), ValAccuracy: ptr(0.9292), Seconds: 5, MsPerStep: 3, ExamplesPerSecond: 12000},
+				// An explicit finish time, in another zone, with nanoseconds.
+				{Epoch: 3, Loss: ptr(0.25), Accuracy: ptr(0.93), ValLoss: ptr(0.2), ValAccuracy: ptr(0.94), Seconds: 5, MsPerStep: 3, ExamplesPerSecond: 12000,
+					FinishedAt: time.Date(2027, 1, 2, 3, 4, 5, 999999999, time.FixedZone("Y", -7*3600))},
+			},
+			finish: StatusCompleted,
+		},
+		{
+			// A regression without validation: accuracy and val_ columns NULL.
+			run: Run{
+				Name: "linreg", ModelName: "linear", ConfigYAML: "name: linreg\n", ConfigHash: "h2", Seed: -7,
+				Backend: "go", Optimizer: "sgd", LearningRate: 0.01, BatchSize: 16, Epochs: 5,
+			},
+			epochs: []Epoch{
+				{Epoch: 1, Loss: ptr(3.5), Seconds: 0.125, MsPerStep: 0.5, ExamplesPerSecond: 1e6},
+				{Epoch: 2, Loss: ptr(0.5), Seconds: 0.125, MsPerStep: 0.5, ExamplesPerSecond: 1e6},
+			},
+			finish:  StatusFailed,
+			errMsg:  "model: shape mismatch",
+			summary: map[string]float64{"w": 2.01, "b": 0.49},
+		},
+		{
+			// Same name again, still running, no epochs.
+			run: Run{Name: "mlp", ModelName: "mlp", ConfigYAML: "name: mlp\n", ConfigHash: "h1", Seed: 43,
+				Backend: "cpu", Optimizer: "adam", LearningRate: 1e-4, BatchSize: 32, Epochs: 3},
+		},
+		{
+			// A diverged run: NaN loss is stored as NULL.
+			run: Run{Name: "hot", ModelName: "mlp", ConfigYAML: "name: hot\n", ConfigHash: "h3", Seed: 1,
+				Backend: "cpu", Optimizer: "sgd", LearningRate: 10, BatchSize: 8, Epochs: 9},
+			epochs: []Epoch{
+				{Epoch: 1, Loss: ptr(math.NaN()), Accuracy: ptr(0.1), ValLoss: ptr(math.Inf(1)), ValAccuracy: ptr(0.1), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1},
+			},
+			finish: StatusDiverged,
+		},
+	}
+
+	var wantRuns []*Run
+	wantEpochs := map[int64][]*Epoch{}
+	for _, tt := range tests {
+		r := tt.run
+		if err := s.CreateRun(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		want := tt.run
+		want.ID, want.Status, want.StartedAt = r.ID, StatusRunning, tick()
+		if r.ID == 0 || r.Status != want.Status || !r.StartedAt.Equal(want.StartedAt) {
+			t.Errorf("CreateRun set ID %d, Status %q, StartedAt %v; want non-zero, %q, %v", r.ID, r.Status, r.StartedAt, want.Status, want.StartedAt)
+		}
+		for _, in := range tt.epochs {
+			e := in
+			e.RunID = r.ID
+			if err := s.AddEpoch(ctx, &e); err != nil {
+				t.Fatal(err)
+			}
+			w := e
+			if in.FinishedAt.IsZero() {
+				w.FinishedAt = tick()
+			} else {
+				w.FinishedAt = in.FinishedAt.UTC().Truncate(time.Millisecond)
+			}
+			if !e.FinishedAt.Equal(w.FinishedAt) {
+				t.Errorf("AddEpoch set FinishedAt %v, want %v", e.FinishedAt, w.FinishedAt)
+			}
+			if w.Loss != nil && math.IsNaN(*w.Loss) {
+				w.Loss = nil
+			}
+			wantEpochs[r.ID] = append(wantEpochs[r.ID], &w)
+		}
+		if tt.summary != nil {
+			if err := s.SetSummary(ctx, r.ID, tt.summary); err != nil {
+				t.Fatal(err)
+			}
+			want.Summary = tt.summary
+		}
+		if tt.finish != "" {
+			if err := s.FinishRun(ctx, r.ID, tt.finish, tt.errMsg); err != nil {
+				t.Fatal(err)
+			}
+			f := tick()
+			want.Status, want.FinishedAt, want.Error = tt.finish, &f, tt.errMsg
+		}
+		wantRuns = append(wantRuns, &want)
+	}
+
+	// Read back through a second Store on the same file, as another
+	// process would.
+	s2, err := Open(ctx, s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+
+	all, err := s2.Runs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(wantRuns) {
+		t.Fatalf("Runs gave %d runs, want %d", len(all), len(wantRuns))
+	}
+	for i, want := range wantRuns {
+		for _, d := range diffRun(all[i], want) {
+			t.Errorf("Runs()[%d]: %s", i, d)
+		}
+		one, err := s2.Run(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diffRun(one, want) {
+			t.Errorf("Run(%d): %s", want.ID, d)
+		}
+		epochs, err := s2.Epochs(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(epochs) != len(wantEpochs[want.ID]) {
+			t.Fatalf("Epochs(%d) gave %d epochs, want %d", want.ID, len(epochs), len(wantEpochs[want.ID]))
+		}
+		for j, we := range wantEpochs[want.ID] {
+			for _, d := range diffEpoch(epochs[j], we) {
+				t.Errorf("Epochs(%d)[%d]: %s", want.ID, j, d)
+			}
+		}
+	}
+
+	named, err := s2.RunsByName(ctx, "mlp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(named) != 2 || named[0].ID != wantRuns[0].ID || named[1].ID != wantRuns[2].ID {
+		t.Errorf("RunsByName(mlp) gave %d runs, want runs %d and %d", len(named), wantRuns[0].ID, wantRuns[2].ID)
+	}
+	if none, err := s2.RunsByName(ctx, "nope"); err != nil || len(none) != 0 {
+		t.Errorf("RunsByName(nope) = %d runs, %v; want none, nil", len(none), err)
+	}
+}
+
+// TestStoredText checks the text users see with the sqlite3 tool.
+func TestStoredText(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	s.Now = func() time.Time { return time.Date(2026, 11, 27, 7, 12, 17, 123999999, time.FixedZone("CET", 3600)) }
+	r := &Run{Name: "lin", ModelName: "linear", Summary: map[string]float64{"w": 2.01, "b": 0.49, "nan": math.NaN(), "inf": math.Inf(-1)}}
+	if err := s.CreateRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
+		t.Fatal(err)
+	}
+	var started, finished, summary string
+	if err := s.db.QueryRowContext(ctx, `SELECT started_at, summary FROM runs`).Scan(&started, &summary); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT finished_at FROM epochs`).Scan(&finished); err != nil {
+		t.Fatal(err)
+	}
+	const wantTime = "2026-11-27T06:12:17.123Z"
+	if started != wantTime || finished != wantTime {
+		t.Errorf("stored started_at %q and finished_at %q, want %q", started, finished, wantTime)
+	}
+	const wantSummary = `{"b":0.49,"inf":null,"nan":null,"w":2.01}`
+	if summary != wantSummary {
+		t.Errorf("stored summary %s, want %s", summary, wantSummary)
+	}
+	var w float64
+	if err := s.db.QueryRowContext(ctx, `SELECT json_extract(summary, '$.w') FROM runs`).Scan(&w); err != nil || w != 2.01 {
+		t.Errorf("json_extract(summary, '$.w') = %v, %v; want 2.01", w, err)
+	}
+	got, err := s.Run(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Summary) != 4 || got.Summary["w"] != 2.01 || !math.IsNaN(got.Summary["nan"]) || !math.IsNaN(got.Summary["inf"]) {
+		t.Errorf("Summary read back as %v, want w 2.01, b 0.49, nan and inf NaN", got.Summary)
+	}
+	// An empty summary is NULL and reads back nil.
+	if err := s.SetSummary(ctx, r.ID, map[string]float64{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Run(ctx, r.ID); err != nil || got.Summary != nil {
+		t.Errorf("after an empty SetSummary, Summary = %v, %v; want nil", got.Summary, err)
+	}
+}
+
+// TestSchema pins the public schema: table and column names, types, NOT NULL.
+func TestSchema(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	want := map[string]string{
+		"migrations": "name TEXT",
+		"runs": "id INTEGER, name TEXT NOT NULL, model_name TEXT NOT NULL, status TEXT NOT NULL, " +
+			"config_yaml TEXT NOT NULL, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, backend TEXT NOT NULL, " +
+			"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
+			"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT",
+		"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
+			"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
+			"finished_at TEXT NOT NULL",
+	}
+	for table, cols := range want {
+		rows, err := s.db.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?) ORDER BY cid`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var name, typ string
+			var notNull bool
+			if err := rows.Scan(&name, &typ, &notNull); err != nil {
+				t.Fatal(err)
+			}
+			if notNull {
+				typ += " NOT NULL"
+			}
+			got = append(got, name+" "+typ)
+		}
+		rows.Close()
+		if g := strings.Join(got, ", "); g != cols {
+			t.Errorf("table %s:\n got %s\nwant %s", table, g, cols)
+		}
+	}
+	var idx int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_index_list('runs') WHERE name = 'runs_config_hash_idx'`).Scan(&idx); err != nil || idx != 1 {
+		t.Errorf("index runs_config_hash_idx: %d, %v", idx, err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path    string
+		wantErr string // "" for success
+	}{
+		{filepath.Join(dir, "missing", "results.db"), "directory " + filepath.Join(dir, "missing") + " does not exist"},
+		{filepath.Join(file, "results.db"), "is not a directory"},
+		{"", "empty database path"},
+		{filepath.Join(dir, "odd ?#%20 name.db"), ""},
+		{":memory:", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			s, err := Open(ctx, tt.path)
+			if tt.wantErr != "" {
+				if err == nil {
+					s.Close()
+					t.Fatalf("Open succeeded, want an error containing %q", tt.wantErr)
+				}
+				if !strings.HasPrefix(err.Error(), "results: open") || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Open error %q, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			r := &Run{Name: "x"}
+			if err := s.CreateRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Run(ctx, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			if tt.path != ":memory:" {
+				if _, err := os.Stat(tt.path); err != nil {
+					t.Errorf("database file: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "results.db")
+	files, err := migrationNames()
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrationNames() = %v, %v", files, err)
+	}
+	for i := 0; i < 3; i++ {
+		s, err := Open(ctx, dbPath)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i+1, err)
+		}
+		var applied []string
+		rows, err := s.db.QueryContext(ctx, `SELECT name FROM migrations ORDER BY rowid`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name string
+			rows.Scan(&name)
+			applied = append(applied, name)
+		}
+		rows.Close()
+		if len(applied) != len(files) {
+			t.Errorf("open #%d: migrations table holds %v, want each of %v once", i+1, applied, files)
+		}
+		for j, name := range applied {
+			if j < len(files) && name != path.Base(files[j]) {
+				t.Errorf("open #%d: migration %d is %s, want %s", i+1, j, name, path.Base(files[j]))
+			}
+		}
+		for _, p := range []struct{ pragma, want string }{
+			{"journal_mode", "wal"},
+			{"foreign_keys", "1"},
+			{"busy_timeout", "30000"},
+			{"synchronous", "1"}, // NORMAL
+		} {
+			var got string
+			if err := s.db.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil || got != p.want {
+				t.Errorf("PRAGMA %s = %q, %v; want %q", p.pragma, got, err, p.want)
+			}
+		}
+		// The foreign key holds: an epoch needs its run.
+		err = s.AddEpoch(ctx, &Epoch{RunID: 999, Epoch: 1})
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("AddEpoch for a missing run: %v, want ErrNotFound", err)
+		}
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`); err == nil {
+			t.Errorf("raw insert of an epoch of a missing run succeeded")
+		}
+		if i == 0 {
+			// Data survives reopening.
+			if err := s.CreateRun(ctx, &Run{Name: "keep"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if runs, err := s.Runs(ctx); err != nil || len(runs) != 1 {
+			t.Errorf("open #%d: %d runs, %v; want 1", i+1, len(runs), err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A database from a newer exp, with a migration this one lacks, is refused.
+	s, err := Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO migrations (name) VALUES ('999_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err := Open(ctx, dbPath); err == nil {
+		s.Close()
+		t.Errorf("Open of a database with an unknown migration succeeded")
+	} else if !strings.Contains(err.Error(), "999_future.sql") {
+		t.Errorf("Open error %q does not name the unknown migration", err)
+	}
+}
+
+// TestMigrationFiles checks the names of the embedded migrations: NNN_name.sql,
+// numbered 001, 002, … without gaps.
+func TestMigrationFiles(t *testing.T) {
+	files, err := migrationNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`^migrations/(\d{3})_[a-z0-9_]+\.sql$`)
+	for i, f := range files {
+		m := re.FindStringSubmatch(f)
+		if m == nil {
+			t.Errorf("migration %s: name is not NNN_snake_case.sql", f)
+			continue
+		}
+		if want := fmt.Sprintf("%03d", i+1); m[1] != want {
+			t.Errorf("migration %s: number %s, want %s", f, m[1], want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	r := &Run{Name: "r", ModelName: "mlp", BatchSize: 32, Epochs: 2}
+	if err := s.CreateRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishRun(ctx, r.ID, StatusCompleted, ""); err != nil {
+		t.Fatal(err)
+	}
+	id := r.ID
+	tests := []struct {
+		name    string
+		do      func() error
+		is      error // nil: any error
+		wantMsg string
+	}{
+		{"duplicate epoch", func() error { return s.AddEpoch(ctx, &Epoch{RunID: id, Epoch: 1, Loss: ptr(2)}) },
+			ErrDuplicate, fmt.Sprintf("results: add epoch 1 of run %d: already recorded", id)},
+		{"epoch of missing run", func() error { return s.AddEpoch(ctx, &Epoch{RunID: 7, Epoch: 3}) },
+			ErrNotFound, "results: add epoch 3 of run 7: run not found"},
+		{"epoch zero", func() error { return s.AddEpoch(ctx, &Epoch{RunID: id, Epoch: 0}) },
+			nil, fmt.Sprintf("results: add epoch 0 of run %d: epoch number 0 is not positive (epochs count from 1)", id)},
+		{"NaN seconds", func() error { return s.AddEpoch(ctx, &Epoch{RunID: id, Epoch: 2, Seconds: math.NaN()}) },
+			nil, fmt.Sprintf("results: add epoch 2 of run %d: seconds is NaN, want a finite number ≥ 0", id)},
+		{"nil epoch", func() error { return s.AddEpoch(ctx, nil) }, nil, "results: add epoch: nil epoch"},
+		{"run without name", func() error { return s.CreateRun(ctx, &Run{}) }, nil, `results: create run "": empty name`},
+		{"NaN learning rate", func() error { return s.CreateRun(ctx, &Run{Name: "n", LearningRate: math.NaN()}) },
+			nil, `results: create run "n": learning rate NaN is not finite`},
+		{"missing run", func() error { _, err := s.Run(ctx, 99); return err }, ErrNotFound, "results: run 99: not found"},
+		{"epochs of missing run", func() error { _, err := s.Epochs(ctx, 99); return err },
+			ErrNotFound, "results: epochs of run 99: run not found"},
+		{"finish missing run", func() error { return s.FinishRun(ctx, 99, StatusFailed, "x") },
+			ErrNotFound, "results: finish run 99: run not found"},
+		{"finish twice", func() error { return s.FinishRun(ctx, id, StatusFailed, "late") },
+			ErrFinished, fmt.Sprintf("results: finish run %d: already finished as completed", id)},
+		{"finish as running", func() error { return s.FinishRun(ctx, id, StatusRunning, "") },
+			nil, fmt.Sprintf(`results: finish run %d: invalid final status "running"`, id)},
+		{"finish as unknown", func() error { return s.FinishRun(ctx, id, "paused", "") },
+			nil, fmt.Sprintf(`results: finish run %d: invalid final status "paused"`, id)},
+		{"cancelled context", func() error {
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			return s.FinishRun(cctx, id, StatusInterrupted, "")
+		}, context.Canceled, fmt.Sprintf("results: finish run %d: context canceled", id)},
+		{"summary of missing run", func() error { return s.SetSummary(ctx, 99, map[string]float64{"w": 1}) },
+			ErrNotFound, "results: set summary of run 99: run not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %q does not wrap %v", err, tt.is)
+			}
+			if msg := err.Error(); msg != tt.wantMsg {
+				t.Errorf("error %q, want %q", msg, tt.wantMsg)
+			}
+		})
+	}
+	// The failed writes changed nothing.
+	got, err := s.Run(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusCompleted || got.Error != "" {
+		t.Errorf("run after failed writes: status %q, error %q", got.Status, got.Error)
+	}
+	if epochs, err := s.Epochs(ctx, id); err != nil || len(epochs) != 1 || *epochs[0].Loss != 1 {
+		t.Errorf("epochs after failed writes: %d, %v", len(epochs), err)
+	}
+	if runs, err := s.Runs(ctx); err != nil || len(runs) != 1 {
+		t.Errorf("runs after failed writes: %d, %v", len(runs), err)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	tests := []struct {
+		s               Status
+		valid, terminal bool
+	}{
+		{StatusRunning, true, false},
+		{StatusCompleted, true, true},
+		{StatusFailed, true, true},
+		{StatusInterrupted, true, true},
+		{StatusDiverged, true, true},
+		{"pending", false, false},
+		{"", false, false},
+	}
+	for _, tt := range tests {
+		if got := tt.s.Valid(); got != tt.valid {
+			t.Errorf("Status(%q).Valid() = %v", tt.s, got)
+		}
+		if got := tt.s.Terminal(); got != tt.terminal {
+			t.Errorf("Status(%q).Terminal() = %v", tt.s, got)
+		}
+	}
+}

@@ -1,0 +1,347 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/config"
+	"github.com/exp-runner/exp/data"
+	"github.com/exp-runner/exp/model"
+)
+
+// Status is how a run ended.
+type Status string
+
+// The ways a run can end.
+const (
+	Completed   Status = "completed"
+	Failed      Status = "failed"
+	Interrupted Status = "interrupted"
+	Diverged    Status = "diverged"
+)
+
+// Epoch holds one epoch's metrics. Accuracies are nil for regression;
+// validation metrics are nil without validation data.
+type Epoch struct {
+	Epoch                int
+	Loss, Accuracy       *float64
+	ValLoss, ValAccuracy *float64
+	Seconds              float64 // the whole epoch: training and evaluation
+	MsPerStep            float64 // training time per step
+	ExamplesPerSecond    float64 // training examples per second of training time
+	EvalSeconds          float64
+	Steps, TrainExamples int
+}
+
+// Options configures Run.
+type Options struct {
+	// Backend executes the graphs.
+	Backend backends.Backend
+	// Progress receives a progress bar during each epoch (nil: none). It is
+	// meant for a terminal: lines are redrawn with carriage returns.
+	Progress io.Writer
+	// Log receives one Keras-like line per epoch (nil: none).
+	Log io.Writer
+	// OnEpoch is called after each finished epoch; an error stops the run as failed.
+	OnEpoch func(Epoch) error
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Result is the outcome of Run.
+type Result struct {
+	Status Status
+	Err    error // why it failed, diverged or was interrupted
+	Epochs []Epoch
+	// Summary holds values worth storing with the run, e.g. a fitted
+	// regression's w and b.
+	Summary map[string]float64
+}
+
+// Run trains cfg's model on set. It never panics: GoMLX's panics become a
+// failed Result.
+func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (res *Result) {
+	res = &Result{}
+	defer func() {
+		if r := recover(); r != nil {
+			res.Status = Failed
+			res.Err = fmt.Errorf("%s", panicMessage(r))
+			if debugPanics {
+				res.Err = fmt.Errorf("%s\n%s", panicMessage(r), debug.Stack())
+			}
+		}
+	}()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	t, err := newTrainer(cfg, set, opts)
+	if err != nil {
+		res.Status, res.Err = Failed, err
+		return res
+	}
+	for epoch := 1; epoch <= cfg.Train.Epochs; epoch++ {
+		ep, status, err := t.epoch(ctx, epoch)
+		if status != "" {
+			res.Status, res.Err = status, err
+			return res
+		}
+		res.Epochs = append(res.Epochs, ep)
+		if opts.OnEpoch != nil {
+			if err := opts.OnEpoch(ep); err != nil {
+				res.Status, res.Err = Failed, err
+				return res
+			}
+		}
+	}
+	res.Status = Completed
+	res.Summary = t.summary()
+	return res
+}
+
+// debugPanics adds stack traces to failures (EXP_DEBUG=1, set by the CLI).
+var debugPanics = false
+
+// SetDebug makes failures carry the panic's stack trace.
+func SetDebug(on bool) { debugPanics = on }
+
+func panicMessage(r any) string {
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
+	}
+	return strings.TrimSpace(msg)
+}
+
+type trainer struct {
+	cfg    *config.Config
+	set    *data.Set
+	opts   Options
+	m      *model.Model
+	ctx    *mlctx.Context
+	train  *mlctx.Exec
+	eval   *mlctx.Exec
+	xbuf   []float32
+	labels []int32
+	target []float32
+}
+
+func newTrainer(cfg *config.Config, set *data.Set, opts Options) (*trainer, error) {
+	m, err := model.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx := mlctx.New()
+	if err := ctx.SetRNGStateFromSeed(cfg.Train.Seed); err != nil {
+		return nil, err
+	}
+	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx}
+	if t.train, err = mlctx.NewExec(opts.Backend, ctx, m.TrainStep); err != nil {
+		return nil, err
+	}
+	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Reuse(), m.EvalStep); err != nil {
+		return nil, err
+	}
+	bs := max(cfg.Train.BatchSize, cfg.Train.EvalBatchSize)
+	t.xbuf = make([]float32, bs*set.ExampleSize())
+	if set.Classification() {
+		t.labels = make([]int32, bs)
+	} else {
+		t.target = make([]float32, bs*set.TargetDim)
+	}
+	return t, nil
+}
+
+// batch gathers examples idx of s into tensors.
+func (t *trainer) batch(s *data.Split, idx []int) (x, y *tensors.Tensor) {
+	n := len(idx)
+	es := s.ExampleSize()
+	s.Gather(idx, t.xbuf[:n*es], t.labels, t.target)
+	x = tensors.FromFlatDataAndDimensions(t.xbuf[:n*es], append([]int{n}, s.Shape...)...)
+	if t.labels != nil {
+		y = tensors.FromFlatDataAndDimensions(t.labels[:n], n)
+	} else {
+		td := s.TargetDim()
+		y = tensors.FromFlatDataAndDimensions(t.target[:n*td], n, td)
+	}
+	return x, y
+}
+
+// step runs exec on a batch and returns its summed loss and correct count.
+func step(exec *mlctx.Exec, x, y *tensors.Tensor) (lossSum, correct float64, err error) {
+	out, err := exec.Exec(x, y)
+	if err != nil {
+		return 0, 0, err
+	}
+	lossSum = float64(tensors.ToScalar[float32](out[0]))
+	correct = float64(tensors.ToScalar[float32](out[1]))
+	for _, o := range out {
+		o.FinalizeAll()
+	}
+	x.FinalizeAll()
+	y.FinalizeAll()
+	return lossSum, correct, nil
+}
+
+// ErrDiverged is the error of a run whose loss became NaN or infinite.
+var ErrDiverged = errors.New("loss is not finite")
+
+func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
+	train := t.set.Train
+	bs := t.cfg.Train.BatchSize
+	steps := (train.N + bs - 1) / bs
+	perm := data.Permutation(t.cfg.Train.Seed, epoch, train.N)
+	bar := newProgress(t.opts.Progress, epoch, t.cfg.Train.Epochs, steps, t.opts.Now)
+	start := t.opts.Now()
+	var lossSum, correct float64
+	seen := 0
+	for s := range steps {
+		if err := ctx.Err(); err != nil {
+			bar.clear()
+			return Epoch{}, Interrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
+		}
+		idx := perm[s*bs : min((s+1)*bs, train.N)]
+		x, y := t.batch(train, idx)
+		l, c, err := step(t.train, x, y)
+		if err != nil {
+			bar.clear()
+			return Epoch{}, Failed, err
+		}
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			bar.clear()
+			return Epoch{}, Diverged, fmt.Errorf("%w at epoch %d, step %d/%d (batch loss %v)", ErrDiverged, epoch, s+1, steps, l)
+		}
+		lossSum += l
+		correct += c
+		seen += len(idx)
+		bar.update(s+1, lossSum/float64(seen), t.accuracy(correct, seen))
+	}
+	trainSecs := t.opts.Now().Sub(start).Seconds()
+	bar.clear()
+	ep := Epoch{
+		Epoch: epoch, Steps: steps, TrainExamples: seen,
+		Loss:      ptr(lossSum / float64(seen)),
+		Accuracy:  t.accuracy(correct, seen),
+		MsPerStep: 1000 * trainSecs / float64(steps),
+	}
+	if trainSecs > 0 {
+		ep.ExamplesPerSecond = float64(seen) / trainSecs
+	}
+	if val := t.set.Val; val != nil && val.N > 0 {
+		evalStart := t.opts.Now()
+		vl, vc, err := t.evaluate(ctx, val)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Epoch{}, Interrupted, fmt.Errorf("interrupted while evaluating epoch %d", epoch)
+			}
+			return Epoch{}, Failed, err
+		}
+		ep.ValLoss = ptr(vl / float64(val.N))
+		ep.ValAccuracy = t.accuracy(vc, val.N)
+		ep.EvalSeconds = t.opts.Now().Sub(evalStart).Seconds()
+	}
+	ep.Seconds = t.opts.Now().Sub(start).Seconds()
+	if t.opts.Log != nil {
+		fmt.Fprintln(t.opts.Log, FormatEpoch(ep, t.cfg.Train.Epochs))
+	}
+	return ep, "", nil
+}
+
+func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, correct float64, err error) {
+	bs := t.cfg.Train.EvalBatchSize
+	idx := make([]int, 0, bs)
+	for from := 0; from < val.N; from += bs {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		idx = idx[:0]
+		for i := from; i < min(from+bs, val.N); i++ {
+			idx = append(idx, i)
+		}
+		x, y := t.batch(val, idx)
+		l, c, err := step(t.eval, x, y)
+		if err != nil {
+			return 0, 0, err
+		}
+		lossSum += l
+		correct += c
+	}
+	return lossSum, correct, nil
+}
+
+func (t *trainer) accuracy(correct float64, n int) *float64 {
+	if !t.set.Classification() || n == 0 {
+		return nil
+	}
+	return ptr(correct / float64(n))
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// summary returns what to store with a finished run: for a model that is a
+// single dense unit on one input (a fitted line), its w and b, with the
+// dataset's facts (e.g. the generating and least-squares values).
+func (t *trainer) summary() map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range t.set.Meta {
+		out[k] = v
+	}
+	if len(t.m.Layers) == 1 && t.m.Layers[0].Type == "dense" && t.set.ExampleSize() == 1 {
+		scope := model.Scope + mlctx.ScopeSeparator + t.m.Names[0]
+		if k := t.ctx.GetVariableByScopeAndName(scope, "kernel"); k != nil && k.Shape().Size() == 1 {
+			out["w"] = scalarOf(k)
+		}
+		if b := t.ctx.GetVariableByScopeAndName(scope, "bias"); b != nil && b.Shape().Size() == 1 {
+			out["b"] = scalarOf(b)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func scalarOf(v *mlctx.Variable) float64 {
+	var f float64
+	tensors.MustConstFlatData(v.MustValue(), func(flat []float32) { f = float64(flat[0]) })
+	return f
+}
+
+// FormatEpoch formats an epoch's metrics as one Keras-like line:
+// "Epoch 3/5 - 1875/1875 - 12s 6ms/step - loss: 0.2763 - accuracy: 0.9208 - val_loss: 0.2127 - val_accuracy: 0.9407".
+func FormatEpoch(ep Epoch, epochs int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Epoch %d/%d - %d/%d - %s %s/step", ep.Epoch, epochs, ep.Steps, ep.Steps, formatSeconds(ep.Seconds), formatMs(ep.MsPerStep))
+	for _, m := range []struct {
+		name string
+		v    *float64
+	}{{"loss", ep.Loss}, {"accuracy", ep.Accuracy}, {"val_loss", ep.ValLoss}, {"val_accuracy", ep.ValAccuracy}} {
+		if m.v != nil {
+			fmt.Fprintf(&b, " - %s: %.4f", m.name, *m.v)
+		}
+	}
+	return b.String()
+}
+
+func formatSeconds(s float64) string {
+	if s < 10 {
+		return fmt.Sprintf("%.1fs", s)
+	}
+	return fmt.Sprintf("%.0fs", s)
+}
+
+func formatMs(ms float64) string {
+	if ms < 10 {
+		return fmt.Sprintf("%.2fms", ms)
+	}
+	return fmt.Sprintf("%.0fms", ms)
+}
