@@ -5,13 +5,32 @@ import (
 	"context"
 	"flag"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestMain lets the test binary stand in for exp when exp run starts trial
+// processes: they are started with EXP_TEST_AS_EXP=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("EXP_TEST_AS_EXP") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		main := New()
+		main.Exe = os.Args[0]
+		main.ChildEnv = childEnv
+		code := main.Run(ctx, os.Args[1:])
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+var childEnv = []string{"EXP_TEST_AS_EXP=1"}
 
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name, got string) {
@@ -36,7 +55,7 @@ func golden(t *testing.T, name, got string) {
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }}
+	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }, Exe: os.Args[0], ChildEnv: childEnv}
 	code := m.Run(context.Background(), args)
 	return code, out.String(), errOut.String()
 }

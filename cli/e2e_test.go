@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestRunMLP(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "Epoch 1/1 - 63/63") || !strings.Contains(out, "run 1 completed") {
+	if !strings.Contains(out, "Epoch 1/1 - 63/63") || !strings.Contains(out, "1 completed") {
 		t.Errorf("output:\n%s", out)
 	}
 	s := openStore(t, db)
@@ -111,7 +112,7 @@ func abs(f float64) float64 { return max(f, -f) }
 // bit-identical (times aside).
 func TestDeterministic(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "runs.db")
-	args := []string{"run", "../configs/mlp.yaml", "--db", db, "--epochs", "2",
+	args := []string{"run", "../configs/mlp.yaml", "--db", db, "--epochs", "2", "--new",
 		"--set", "data.train_examples=500", "--set", "data.val_examples=300", "--set", "train.seed=7"}
 	for range 2 {
 		if code, out, errOut := run(t, nil, args...); code != ExitOK {
@@ -156,7 +157,7 @@ func TestInterrupted(t *testing.T) {
 	done := make(chan int)
 	var out, errOut strings.Builder
 	go func() {
-		m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }, Exe: os.Args[0], ChildEnv: childEnv}
 		done <- m.Run(ctx, []string{"run", "../configs/linear.yaml", "--db", db, "--epochs", "100000", "--set", "train.batch_size=32"})
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -263,5 +264,53 @@ func TestUsage(t *testing.T) {
 		if code != tt.code || !strings.Contains(out+errOut, tt.want) {
 			t.Errorf("exp %v: exit %d, output:\n%s%s\nwant exit %d and %q", tt.args, code, out, errOut, tt.code, tt.want)
 		}
+	}
+}
+
+// TestStatus renders exp status for a sweep stored with a fixed clock.
+func TestStatus(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	s := openStore(t, db)
+	clock := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { clock = clock.Add(30 * time.Second); return clock }
+	ctx := context.Background()
+	sw, _, err := s.OpenSweep(ctx, "sweep", "/work/configs/sweep.yaml", "h", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []*results.Run
+	for i, lr := range []float64{1e-4, 1e-3, 1e-2} {
+		plan = append(plan, &results.Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
+			Backend: "go", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 4, Variant: "mlp",
+			Params: map[string]any{"variant": "mlp", "train.learning_rate": lr}})
+	}
+	all, _, err := s.PlanTrials(ctx, sw.ID, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(v float64) *float64 { return &v }
+	free := func(*results.Run) bool { return true }
+	for i, accs := range [][]float64{{0.91, 0.93, 0.94, 0.95}, {0.95, 0.97}} {
+		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, free)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for e, a := range accs {
+			if err := s.AddEpoch(ctx, &results.Epoch{RunID: r.ID, Epoch: e + 1, ValAccuracy: f(a), Seconds: 60}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == 0 {
+			s.FinishTrial(ctx, r.ID, results.StatusCompleted, "", "")
+		}
+	}
+	var out, errOut strings.Builder
+	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }, Now: func() time.Time { return clock.Add(time.Minute) }}
+	if code := m.Run(ctx, []string{"status", "--db", db}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	golden(t, "status.golden", out.String())
+	if code := m.Run(ctx, []string{"status", "--db", db, "nosuch"}); code != ExitUsage || !strings.Contains(errOut.String(), `no sweep named "nosuch"`) {
+		t.Errorf("unknown sweep: exit %d, %s", code, errOut.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	isatty "github.com/mattn/go-isatty"
 
@@ -57,6 +58,15 @@ type Main struct {
 	// Terminal reports whether w is a terminal, for progress bars (default:
 	// an *os.File that isatty says is one).
 	Terminal func(w io.Writer) bool
+	// Exe is the program that runs trials (default: this executable), and
+	// ChildEnv what it adds to their environment.
+	Exe      string
+	ChildEnv []string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// PassThrough lets a single trial process write to this process's own
+	// standard output and error (set by cmd/exp; tests capture output instead).
+	PassThrough bool
 }
 
 // New returns a Main on the process's standard streams.
@@ -78,6 +88,7 @@ func (m *Main) isTerminal(w io.Writer) bool {
 }
 
 type command struct {
+	hidden  bool // left out of exp help
 	summary string
 	usage   string // full usage text, with examples
 	run     func(m *Main, ctx context.Context, args []string) error
@@ -144,8 +155,10 @@ func (m *Main) dispatch(ctx context.Context, args []string) error {
 
 func commandNames() []string {
 	var names []string
-	for n := range commands {
-		names = append(names, n)
+	for n, c := range commands {
+		if !c.hidden {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names

@@ -2,40 +2,60 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"runtime"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/exp-runner/exp/config"
+	"github.com/exp-runner/exp/plan"
+	"github.com/exp-runner/exp/report"
 	"github.com/exp-runner/exp/results"
-	"github.com/exp-runner/exp/runner"
+	"github.com/exp-runner/exp/sweep"
+	"github.com/exp-runner/exp/yamlx"
 )
 
 func init() {
 	register("run", &command{
-		summary: "train the model a config file describes, recording every epoch",
-		usage: `Usage: exp run FILE [--db PATH] [--epochs N] [--set key.path=value]...
+		summary: "train a config file's model, or run its sweep, recording every epoch",
+		usage: `Usage: exp run FILE [flags]
 
-Trains the model described by FILE and records the run and each finished
-epoch's metrics in the results database. On a terminal a progress bar shows
-each epoch; a Keras-like line follows it.
+Trains the model described by FILE, or every trial of its sweep (variants:
+and sweep:), recording each trial and each finished epoch's metrics in the
+results database. Each trial runs in its own exp process; on a terminal a
+progress bar shows each epoch and a Keras-like line follows it.
+
+Running the same command again continues the same sweep: completed trials
+are skipped, interrupted ones resume from their last finished epoch, and
+trials the file gained are added. --new starts a fresh sweep instead.
 
 Flags:
-	--db PATH        results database (default $EXP_DB, else ./runs.db)
-	--epochs N       train for N epochs: the same as --set train.epochs=N
-	--set KEY=VALUE  override a config value; KEY is a key path such as
-	                 train.learning_rate or model.layers[1].units, VALUE a YAML
-	                 scalar; repeatable
+	--db PATH          results database (default $EXP_DB, else ./runs.db)
+	--epochs N         train for N epochs: the same as --set train.epochs=N
+	--set KEY=VALUE    override a config value in every trial; KEY is a key
+	                   path such as train.learning_rate or model.layers[1].units,
+	                   VALUE a YAML scalar; repeatable
+	--jobs N           trials to run at once, each in its own process (default 1)
+	--threads N        threads (GOMAXPROCS) per trial (default: the cores / jobs)
+	--checkpoints DIR  where trials keep their checkpoints (default: beside the
+	                   database, DB-checkpoints/)
+	--new              start a fresh sweep rather than continue the last one
+	--retry-failed     run failed and diverged trials again
+	--max-trials N     refuse sweeps with more trials (default 1000)
 
-Exit status: 0 completed, 1 failed or diverged, 2 config or data error,
-130 interrupted (Ctrl-C: the run is recorded as interrupted, finished epochs
-are kept).
+Exit status: 0 every trial completed (or was pruned), 1 a trial failed or
+diverged, 2 config or data error (before anything trains), 130 interrupted
+(Ctrl-C: finished epochs are kept, and the next run resumes).
 
 Examples:
 	exp run configs/mlp.yaml
 	exp run configs/cnn.yaml --epochs 2
 	exp run configs/mlp.yaml --set train.learning_rate=1e-3 --set data.train_examples=2000
-	exp run configs/linear.yaml --db /tmp/linear.db
+	exp run configs/sweep.yaml --jobs 2 --set data.train_examples=20000 --set train.epochs=2
+	exp run configs/sweep.yaml --new --db sweeps.db
 `,
 		run: (*Main).runRun,
 	})
@@ -45,6 +65,12 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("run")
 	db := fs.String("db", "", "")
 	epochs := fs.String("epochs", "", "")
+	jobs := fs.Int("jobs", 1, "")
+	threadsFlag := fs.Int("threads", 0, "")
+	ckpt := fs.String("checkpoints", "", "")
+	fresh := fs.Bool("new", false, "")
+	retry := fs.Bool("retry-failed", false, "")
+	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
 	var sets multiFlag
 	fs.Var(&sets, "set", "")
 	pos, err := m.parse(fs, "run", args)
@@ -52,111 +78,195 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageError("exp run: expected one config file, got %d arguments\nUsage: exp run FILE [--db PATH] [--epochs N] [--set key.path=value]...", len(pos))
+		return usageError("exp run: expected one config file, got %d arguments\nUsage: exp run FILE [flags]; see 'exp help run'", len(pos))
 	}
-	p, err := prepare(pos[0], overrides(sets, *epochs))
+	if *jobs < 1 || *threadsFlag < 0 || *maxTrials < 1 {
+		return usageError("exp run: --jobs and --max-trials must be ≥ 1, --threads ≥ 0")
+	}
+	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
 	if err != nil {
 		return err
 	}
-	cfg := p.cfg
-	set, err := loadData(ctx, cfg)
-	if err != nil {
+	if err := checkData(ctx, p); err != nil {
 		return err
 	}
-	store, err := results.Open(ctx, m.dbPath(*db))
+	dbPath := m.dbPath(*db)
+	store, err := results.Open(ctx, dbPath)
 	if err != nil {
 		return usageError("exp: %v", err)
 	}
 	defer store.Close()
-
-	run := &results.Run{
-		Name: cfg.Name, ModelName: cfg.Model.Name, ConfigYAML: cfg.YAML(), ConfigHash: cfg.Hash(),
-		Seed: cfg.Train.Seed, Backend: cfg.Backend, Optimizer: cfg.Train.Optimizer.Name,
-		LearningRate: cfg.Train.LearningRate, BatchSize: cfg.Train.BatchSize, Epochs: cfg.Train.Epochs,
-		Threads: threads(),
-	}
-	if err := store.CreateRun(ctx, run); err != nil {
+	rep, err := sweep.Open(ctx, store, p, *fresh)
+	if err != nil {
 		return err
 	}
-	val := "no validation"
-	if set.Val != nil {
-		val = fmt.Sprintf("%d validation", set.Val.N)
+	m.printPlan(rep, p)
+	exe, err := m.exe()
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(m.Stdout, "run %d: %s (model %s, %d params) on %s: %d training / %s examples; backend %s; db %s\n",
-		run.ID, cfg.Name, cfg.Model.Name, p.summary.Total, cfg.Data.Dataset, set.Train.N, val, cfg.Backend, store.Path())
-
-	opts := runner.Options{
-		Backend: p.backend,
-		Log:     m.Stdout,
-		OnEpoch: func(ep runner.Epoch) error {
-			return store.AddEpoch(context.WithoutCancel(ctx), &results.Epoch{
-				RunID: run.ID, Epoch: ep.Epoch, Loss: ep.Loss, Accuracy: ep.Accuracy,
-				ValLoss: ep.ValLoss, ValAccuracy: ep.ValAccuracy, Seconds: ep.Seconds,
-				MsPerStep: ep.MsPerStep, ExamplesPerSecond: ep.ExamplesPerSecond,
-			})
-		},
-	}
-	if m.isTerminal(m.Stderr) {
-		opts.Progress = m.Stderr
+	checkpoints := *ckpt
+	if checkpoints == "" {
+		checkpoints = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-checkpoints"
 	}
 	start := time.Now()
-	res := runner.Run(ctx, cfg, set, opts)
-	bg := context.WithoutCancel(ctx)
-	if len(res.Summary) > 0 {
-		if err := store.SetSummary(bg, run.ID, res.Summary); err != nil {
+	final, runErr := sweep.Run(ctx, rep, p, sweep.Options{
+		Store: store, DB: dbPath, Checkpoints: checkpoints, Jobs: *jobs, Threads: *threadsFlag,
+		RetryFailed: *retry, Exe: exe, Env: m.ChildEnv, Stdout: m.Stdout, Stderr: m.Stderr,
+		PassThrough: m.PassThrough,
+	})
+	if final != nil {
+		if err := m.printOutcome(context.WithoutCancel(ctx), store, final, time.Since(start)); err != nil {
 			return err
 		}
 	}
-	msg := ""
-	if res.Err != nil {
-		msg = res.Err.Error()
+	switch {
+	case ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: run the same command again to resume")}
+	case runErr != nil:
+		return runErr
 	}
-	if err := store.FinishRun(bg, run.ID, results.Status(res.Status), msg); err != nil {
-		return err
-	}
-	m.printOutcome(run.ID, res, time.Since(start))
-	switch res.Status {
-	case runner.Completed:
-		return nil
-	case runner.Interrupted:
-		return &ExitError{Code: ExitInterrupted}
-	default:
+	c := final.Counts()
+	if c[results.StatusFailed]+c[results.StatusDiverged] > 0 {
 		return &ExitError{Code: ExitFailed}
 	}
+	if c[results.StatusRunning] > 0 {
+		fmt.Fprintf(m.Stdout, "%d trial(s) are being run by another exp process\n", c[results.StatusRunning])
+	}
+	return nil
 }
 
-func (m *Main) printOutcome(id int64, res *runner.Result, took time.Duration) {
-	w := m.Stdout
-	if res.Status != runner.Completed {
-		w = m.Stderr
+// loadPlan expands the config file into trials, every problem a usage error.
+func loadPlan(path string, o []config.Override, maxTrials int) (*plan.Plan, error) {
+	p, err := plan.Load(path, o, plan.Options{MaxTrials: maxTrials, NewBackend: newBackend})
+	var errs yamlx.ErrorList
+	switch {
+	case errors.As(err, &errs):
+		return nil, &ExitError{Code: ExitUsage, Err: errs}
+	case errors.Is(err, os.ErrNotExist):
+		return nil, usageError("exp: config file %s does not exist", path)
+	case err != nil:
+		return nil, usageError("exp: %v", err)
 	}
-	fmt.Fprintf(w, "run %d %s after %d epoch(s) in %s", id, res.Status, len(res.Epochs), took.Round(time.Second))
-	if res.Err != nil {
-		fmt.Fprintf(w, ": %v", res.Err)
-	}
-	fmt.Fprintln(w)
-	best, bestEpoch := -1.0, 0
-	for _, ep := range res.Epochs {
-		if ep.ValAccuracy != nil && *ep.ValAccuracy > best {
-			best, bestEpoch = *ep.ValAccuracy, ep.Epoch
+	return p, nil
+}
+
+// checkData loads each distinct dataset of the plan once, so that a missing
+// or corrupt file stops the run (exit 2) before anything trains.
+func checkData(ctx context.Context, p *plan.Plan) error {
+	seen := map[string]bool{}
+	for _, t := range p.Trials {
+		key := yamlx.Marshal(yamlx.Encode(t.Config.Data))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, err := loadData(ctx, t.Config); err != nil {
+			return err
 		}
 	}
-	if bestEpoch > 0 {
-		fmt.Fprintf(w, "best val_accuracy %.4f at epoch %d\n", best, bestEpoch)
+	return nil
+}
+
+// exe is the program that runs trials: this one.
+func (m *Main) exe() (string, error) {
+	if m.Exe != "" {
+		return m.Exe, nil
 	}
-	if s := res.Summary; s != nil {
-		if w0, ok := s["w"]; ok {
-			fmt.Fprintf(w, "fitted: w = %.4f, b = %.4f", w0, s["b"])
-			if _, ok := s["ols_w"]; ok {
-				fmt.Fprintf(w, " (least squares: w = %.4f, b = %.4f; generating: w = %g, b = %g)", s["ols_w"], s["ols_b"], s["true_w"], s["true_b"])
+	return os.Executable()
+}
+
+func (m *Main) printPlan(rep *sweep.Report, p *plan.Plan) {
+	c := rep.Counts()
+	n := len(rep.Trials)
+	what := fmt.Sprintf("%d trials", n)
+	if n == 1 {
+		what = "1 trial"
+	}
+	fmt.Fprintf(m.Stdout, "sweep %d %q (%s): %s", rep.Sweep.ID, rep.Sweep.Name, p.File, what)
+	var parts []string
+	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed, results.StatusDiverged,
+		results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
+		if c[st] > 0 && c[st] != n {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(m.Stdout, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(m.Stdout)
+	if len(rep.Added) > 0 && len(rep.Added) < n {
+		fmt.Fprintf(m.Stdout, "the file gained %d trial(s):\n", len(rep.Added))
+		for _, r := range rep.Added {
+			fmt.Fprintf(m.Stdout, "  trial %d: %s\n", r.Trial, formatParams(r.Params))
+		}
+	}
+	if c[results.StatusCompleted]+c[results.StatusPruned] == n {
+		fmt.Fprintln(m.Stdout, "nothing to do: every trial has finished (--new starts a fresh sweep)")
+	}
+}
+
+// formatParams formats stored axis values, sorted by key.
+func formatParams(p map[string]any) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%s", k, report.FormatValue(p[k])))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *Main) printOutcome(ctx context.Context, store *results.Store, rep *sweep.Report, took time.Duration) error {
+	c := rep.Counts()
+	var parts []string
+	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,
+		results.StatusDiverged, results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
+		if c[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	fmt.Fprintf(m.Stdout, "sweep %d after %s: %s\n", rep.Sweep.ID, took.Round(time.Second), strings.Join(parts, ", "))
+	for _, r := range rep.Trials {
+		if r.Error != "" && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
+			fmt.Fprintf(m.Stderr, "trial %d (run %d) %s: %s\n", r.Trial, r.ID, r.Status, firstLine(r.Error))
+		}
+		if s := r.Summary; s != nil {
+			if w0, ok := s["w"]; ok {
+				fmt.Fprintf(m.Stdout, "run %d fitted: w = %.4f, b = %.4f", r.ID, w0, s["b"])
+				if _, ok := s["ols_w"]; ok {
+					fmt.Fprintf(m.Stdout, " (least squares: w = %.4f, b = %.4f; generating: w = %g, b = %g)", s["ols_w"], s["ols_b"], s["true_w"], s["true_b"])
+				}
+				fmt.Fprintln(m.Stdout)
 			}
-			fmt.Fprintln(w)
 		}
 	}
+	sums, err := store.Summaries(ctx)
+	if err != nil {
+		return err
+	}
+	in := map[int64]bool{}
+	for _, r := range rep.Trials {
+		in[r.ID] = true
+	}
+	var mine []*results.RunSummary
+	for _, s := range sums {
+		if in[s.Run.ID] {
+			mine = append(mine, s)
+		}
+	}
+	return report.RunsTable(m.Stdout, mine)
 }
 
-// threads is the thread budget the run gets: GOMAXPROCS.
-func threads() int { return runtime.GOMAXPROCS(0) }
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
 
 // overrides returns the config overrides of --set flags and --epochs.
 func overrides(sets []string, epochs string) []config.Override {

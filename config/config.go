@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/exp-runner/exp/data"
+	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/keypath"
 	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/yamlx"
@@ -32,6 +33,12 @@ type Config struct {
 	Model   Model  `yaml:"model"`
 	Train   Train  `yaml:"train"`
 	Backend string `yaml:"backend"`
+
+	// Variants and Sweep are a sweep file's sections, taken out by package
+	// plan before a trial's config is decoded; they are listed here so that
+	// the known keys of a config file are all named in one place.
+	Variants *yaml.Node `yaml:"variants,omitempty"`
+	Sweep    *yaml.Node `yaml:"sweep,omitempty"`
 
 	// Source is the document the config was decoded from (after overrides).
 	Source *yamlx.Doc `yaml:"-"`
@@ -70,6 +77,34 @@ type Train struct {
 	Epochs        int       `yaml:"epochs"`
 	Seed          int64     `yaml:"seed"`
 	EvalBatchSize int       `yaml:"eval_batch_size"`
+	// EarlyStopping, when set, stops a run whose monitored metric has not
+	// improved for a while.
+	EarlyStopping *EarlyStopping `yaml:"early_stopping"`
+}
+
+// EarlyStopping is train.early_stopping, with Keras's EarlyStopping
+// semantics: the run stops (as completed, with a stop reason) once monitor
+// has not improved by more than min_delta for patience epochs in a row.
+type EarlyStopping struct {
+	Monitor  string  `yaml:"monitor"`
+	Patience int     `yaml:"patience"`
+	MinDelta float64 `yaml:"min_delta"`
+}
+
+// Metrics are the per-epoch metrics a run records, which early stopping,
+// pruning and the result tables can refer to.
+var Metrics = []string{"loss", "accuracy", "val_loss", "val_accuracy"}
+
+// HigherIsBetter reports whether larger values of metric are better
+// (accuracies) rather than smaller (losses).
+func HigherIsBetter(metric string) bool { return strings.HasSuffix(metric, "accuracy") }
+
+// UnmarshalYAMLX decodes early stopping settings over Keras's defaults
+// (monitor val_loss, patience 0, min_delta 0).
+func (e *EarlyStopping) UnmarshalYAMLX(r *yamlx.Reporter) {
+	*e = EarlyStopping{Monitor: "val_loss"}
+	type plain EarlyStopping
+	yamlx.Decode(r, (*plain)(e))
 }
 
 // Optimizer is train.optimizer: a name, or a mapping with a name and the
@@ -142,13 +177,20 @@ func Parse(file string, src []byte, overrides []Override) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	return FromDoc(doc, overrides)
+}
+
+// FromDoc decodes and validates the config held by doc's root, after
+// applying the overrides to it. Errors come as a yamlx.ErrorList, with the
+// config as far as it was decoded.
+func FromDoc(doc *yamlx.Doc, overrides []Override) (*Config, error) {
 	r := yamlx.NewReporter(doc)
 	if doc.Root.Kind != yaml.MappingNode {
 		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend), got %s", yamlx.Describe(doc.Root))
 		return nil, r.Err()
 	}
 	ApplyOverrides(r, overrides)
-	c := Default(file)
+	c := Default(doc.File)
 	c.Source = doc
 	yamlx.Decode(r, c)
 	c.resolve()
@@ -275,6 +317,31 @@ func (t *Train) validate(r *yamlx.Reporter, d Data) {
 	}
 	if t.Optimizer.Spec != nil {
 		t.Optimizer.Spec.Validate(r.Field("optimizer"))
+	}
+	if es := t.EarlyStopping; es != nil {
+		er := r.Field("early_stopping")
+		if !slices.Contains(Metrics, es.Monitor) {
+			msg := fmt.Sprintf("unknown metric %q (known: %s)", es.Monitor, strings.Join(Metrics, ", "))
+			if s := suggest.Nearest(es.Monitor, Metrics); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			er.Field("monitor").Errorf("%s", msg)
+		}
+		if d.Params != nil && slices.Contains(Metrics, es.Monitor) {
+			info := d.Params.Info()
+			switch {
+			case strings.HasPrefix(es.Monitor, "val_") && !info.Validation && d.ValidationSplit == 0:
+				er.Field("monitor").Errorf("%q needs validation data: dataset %q has none; set data.validation_split", es.Monitor, d.Dataset)
+			case strings.HasSuffix(es.Monitor, "accuracy") && !info.Classification():
+				er.Field("monitor").Errorf("%q needs class labels; dataset %q is a regression", es.Monitor, d.Dataset)
+			}
+		}
+		if es.Patience < 0 {
+			er.Field("patience").Errorf("must be ≥ 0, got %d", es.Patience)
+		}
+		if !(es.MinDelta >= 0) {
+			er.Field("min_delta").Errorf("must be ≥ 0, got %g", es.MinDelta)
+		}
 	}
 	loss, err := registry.Losses.Lookup(t.Loss)
 	if err != nil {

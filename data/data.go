@@ -11,6 +11,7 @@ type Info struct {
 	Shape      []int // per-example input shape, e.g. [28 28 1]
 	NumClasses int   // number of classes of a classification dataset; 0 for regression
 	TargetDim  int   // regression targets per example; 0 for classification
+	Validation bool  // the dataset has its own validation examples
 }
 
 // Classification reports whether examples are labelled with classes.

@@ -59,7 +59,7 @@ func (m *MNIST) Validate(r *yamlx.Reporter) {
 
 // Info returns MNIST's shape: 28×28×1 inputs, 10 classes.
 func (m *MNIST) Info() data.Info {
-	return data.Info{Shape: []int{28, 28, 1}, NumClasses: 10}
+	return data.Info{Shape: []int{28, 28, 1}, NumClasses: 10, Validation: true}
 }
 
 // Load reads the four files: the 60k training and 10k test images, the

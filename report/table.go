@@ -67,3 +67,17 @@ func Duration(secs float64) string {
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
+
+// FormatValue formats a hyperparameter value of any type: floats as
+// FormatFloat does, other values as fmt does.
+func FormatValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return FormatFloat(x)
+	case float32:
+		return FormatFloat(float64(x))
+	case nil:
+		return "—"
+	}
+	return fmt.Sprint(v)
+}

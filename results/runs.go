@@ -27,11 +27,16 @@ const (
 	StatusInterrupted Status = "interrupted"
 	// StatusDiverged is a run stopped because its loss stopped being finite.
 	StatusDiverged Status = "diverged"
+	// StatusPending is a planned trial of a sweep that has not started.
+	StatusPending Status = "pending"
+	// StatusPruned is a trial a sweep stopped early for falling behind the
+	// others (sweep.prune).
+	StatusPruned Status = "pruned"
 )
 
 // statuses lists the known statuses; the schema deliberately has no CHECK
 // constraint so that later versions can add more.
-var statuses = []Status{StatusRunning, StatusCompleted, StatusFailed, StatusInterrupted, StatusDiverged}
+var statuses = []Status{StatusRunning, StatusCompleted, StatusFailed, StatusInterrupted, StatusDiverged, StatusPending, StatusPruned}
 
 // Valid reports whether s is a status this version knows.
 func (s Status) Valid() bool {
@@ -44,9 +49,9 @@ func (s Status) Valid() bool {
 }
 
 // Terminal reports whether s is a known status a run can finish with:
-// every known status but StatusRunning.
+// every known status but StatusRunning and StatusPending.
 func (s Status) Terminal() bool {
-	return s.Valid() && s != StatusRunning
+	return s.Valid() && s != StatusRunning && s != StatusPending
 }
 
 // Run is one training run: a row of the runs table.
@@ -71,11 +76,27 @@ type Run struct {
 	// regression; nil if none. Stored as a JSON object; NaN and infinities
 	// are stored as null and read back as NaN.
 	Summary map[string]float64
+
+	// SweepID is the sweep the run is a trial of (0: none, for runs from
+	// before sweeps existed).
+	SweepID int64
+	// Trial is the trial's number in its sweep, from 1.
+	Trial int
+	// Variant is the trial's variant ("" without variants).
+	Variant string
+	// Params are the trial's axis values by key path (nil for none).
+	Params map[string]any
+	// Attempts is the number of times the trial was started.
+	Attempts int
+	// StopReason says why the run stopped before its planned epochs
+	// (early stopping, pruning); "" otherwise.
+	StopReason string
 }
 
 // runColumns are the runs columns read by scanRun, in its order.
 const runColumns = `id, name, model_name, status, config_yaml, config_hash, seed, backend, optimizer,
-	learning_rate, batch_size, epochs, threads, started_at, finished_at, error, summary`
+	learning_rate, batch_size, epochs, threads, started_at, finished_at, error, summary,
+	sweep_id, trial, variant, params, attempts, stop_reason`
 
 // CreateRun inserts r as a new run with status running, started now by the
 // store's clock. It sets r.ID, r.Status and r.StartedAt, and clears
@@ -248,11 +269,19 @@ func scanRun(rows *sql.Rows) (*Run, error) {
 		r                       Run
 		status, started         string
 		finished, errText, summ sql.NullString
+		sweepID, trial          sql.NullInt64
+		variant, params, stop   sql.NullString
 	)
 	if err := rows.Scan(&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
 		&r.Backend, &r.Optimizer, &r.LearningRate, &r.BatchSize, &r.Epochs, &r.Threads,
-		&started, &finished, &errText, &summ); err != nil {
+		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &params, &r.Attempts, &stop); err != nil {
 		return nil, err
+	}
+	r.SweepID, r.Trial, r.Variant, r.StopReason = sweepID.Int64, int(trial.Int64), variant.String, stop.String
+	if params.Valid {
+		if err := json.Unmarshal([]byte(params.String), &r.Params); err != nil {
+			return nil, fmt.Errorf("run %d: params: %w", r.ID, err)
+		}
 	}
 	r.Status = Status(status)
 	t, err := parseTime(started)

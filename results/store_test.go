@@ -349,7 +349,9 @@ func TestSchema(t *testing.T) {
 		"runs": "id INTEGER, name TEXT NOT NULL, model_name TEXT NOT NULL, status TEXT NOT NULL, " +
 			"config_yaml TEXT NOT NULL, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, backend TEXT NOT NULL, " +
 			"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
-			"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT",
+			"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
+			"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT",
+		"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
 		"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
 			"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
 			"finished_at TEXT NOT NULL",
@@ -624,7 +626,9 @@ func TestStatus(t *testing.T) {
 		{StatusFailed, true, true},
 		{StatusInterrupted, true, true},
 		{StatusDiverged, true, true},
-		{"pending", false, false},
+		{StatusPending, true, false},
+		{StatusPruned, true, true},
+		{"queued", false, false},
 		{"", false, false},
 	}
 	for _, tt := range tests {

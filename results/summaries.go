@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // RunSummary is a run with its epochs reduced to the numbers exp table shows.
@@ -29,6 +30,8 @@ type RunSummary struct {
 	EpochsDone int
 	// Seconds is the sum of the recorded epochs' seconds.
 	Seconds float64
+	// LastEpochAt is when the last recorded epoch finished (zero if none).
+	LastEpochAt time.Time
 }
 
 // Summaries returns one summary per run, best first: by BestValAccuracy,
@@ -49,7 +52,7 @@ func (s *Store) Summaries(ctx context.Context) ([]*RunSummary, error) {
 	// run created in between are skipped; a run read is always complete
 	// up to some committed epoch.
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT run_id, epoch, loss, val_loss, val_accuracy, seconds FROM epochs ORDER BY run_id, epoch`)
+		`SELECT run_id, epoch, loss, val_loss, val_accuracy, seconds, finished_at FROM epochs ORDER BY run_id, epoch`)
 	if err != nil {
 		return nil, fmt.Errorf("results: summaries: %w", err)
 	}
@@ -60,12 +63,16 @@ func (s *Store) Summaries(ctx context.Context) ([]*RunSummary, error) {
 			epoch                 int
 			loss, valLoss, valAcc sql.NullFloat64
 			seconds               float64
+			finished              string
 		)
-		if err := rows.Scan(&runID, &epoch, &loss, &valLoss, &valAcc, &seconds); err != nil {
+		if err := rows.Scan(&runID, &epoch, &loss, &valLoss, &valAcc, &seconds, &finished); err != nil {
 			return nil, fmt.Errorf("results: summaries: %w", err)
 		}
 		if sz := byID[runID]; sz != nil {
 			sz.add(epoch, floatPtr(loss), floatPtr(valLoss), floatPtr(valAcc), seconds)
+			if t, err := parseTime(finished); err == nil {
+				sz.sum.LastEpochAt = t
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -52,16 +52,39 @@ type Options struct {
 	Progress io.Writer
 	// Log receives one Keras-like line per epoch (nil: none).
 	Log io.Writer
-	// OnEpoch is called after each finished epoch; an error stops the run as failed.
-	OnEpoch func(Epoch) error
+	// OnEpoch is called after each finished epoch (and Save). A Stop with a
+	// status ends the run after that epoch (pruning); an error ends it as
+	// failed.
+	OnEpoch func(Epoch) (Stop, error)
+	// History holds the epochs a resumed run finished before; training
+	// starts after them, with the state Restore loads.
+	History []Epoch
+	// Restore loads the state after the last epoch of History into the new
+	// context (weights, optimizer state, RNG state). Nil starts fresh.
+	Restore func(ctx *mlctx.Context) error
+	// Save stores the state after an epoch, before OnEpoch commits it.
+	Save func(epoch int, ctx *mlctx.Context) error
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
+
+// Stop asks Run to end a run after an epoch.
+type Stop struct {
+	Status Status // "" to go on
+	Reason string
+}
+
+// Pruned is the status of a run a sweep stopped for falling behind.
+const Pruned Status = "pruned"
 
 // Result is the outcome of Run.
 type Result struct {
 	Status Status
 	Err    error // why it failed, diverged or was interrupted
+	// StopReason says why a run ended before its planned epochs (early
+	// stopping, pruning).
+	StopReason string
+	// Epochs are the epochs finished by this call (after History).
 	Epochs []Epoch
 	// Summary holds values worth storing with the run, e.g. a fitted
 	// regression's w and b.
@@ -89,23 +112,102 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 		res.Status, res.Err = Failed, err
 		return res
 	}
-	for epoch := 1; epoch <= cfg.Train.Epochs; epoch++ {
+	stopper := newEarlyStopper(cfg.Train.EarlyStopping)
+	for _, ep := range opts.History {
+		stopper.observe(ep)
+	}
+	for epoch := len(opts.History) + 1; epoch <= cfg.Train.Epochs; epoch++ {
 		ep, status, err := t.epoch(ctx, epoch)
 		if status != "" {
 			res.Status, res.Err = status, err
 			return res
 		}
+		if opts.Save != nil {
+			if err := opts.Save(epoch, t.ctx); err != nil {
+				res.Status, res.Err = Failed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
+				return res
+			}
+		}
 		res.Epochs = append(res.Epochs, ep)
 		if opts.OnEpoch != nil {
-			if err := opts.OnEpoch(ep); err != nil {
+			stop, err := opts.OnEpoch(ep)
+			if err != nil {
 				res.Status, res.Err = Failed, err
 				return res
 			}
+			if stop.Status != "" {
+				res.Status, res.StopReason = stop.Status, stop.Reason
+				res.Summary = t.summary()
+				return res
+			}
+		}
+		if reason := stopper.observe(ep); reason != "" && epoch < cfg.Train.Epochs {
+			res.Status, res.StopReason = Completed, reason
+			res.Summary = t.summary()
+			return res
 		}
 	}
 	res.Status = Completed
 	res.Summary = t.summary()
 	return res
+}
+
+// earlyStopper follows Keras's EarlyStopping: it counts the epochs since the
+// monitored metric last improved by more than min_delta.
+type earlyStopper struct {
+	cfg       *config.EarlyStopping
+	best      float64
+	bestEpoch int
+	wait      int
+}
+
+func newEarlyStopper(cfg *config.EarlyStopping) *earlyStopper {
+	s := &earlyStopper{cfg: cfg, best: math.Inf(1)}
+	if cfg != nil && config.HigherIsBetter(cfg.Monitor) {
+		s.best = math.Inf(-1)
+	}
+	return s
+}
+
+// observe takes an epoch's metrics and returns why to stop, or "".
+func (s *earlyStopper) observe(ep Epoch) string {
+	if s.cfg == nil {
+		return ""
+	}
+	v := ep.Metric(s.cfg.Monitor)
+	if v == nil {
+		return ""
+	}
+	improved := *v < s.best-s.cfg.MinDelta
+	if config.HigherIsBetter(s.cfg.Monitor) {
+		improved = *v > s.best+s.cfg.MinDelta
+	}
+	if improved {
+		s.best, s.bestEpoch, s.wait = *v, ep.Epoch, 0
+		return ""
+	}
+	s.wait++
+	if s.wait > s.cfg.Patience {
+		return fmt.Sprintf("early stopping: %s did not improve for %d epoch(s) (best %.4f at epoch %d)",
+			s.cfg.Monitor, s.wait, s.best, s.bestEpoch)
+	}
+	return ""
+}
+
+// Metric returns the named metric (loss, accuracy, val_loss, val_accuracy),
+// or nil if the epoch does not have it.
+func (ep Epoch) Metric(name string) *float64 {
+	switch name {
+	case "loss":
+		return ep.Loss
+	case "accuracy":
+		return ep.Accuracy
+	case "val_loss":
+		return ep.ValLoss
+	case "val_accuracy":
+		return ep.ValAccuracy
+	}
+	return nil
 }
 
 // debugPanics adds stack traces to failures (EXP_DEBUG=1, set by the CLI).
@@ -144,11 +246,18 @@ func newTrainer(cfg *config.Config, set *data.Set, opts Options) (*trainer, erro
 	if err := ctx.SetRNGStateFromSeed(cfg.Train.Seed); err != nil {
 		return nil, err
 	}
+	if opts.Restore != nil {
+		if err := opts.Restore(ctx); err != nil {
+			return nil, fmt.Errorf("restoring the checkpoint of epoch %d: %w", len(opts.History), err)
+		}
+	}
 	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx}
-	if t.train, err = mlctx.NewExec(opts.Backend, ctx, m.TrainStep); err != nil {
+	// Unchecked: the graphs create the variables on a fresh start and reuse
+	// the restored ones on a resumed run.
+	if t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStep); err != nil {
 		return nil, err
 	}
-	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Reuse(), m.EvalStep); err != nil {
+	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStep); err != nil {
 		return nil, err
 	}
 	bs := max(cfg.Train.BatchSize, cfg.Train.EvalBatchSize)

@@ -78,10 +78,10 @@ func TestInterruptKeepsFinishedEpochs(t *testing.T) {
 	cfg, set, be := setup(t, strings.Replace(linear, ", %s", "", 1))
 	ctx, cancel := context.WithCancel(context.Background())
 	var seen []int
-	res := runner.Run(ctx, cfg, set, runner.Options{Backend: be, OnEpoch: func(ep runner.Epoch) error {
+	res := runner.Run(ctx, cfg, set, runner.Options{Backend: be, OnEpoch: func(ep runner.Epoch) (runner.Stop, error) {
 		seen = append(seen, ep.Epoch)
 		cancel()
-		return nil
+		return runner.Stop{}, nil
 	}})
 	if res.Status != runner.Interrupted || len(res.Epochs) != 1 || len(seen) != 1 {
 		t.Fatalf("status %s, epochs %d, seen %v", res.Status, len(res.Epochs), seen)
@@ -90,8 +90,8 @@ func TestInterruptKeepsFinishedEpochs(t *testing.T) {
 
 func TestOnEpochErrorFails(t *testing.T) {
 	cfg, set, be := setup(t, strings.Replace(linear, ", %s", "", 1))
-	res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be, OnEpoch: func(runner.Epoch) error {
-		return errors.New("disk full")
+	res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be, OnEpoch: func(runner.Epoch) (runner.Stop, error) {
+		return runner.Stop{}, errors.New("disk full")
 	}})
 	if res.Status != runner.Failed || !strings.Contains(res.Err.Error(), "disk full") {
 		t.Fatalf("status %s, err %v", res.Status, res.Err)

@@ -17,6 +17,7 @@ type Doc struct {
 	File   string
 	Root   *yaml.Node // the top-level node, never a DocumentNode; an empty mapping for an empty file
 	labels map[*yaml.Node]string
+	files  map[*yaml.Node]string // nodes taken from other files
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -151,6 +152,29 @@ func (d *Doc) LabelNew(label string) {
 	walk(d.Root)
 }
 
+// Adopt records that n and every node below it come from file (a node
+// another document lent this one), so errors about them name that file.
+func (d *Doc) Adopt(n *yaml.Node, file string) {
+	if d.files == nil {
+		d.files = map[*yaml.Node]string{}
+	}
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		if _, ok := d.files[n]; ok {
+			return
+		}
+		d.files[n] = file
+		for _, c := range n.Content {
+			walk(c)
+		}
+		walk(n.Alias)
+	}
+	walk(n)
+}
+
 // Loc returns where n came from.
 func (d *Doc) Loc(n *yaml.Node) Loc {
 	if d == nil || n == nil {
@@ -159,7 +183,43 @@ func (d *Doc) Loc(n *yaml.Node) Loc {
 	if l, ok := d.labels[n]; ok {
 		return Loc{Label: l}
 	}
-	return Loc{File: d.File, Line: n.Line, Col: n.Column}
+	file := d.File
+	if f, ok := d.files[n]; ok {
+		file = f
+	}
+	return Loc{File: file, Line: n.Line, Col: n.Column}
+}
+
+// Derive returns a document with root as its root that shares d's file,
+// labels and adopted nodes: a trial's config built from a sweep file's nodes
+// still reports errors at their place in the file.
+func (d *Doc) Derive(root *yaml.Node) *Doc {
+	return &Doc{File: d.File, Root: root, labels: d.labels, files: d.files}
+}
+
+// Clone returns a deep copy of n (aliases resolved into copies of what they
+// stand for), keeping each node's line and column. Labels and adopted files
+// are carried over to the copies in d.
+func (d *Doc) Clone(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	src := n
+	n = Resolve(n)
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, ch := range n.Content {
+		c.Content[i] = d.Clone(ch)
+	}
+	if l, ok := d.labels[src]; ok {
+		d.labels[&c] = l
+	} else if l, ok := d.labels[n]; ok {
+		d.labels[&c] = l
+	}
+	if f, ok := d.files[n]; ok {
+		d.files[&c] = f
+	}
+	return &c
 }
 
 // Resolve follows alias nodes to the node they stand for.

@@ -17,7 +17,9 @@ func main() {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills at once
 	}()
-	code := cli.New().Run(ctx, os.Args[1:])
+	m := cli.New()
+	m.PassThrough = true
+	code := m.Run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -1,0 +1,191 @@
+// Package checkpoint keeps a trial's training state between epochs, so that
+// a killed trial resumes exactly where its last committed epoch ended.
+//
+// Each epoch's state is a GoMLX checkpoint (every context variable: weights,
+// optimizer moments and step count, BatchNorm statistics, the RNG state) in
+// its own folder, DIR/epoch-NNNNN. It is written atomically: into a
+// temporary folder, each file fsynced, then renamed into place and the parent
+// fsynced; a crash leaves either the whole checkpoint or none. Prune removes
+// the ones a trial no longer needs.
+package checkpoint
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+)
+
+const prefix = "epoch-"
+
+// Path returns the folder of epoch's checkpoint under dir.
+func Path(dir string, epoch int) string {
+	return filepath.Join(dir, fmt.Sprintf("%s%05d", prefix, epoch))
+}
+
+// Save writes the variables of ctx as the checkpoint of epoch under dir.
+func Save(dir string, epoch int, ctx *mlctx.Context) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+prefix)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp) // a no-op after the rename
+	// A handler attaches to its context for good: give it a fresh context
+	// holding the same variable values (shared, not copied).
+	snap := mlctx.New()
+	for v := range ctx.IterVariables() {
+		value, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("variable %s: %w", v.ScopeAndName(), err)
+		}
+		nv := snap.InAbsPath(v.Scope()).Checked(false).VariableWithValue(v.Name(), value)
+		nv.Trainable = v.Trainable
+	}
+	h, err := checkpoints.Build(snap).Dir(tmp).ExcludeAllParams().Done()
+	if err != nil {
+		return err
+	}
+	if err := h.Save(); err != nil {
+		return err
+	}
+	// GoMLX's format does not say which variables are trainable (and its
+	// Save adds a global_step of its own): list ours beside it.
+	trainable := map[string]bool{}
+	for v := range ctx.IterVariables() {
+		trainable[v.ScopeAndName()] = v.Trainable
+	}
+	b, err := json.Marshal(trainable)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, varsFile), b, 0o644); err != nil {
+		return err
+	}
+	if err := syncDir(tmp, true); err != nil {
+		return err
+	}
+	final := Path(dir, epoch)
+	if err := os.RemoveAll(final); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return err
+	}
+	return syncDir(dir, false)
+}
+
+// syncDir fsyncs dir and, with files, every file in it.
+func syncDir(dir string, files bool) error {
+	if files {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := syncFile(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return syncFile(dir)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// Load reads epoch's checkpoint under dir into ctx: every variable it holds
+// is created or overwritten.
+func Load(dir string, epoch int, ctx *mlctx.Context) error {
+	path := Path(dir, epoch)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no checkpoint of epoch %d: %w", epoch, err)
+	}
+	b, err := os.ReadFile(filepath.Join(path, varsFile))
+	if err != nil {
+		return fmt.Errorf("checkpoint of epoch %d is incomplete: %w", epoch, err)
+	}
+	var trainable map[string]bool
+	if err := json.Unmarshal(b, &trainable); err != nil {
+		return fmt.Errorf("checkpoint of epoch %d: %s: %w", epoch, varsFile, err)
+	}
+	if _, err := checkpoints.Load(ctx).Dir(path).Immediate().ExcludeAllParams().Done(); err != nil {
+		return err
+	}
+	var extra []*mlctx.Variable
+	for v := range ctx.IterVariables() {
+		t, ours := trainable[v.ScopeAndName()]
+		if !ours {
+			extra = append(extra, v)
+			continue
+		}
+		v.Trainable = t
+	}
+	for _, v := range extra {
+		if err := ctx.DeleteVariable(v.Scope(), v.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// varsFile maps, as JSON, each saved variable to whether it is trainable.
+const varsFile = "variables.json"
+
+// Epochs lists the epochs with a checkpoint under dir, in order.
+func Epochs(dir string) ([]int, error) {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if n, err := strconv.Atoi(strings.TrimPrefix(e.Name(), prefix)); err == nil {
+			out = append(out, n)
+		}
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+// Prune removes every checkpoint under dir but keep's, and any temporary
+// folder left by an interrupted Save.
+func Prune(dir string, keep int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if name == filepath.Base(Path(dir, keep)) || !(strings.HasPrefix(name, prefix) || strings.HasPrefix(name, ".tmp-"+prefix)) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

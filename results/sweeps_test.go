@@ -1,0 +1,156 @@
+package results
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func trialRun(hash string, lr float64) *Run {
+	return &Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x: 1", ConfigHash: hash, Backend: "go",
+		Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 2, Variant: "mlp",
+		Params: map[string]any{"train.learning_rate": lr}}
+}
+
+func TestPlanTrials(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	sw, created, err := s.OpenSweep(ctx, "sweep", "/x/sweep.yaml", "h1", "", false)
+	if err != nil || !created {
+		t.Fatal(sw, created, err)
+	}
+	again, created, err := s.OpenSweep(ctx, "sweep", "/x/sweep.yaml", "h2", `{"rule":"median"}`, false)
+	if err != nil || created || again.ID != sw.ID || again.SpecHash != "h2" || again.Prune == "" {
+		t.Fatalf("reopening: %+v created=%v %v", again, created, err)
+	}
+	all, added, err := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
+	if err != nil || len(all) != 2 || len(added) != 2 || all[0].Trial != 1 || all[1].Trial != 2 || all[0].Status != StatusPending {
+		t.Fatalf("first plan: %v %v %v", all, added, err)
+	}
+	if all[0].Params["train.learning_rate"] != 0.1 || all[0].Variant != "mlp" {
+		t.Errorf("params read back as %v, variant %q", all[0].Params, all[0].Variant)
+	}
+	// The file gained a value: only the new trial is added, numbered after the others.
+	all, added, err = s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("c", 0.3), trialRun("b", 0.2)})
+	if err != nil || len(all) != 3 || len(added) != 1 || added[0].Trial != 3 || all[1].ConfigHash != "c" {
+		t.Fatalf("second plan: %v %v %v", all, added, err)
+	}
+	fresh, created, err := s.OpenSweep(ctx, "sweep", "/x/sweep.yaml", "h2", "", true)
+	if err != nil || !created || fresh.ID == sw.ID {
+		t.Fatalf("--new: %+v %v %v", fresh, created, err)
+	}
+	if _, added, _ := s.PlanTrials(ctx, fresh.ID, []*Run{trialRun("a", 0.1)}); len(added) != 1 || added[0].Trial != 1 {
+		t.Errorf("a fresh sweep holds the same config as a new trial 1: %v", added)
+	}
+}
+
+// TestClaimOnce has 4 stores on one file race to claim 12 trials: each is
+// claimed exactly once.
+func TestClaimOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "runs.db")
+	s0, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s0.Close()
+	sw, _, _ := s0.OpenSweep(ctx, "sweep", "/f", "h", "", false)
+	var plan []*Run
+	for i := range 12 {
+		plan = append(plan, trialRun(fmt.Sprint(i), float64(i+1)))
+	}
+	all, _, err := s0.PlanTrials(ctx, sw.ID, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range all {
+		ids = append(ids, r.ID)
+	}
+	var mu sync.Mutex
+	claims := map[int64]int{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(ctx, path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer s.Close()
+			for {
+				// A trial marked running belongs to a live worker here.
+				r, err := s.ClaimTrial(ctx, ids, func(r *Run) bool { return r.Status != StatusRunning })
+				if err != nil {
+					t.Errorf("worker %d: %v", w, err)
+					return
+				}
+				if r == nil {
+					return
+				}
+				mu.Lock()
+				claims[r.ID]++
+				mu.Unlock()
+				if err := s.FinishTrial(ctx, r.ID, StatusCompleted, "", ""); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(claims) != 12 {
+		t.Errorf("%d trials claimed, want 12", len(claims))
+	}
+	for id, n := range claims {
+		if n != 1 {
+			t.Errorf("run %d claimed %d times", id, n)
+		}
+	}
+	trials, _ := s0.Trials(ctx, sw.ID)
+	for _, r := range trials {
+		if r.Status != StatusCompleted || r.Attempts != 1 {
+			t.Errorf("trial %d: %s after %d attempts", r.Trial, r.Status, r.Attempts)
+		}
+	}
+}
+
+func TestClaimResumesAndMetricAt(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
+	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
+	ids := []int64{all[0].ID, all[1].ID}
+	lockFree := func(*Run) bool { return true }
+	r, _ := s.ClaimTrial(ctx, ids, lockFree)
+	f := func(v float64) *float64 { return &v }
+	s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, ValAccuracy: f(0.5)})
+	// Its worker died (status still running, lock free): the next claim takes it again.
+	again, _ := s.ClaimTrial(ctx, ids, lockFree)
+	if again.ID != r.ID || again.Attempts != 2 || !again.StartedAt.Equal(r.StartedAt) {
+		t.Errorf("re-claim: %+v", again)
+	}
+	other, _ := s.ClaimTrial(ctx, ids[1:], lockFree)
+	s.AddEpoch(ctx, &Epoch{RunID: other.ID, Epoch: 1, ValAccuracy: f(0.7), Loss: f(1)})
+	m, err := s.MetricAt(ctx, sw.ID, 1, "val_accuracy")
+	if err != nil || len(m) != 2 || m[r.ID] != 0.5 || m[other.ID] != 0.7 {
+		t.Errorf("MetricAt = %v, %v", m, err)
+	}
+	if m, _ := s.MetricAt(ctx, sw.ID, 1, "loss"); len(m) != 1 {
+		t.Errorf("MetricAt(loss) = %v: NULLs are left out", m)
+	}
+	if _, err := s.MetricAt(ctx, sw.ID, 1, "accuracy; DROP TABLE runs"); err == nil {
+		t.Error("MetricAt took an unknown metric")
+	}
+	s.FinishTrial(ctx, other.ID, StatusPruned, "", "pruned at epoch 1")
+	got, _ := s.Run(ctx, other.ID)
+	if got.Status != StatusPruned || got.StopReason != "pruned at epoch 1" || got.FinishedAt == nil {
+		t.Errorf("finished trial %+v", got)
+	}
+	if r, _ := s.ClaimTrial(ctx, ids[1:], lockFree); r != nil {
+		t.Error("claimed a pruned trial")
+	}
+}

@@ -1,0 +1,22 @@
+// Package sweep runs the trials of a plan against the results store, so that
+// an overnight sweep survives anything short of losing the disk.
+//
+// Every trial is a runs row, created pending when the sweep is planned (a
+// re-run of the same command finds the same sweep, skips completed trials,
+// resumes unfinished ones and adds trials the file gained). Trials run in
+// child exp processes, up to --jobs at once, each with its own thread budget,
+// so a crash, panic or out-of-memory kill takes down one trial only.
+//
+// A worker claims a trial in one IMMEDIATE transaction while holding an
+// flock on the trial's lock file, which it hands to the child process; the
+// kernel releases the lock when that process dies, even by kill -9, so a
+// trial left "running" with its lock free is known dead and is resumed by
+// the next claim. Several exp processes on one database and sweep cooperate
+// this way, each trial claimed exactly once.
+//
+// After each epoch the child writes a checkpoint (package checkpoint), then
+// commits the epoch's metrics in one transaction, then prunes older
+// checkpoints: the checkpoint of the last committed epoch always exists, and
+// a resumed trial continues from it with the same weights, optimizer state,
+// RNG state and data order, so its metrics equal an uninterrupted run's.
+package sweep

@@ -1,0 +1,306 @@
+package sweep
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/exp-runner/exp/plan"
+	"github.com/exp-runner/exp/report"
+	"github.com/exp-runner/exp/results"
+)
+
+// Options configures Run.
+type Options struct {
+	Store       *results.Store
+	DB          string // the database path, for the child processes
+	Checkpoints string // checkpoints root
+	Jobs        int    // trials at once (≥ 1)
+	// Threads is each child's GOMAXPROCS (0: the cores divided among the jobs).
+	Threads int
+	// New starts a fresh sweep instead of resuming the file's latest.
+	New bool
+	// RetryFailed runs failed and diverged trials again.
+	RetryFailed bool
+	// Exe and Env start a child: Exe trial --db DB --run ID --checkpoints DIR,
+	// with Env added to this process's environment.
+	Exe string
+	Env []string
+	// Stdout and Stderr get the sweep's messages; children's output is
+	// passed through (one job) or prefixed with the trial number.
+	Stdout, Stderr io.Writer
+	// PassThrough gives a single child this process's own stdout and stderr
+	// (so its progress bar reaches the terminal).
+	PassThrough bool
+}
+
+// Report is the state of a sweep's planned trials after Run.
+type Report struct {
+	Sweep  *results.Sweep
+	Trials []*results.Run // the plan's trials, in plan order
+	Added  []*results.Run
+}
+
+// Counts returns how many of the trials are in each status.
+func (r *Report) Counts() map[results.Status]int {
+	c := map[results.Status]int{}
+	for _, t := range r.Trials {
+		c[t.Status]++
+	}
+	return c
+}
+
+// Params formats a trial's axis values: "variant=cnn train.learning_rate=0.001".
+func Params(p *plan.Trial) string {
+	var parts []string
+	for _, kv := range p.Params {
+		parts = append(parts, fmt.Sprintf("%s=%v", kv.Path, report.FormatValue(kv.Value)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Open records p's sweep and trials in the store: the file's latest sweep
+// (or a new one with fresh), with a pending row for each trial it does not
+// hold yet.
+func Open(ctx context.Context, store *results.Store, p *plan.Plan, fresh bool) (*Report, error) {
+	file, err := filepath.Abs(p.File)
+	if err != nil {
+		return nil, err
+	}
+	prune := ""
+	if p.Spec != nil && p.Spec.Prune != nil {
+		b, err := json.Marshal(p.Spec.Prune)
+		if err != nil {
+			return nil, err
+		}
+		prune = string(b)
+	}
+	sw, _, err := store.OpenSweep(ctx, p.Name, file, p.Hash(), prune, fresh)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]*results.Run, len(p.Trials))
+	for i, t := range p.Trials {
+		c := t.Config
+		params := map[string]any{}
+		for _, kv := range t.Params {
+			params[kv.Path] = kv.Value
+		}
+		runs[i] = &results.Run{
+			Name: c.Name, ModelName: c.Model.Name, ConfigYAML: c.YAML(), ConfigHash: c.Hash(),
+			Seed: c.Train.Seed, Backend: c.Backend, Optimizer: c.Train.Optimizer.Name,
+			LearningRate: c.Train.LearningRate, BatchSize: c.Train.BatchSize, Epochs: c.Train.Epochs,
+			Variant: t.Variant, Params: params,
+		}
+	}
+	all, added, err := store.PlanTrials(ctx, sw.ID, runs)
+	if err != nil {
+		return nil, err
+	}
+	return &Report{Sweep: sw, Trials: all, Added: added}, nil
+}
+
+// Run runs the claimable trials of rep (pending, interrupted, or running
+// with a dead worker; failed and diverged too with RetryFailed) in child
+// processes, up to opts.Jobs at once, until none is left or ctx is
+// cancelled, and returns the trials' final state.
+func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report, error) {
+	store := opts.Store
+	if opts.Jobs < 1 {
+		opts.Jobs = 1
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = max(1, runtime.NumCPU()/opts.Jobs)
+	}
+	byID := map[int64]*plan.Trial{}
+	var ids []int64
+	for i, r := range rep.Trials {
+		byID[r.ID] = p.Trials[i]
+		if opts.RetryFailed && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
+			if err := store.FinishTrial(ctx, r.ID, results.StatusInterrupted, "", "to be retried"); err != nil {
+				return nil, err
+			}
+		}
+		ids = append(ids, r.ID)
+	}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		running = map[int64]*exec.Cmd{}
+		done    = make(chan struct{}, opts.Jobs)
+		out     = &lockedWriter{w: opts.Stdout}
+	)
+	stopChildren := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range running {
+			if c.Process != nil {
+				c.Process.Signal(syscall.SIGTERM)
+			}
+		}
+	}
+	go func() {
+		<-ctx.Done()
+		stopChildren()
+	}()
+	var runErr error
+	for ctx.Err() == nil {
+		mu.Lock()
+		n := len(running)
+		mu.Unlock()
+		if n >= opts.Jobs {
+			<-done
+			continue
+		}
+		var lockFile *os.File
+		claimed, err := store.ClaimTrial(ctx, ids, func(r *results.Run) bool {
+			// A running trial is another worker's unless its lock is free.
+			f, err := tryLock(opts.Checkpoints, r.ID)
+			if err != nil || f == nil {
+				return false
+			}
+			lockFile = f
+			return true
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			runErr = err
+			break
+		}
+		if claimed == nil {
+			if n == 0 {
+				break
+			}
+			<-done // wait for a child, then look again
+			continue
+		}
+		t := byID[claimed.ID]
+		what := "starting"
+		if claimed.Attempts > 1 {
+			what = "resuming"
+		}
+		fmt.Fprintf(out, "trial %d/%d (run %d) %s: %s\n", t.Index, len(p.Trials), claimed.ID, what, describe(t))
+		cmd := exec.Command(opts.Exe, "trial", "--db", opts.DB, "--run", fmt.Sprint(claimed.ID), "--checkpoints", opts.Checkpoints)
+		cmd.Env = append(append(os.Environ(), opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", threads), "EXP_LOCK_FD=3")
+		cmd.ExtraFiles = []*os.File{lockFile}
+		var pipes []io.ReadCloser
+		if opts.PassThrough && opts.Jobs == 1 {
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		} else {
+			so, _ := cmd.StdoutPipe()
+			se, _ := cmd.StderrPipe()
+			pipes = []io.ReadCloser{so, se}
+		}
+		if err := cmd.Start(); err != nil {
+			lockFile.Close()
+			store.FinishTrial(context.WithoutCancel(ctx), claimed.ID, results.StatusFailed, "starting the trial process: "+err.Error(), "")
+			runErr = err
+			break
+		}
+		lockFile.Close() // the child holds the lock now
+		mu.Lock()
+		running[claimed.ID] = cmd
+		mu.Unlock()
+		prefix := fmt.Sprintf("[%d] ", t.Index)
+		var copies sync.WaitGroup
+		for i, pipe := range pipes {
+			w := io.Writer(out)
+			if i == 1 {
+				w = &lockedWriter{w: opts.Stderr}
+			}
+			copies.Add(1)
+			go func() {
+				defer copies.Done()
+				prefixLines(w, pipe, prefix)
+			}()
+		}
+		wg.Add(1)
+		go func(id int64, cmd *exec.Cmd) {
+			defer wg.Done()
+			copies.Wait()
+			err := cmd.Wait()
+			bg := context.WithoutCancel(ctx)
+			if r, rerr := store.Run(bg, id); rerr == nil && r.Status == results.StatusRunning {
+				// The child died without recording an outcome.
+				msg := "the trial process died"
+				if err != nil {
+					msg += ": " + err.Error()
+				}
+				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+					msg += " (killed: out of memory?)"
+				}
+				status := results.StatusFailed
+				if ctx.Err() != nil {
+					status = results.StatusInterrupted
+				}
+				store.FinishTrial(bg, id, status, msg, "")
+			}
+			mu.Lock()
+			delete(running, id)
+			mu.Unlock()
+			done <- struct{}{}
+		}(claimed.ID, cmd)
+	}
+	wg.Wait()
+	final, err := store.Trials(context.WithoutCancel(ctx), rep.Sweep.ID)
+	if err != nil {
+		return nil, err
+	}
+	byRun := map[int64]*results.Run{}
+	for _, r := range final {
+		byRun[r.ID] = r
+	}
+	out2 := &Report{Sweep: rep.Sweep, Added: rep.Added}
+	for _, r := range rep.Trials {
+		out2.Trials = append(out2.Trials, byRun[r.ID])
+	}
+	return out2, runErr
+}
+
+func describe(t *plan.Trial) string {
+	s := Params(t)
+	if s == "" {
+		return t.Config.Model.Name
+	}
+	return s
+}
+
+// prefixLines copies r to w line by line, each line prefixed.
+func prefixLines(w io.Writer, r io.Reader, prefix string) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.LastIndexByte(line, '\r'); i >= 0 {
+			line = line[i+1:]
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		fmt.Fprintf(w, "%s%s\n", prefix, line)
+	}
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
