@@ -194,56 +194,6 @@ func TestValidateSummaries(t *testing.T) {
 	}
 }
 
-// TestTable renders runs stored with a fixed clock.
-func TestTable(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "runs.db")
-	s := openStore(t, db)
-	clock := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { clock = clock.Add(time.Second); return clock }
-	ctx := context.Background()
-	f := func(v float64) *float64 { return &v }
-	for _, r := range []struct {
-		name, model, opt string
-		lr               float64
-		batch            int
-		status           results.Status
-		val              []float64
-	}{
-		{"mlp", "mlp", "adam", 1e-4, 32, results.StatusCompleted, []float64{0.9122, 0.9292, 0.9407}},
-		{"cnn", "cnn", "adam", 1e-4, 32, results.StatusInterrupted, []float64{0.9817}},
-		{"cnn-lr", "cnn", "sgd", 0.01, 128, results.StatusFailed, nil},
-		{"linear", "linear", "sgd", 0.1, 32, results.StatusCompleted, []float64{-1, -1}},
-	} {
-		run := &results.Run{Name: r.name, ModelName: r.model, ConfigYAML: "x", ConfigHash: "h", Backend: "go",
-			Optimizer: r.opt, LearningRate: r.lr, BatchSize: r.batch, Epochs: 3}
-		if err := s.CreateRun(ctx, run); err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range r.val {
-			e := &results.Epoch{RunID: run.ID, Epoch: i + 1, Loss: f(1 / float64(i+1)), Seconds: 61.5, MsPerStep: 3, ExamplesPerSecond: 1000}
-			if v >= 0 {
-				e.ValAccuracy, e.Accuracy = f(v), f(v)
-			}
-			if err := s.AddEpoch(ctx, e); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := s.FinishRun(ctx, run.ID, r.status, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	code, out, errOut := run(t, nil, "table", "--db", db)
-	if code != ExitOK {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	golden(t, "table.golden", out)
-
-	code, _, errOut = run(t, nil, "table", "--db", filepath.Join(t.TempDir(), "none.db"))
-	if code != ExitUsage || !strings.Contains(errOut, "no results database") {
-		t.Errorf("missing db: exit %d, %s", code, errOut)
-	}
-}
-
 func TestUsage(t *testing.T) {
 	for _, tt := range []struct {
 		args []string

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -233,3 +234,38 @@ func (m *Main) dbPath(flagValue string) string {
 	}
 	return "runs.db"
 }
+
+// flagValue is flag.Value.
+type flagValue = flag.Value
+
+// flagSet adapts *flag.FlagSet to the small interface selection.flags uses.
+type flagSet struct{ *flag.FlagSet }
+
+func (f flagSet) Var(v flagValue, name, usage string) { f.FlagSet.Var(v, name, usage) }
+
+// writeOutput writes with fn to the file path, atomically (a temporary file
+// renamed into place), or to standard output for "" or "-".
+func (m *Main) writeOutput(path string, fn func(w io.Writer) error) error {
+	if path == "" || path == "-" {
+		return fn(m.Stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := fn(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stderr, "wrote %s\n", path)
+	return nil
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -244,21 +244,20 @@ func (m *Main) printOutcome(ctx context.Context, store *results.Store, rep *swee
 			}
 		}
 	}
-	sums, err := store.Summaries(ctx)
-	if err != nil {
-		return err
-	}
-	in := map[int64]bool{}
+	var ids []int64
 	for _, r := range rep.Trials {
-		in[r.ID] = true
+		ids = append(ids, r.ID)
 	}
-	var mine []*results.RunSummary
-	for _, s := range sums {
-		if in[s.Run.ID] {
-			mine = append(mine, s)
+	for _, metric := range report.Metrics {
+		rows, err := report.Select(ctx, store, report.Filter{Sweep: rep.Sweep, Runs: ids}, metric)
+		if err != nil {
+			return err
+		}
+		if hasBest(rows) || metric == "loss" {
+			return report.RunsTable(rows, report.Varying(rows), metric).Render(m.Stdout, "table", m.isTerminal(m.Stdout))
 		}
 	}
-	return report.RunsTable(m.Stdout, mine)
+	return nil
 }
 
 func firstLine(s string) string {
@@ -275,4 +274,14 @@ func overrides(sets []string, epochs string) []config.Override {
 		o = append(o, config.Override{Label: "--epochs", Expr: "train.epochs=" + epochs})
 	}
 	return o
+}
+
+// hasBest reports whether any row has a value of its metric.
+func hasBest(rows []*report.Row) bool {
+	for _, r := range rows {
+		if r.Best != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -122,6 +122,19 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 			fmt.Fprintf(w, ", %s", p)
 		}
 		fmt.Fprintf(w, "): val_accuracy %.2f%% at epoch %d\n", 100**best.BestValAccuracy, best.BestEpoch)
+		eps, err := store.Epochs(ctx, best.Run.ID)
+		if err != nil {
+			return err
+		}
+		var curve []float64
+		for _, e := range eps {
+			if e.ValAccuracy != nil {
+				curve = append(curve, *e.ValAccuracy)
+			}
+		}
+		if len(curve) > 1 {
+			fmt.Fprintf(w, "  val_accuracy by epoch: %s  %.2f%% → %.2f%%\n", report.Sparkline(curve, 60), 100*curve[0], 100*curve[len(curve)-1])
+		}
 	}
 	if done > 0 {
 		end := last

@@ -2,51 +2,9 @@ package report
 
 import (
 	"fmt"
-	"io"
+	"strings"
 	"time"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
-
-	"github.com/exp-runner/exp/results"
 )
-
-// RunsTable writes one row per run summary, in the order given: id, name,
-// model, optimizer, learning rate, batch size, best val_accuracy and its
-// epoch, final val_accuracy, epochs done/planned, training time, status.
-func RunsTable(w io.Writer, sums []*results.RunSummary) error {
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{
-			tw.AlignRight, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight,
-			tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft,
-		}}),
-	)
-	t.Header("id", "name", "model", "optimizer", "lr", "batch", "best val_acc", "best epoch", "final val_acc", "epochs", "time", "status")
-	for _, s := range sums {
-		r := s.Run
-		best := ""
-		if s.BestEpoch > 0 {
-			best = fmt.Sprint(s.BestEpoch)
-		}
-		if err := t.Append(
-			fmt.Sprint(r.ID), r.Name, r.ModelName, r.Optimizer, FormatFloat(r.LearningRate), fmt.Sprint(r.BatchSize),
-			percent(s.BestValAccuracy), best, percent(s.FinalValAccuracy),
-			fmt.Sprintf("%d/%d", s.EpochsDone, r.Epochs), Duration(s.Seconds), string(r.Status),
-		); err != nil {
-			return err
-		}
-	}
-	return t.Render()
-}
-
-// percent formats an accuracy as a percentage with two decimals, or "—".
-func percent(v *float64) string {
-	if v == nil {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f%%", 100**v)
-}
 
 // FormatFloat formats a hyperparameter value compactly: 0.0001 as 1e-04, 0.5 as 0.5.
 func FormatFloat(f float64) string {
@@ -80,4 +38,39 @@ func FormatValue(v any) string {
 		return "—"
 	}
 	return fmt.Sprint(v)
+}
+
+// Sparkline draws values as a line of block characters, ▁ for the lowest
+// and █ for the highest; longer series are averaged down to width.
+func Sparkline(values []float64, width int) string {
+	if len(values) == 0 {
+		return ""
+	}
+	if width > 0 && len(values) > width {
+		out := make([]float64, width)
+		for i := range out {
+			from, to := i*len(values)/width, (i+1)*len(values)/width
+			var sum float64
+			for _, v := range values[from:to] {
+				sum += v
+			}
+			out[i] = sum / float64(to-from)
+		}
+		values = out
+	}
+	lo, hi := values[0], values[0]
+	for _, v := range values {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	const bars = "▁▂▃▄▅▆▇█"
+	runes := []rune(bars)
+	var b strings.Builder
+	for _, v := range values {
+		i := len(runes) - 1
+		if hi > lo {
+			i = int((v - lo) / (hi - lo) * float64(len(runes)-1))
+		}
+		b.WriteRune(runes[i])
+	}
+	return b.String()
 }

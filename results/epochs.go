@@ -110,6 +110,27 @@ func (s *Store) queryEpochs(ctx context.Context, runID int64) ([]*Epoch, error) 
 	if err != nil {
 		return nil, err
 	}
+	return scanEpochs(rows)
+}
+
+// AllEpochs returns the epochs of every run, by run id, each run's in epoch order.
+func (s *Store) AllEpochs(ctx context.Context) (map[int64][]*Epoch, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+epochColumns+` FROM epochs ORDER BY run_id, epoch`)
+	if err != nil {
+		return nil, fmt.Errorf("results: epochs: %w", err)
+	}
+	epochs, err := scanEpochs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("results: epochs: %w", err)
+	}
+	out := map[int64][]*Epoch{}
+	for _, e := range epochs {
+		out[e.RunID] = append(out[e.RunID], e)
+	}
+	return out, nil
+}
+
+func scanEpochs(rows *sql.Rows) ([]*Epoch, error) {
 	defer rows.Close()
 	var epochs []*Epoch
 	for rows.Next() {
@@ -123,9 +144,11 @@ func (s *Store) queryEpochs(ctx context.Context, runID int64) ([]*Epoch, error) 
 			return nil, err
 		}
 		e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy = floatPtr(loss), floatPtr(acc), floatPtr(valLoss), floatPtr(valAcc)
-		if e.FinishedAt, err = parseTime(finished); err != nil {
+		t, err := parseTime(finished)
+		if err != nil {
 			return nil, fmt.Errorf("epoch %d: finished_at: %w", e.Epoch, err)
 		}
+		e.FinishedAt = t
 		epochs = append(epochs, &e)
 	}
 	if err := rows.Err(); err != nil {

@@ -32,7 +32,7 @@ func scalar(tag, value string) *yaml.Node {
 }
 
 // FormatFloat formats f the shortest way that reads back to the same float64,
-// as YAML: 0.0001, 1e-07, 128.
+// as a YAML float: 0.0001, 1e-07, 128.0.
 func FormatFloat(f float64) string {
 	switch {
 	case math.IsNaN(f):
@@ -43,6 +43,9 @@ func FormatFloat(f float64) string {
 		return "-.inf"
 	}
 	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".e") {
+		s += ".0" // 128.0, not 128: stays a float in YAML
+	}
 	return s
 }
 
