@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"image/png"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -252,5 +255,50 @@ func TestShow(t *testing.T) {
 	golden(t, "show.golden", out)
 	if code, _, errOut := run(t, nil, "show", "--db", db, "grid"); code != ExitUsage || !strings.Contains(errOut, `7 runs are named "grid"`) {
 		t.Errorf("ambiguous name: exit %d, %s", code, errOut)
+	}
+}
+
+func TestPlotAndReport(t *testing.T) {
+	db := comparisonDB(t)
+	dir := t.TempDir()
+	for _, name := range []string{"curves.png", "groups.svg"} {
+		args := []string{"plot", "--db", db, "--sweep", "grid", "-o", filepath.Join(dir, name)}
+		if name == "groups.svg" {
+			args = append(args, "--group-by", "variant")
+		}
+		if code, _, errOut := run(t, nil, args...); code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, "curves.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(f)
+	f.Close()
+	if err != nil || img.Bounds().Dx() < 400 {
+		t.Fatalf("PNG: %v %v", img, err)
+	}
+	svg, _ := os.ReadFile(filepath.Join(dir, "groups.svg"))
+	if err := xml.Unmarshal(svg, new(struct{})); err != nil || !strings.Contains(string(svg), "variant=mlp (n=4)") {
+		t.Errorf("SVG: %v", err)
+	}
+	if code, _, errOut := run(t, nil, "plot", "--db", db, "-o", filepath.Join(dir, "x.gif")); code != ExitUsage || !strings.Contains(errOut, "-o") {
+		t.Errorf("bad extension: exit %d: %s", code, errOut)
+	}
+
+	out := filepath.Join(dir, "report.html")
+	if code, _, errOut := run(t, nil, "report", "--db", db, "--group-by", "variant", "--metric", "loss", "-o", out); code != ExitOK {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	html, _ := os.ReadFile(out)
+	h := string(html)
+	for _, want := range []string{"<svg", "it&#39;s &#34;quoted&#34;; DROP TABLE runs; --", "learning_rate: 0.001"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(h, "<script") || strings.Contains(h, `it's "quoted"`) {
+		t.Error("report has a script or an unescaped value")
 	}
 }

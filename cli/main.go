@@ -254,6 +254,10 @@ func (m *Main) writeOutput(path string, fn func(w io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := fn(tmp); err != nil {
 		tmp.Close()
 		return err
