@@ -17,9 +17,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test ./...
 
-# Benchmarks (the speed issue fills this in).
-bench:
-	$(GO) test -run XXX -bench . ./...
+# Training and evaluation speed of the reference models, side by side with
+# PyTorch when python3 can import torch (apt-get install python3-torch).
+BENCH_FLAGS ?=
+bench: build
+	./$(BIN) bench $(BENCH_FLAGS)
 
 fuzz:
 	$(GO) test ./config -run XXX -fuzz FuzzParse -fuzztime 60s
