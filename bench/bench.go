@@ -11,9 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
-	"runtime"
 
 	"github.com/gomlx/gomlx/backends"
 
@@ -45,15 +45,15 @@ type Result struct {
 	Case        string    `json:"case"`
 	Backend     string    `json:"backend"`
 	Threads     int       `json:"threads"`
-	Steps       int       `json:"steps"`           // timed steps (epochs 2 and 3)
-	MsPerStep   float64   `json:"ms_per_step"`     // mean over the timed epochs
-	EpochS      float64   `json:"epoch_s"`         // extrapolated to a full epoch of 60k examples
-	ExamplesPS  float64   `json:"examples_per_s"`  // training examples per second
-	EvalS       float64   `json:"eval_s"`          // evaluating the 10k validation images (best of the timed epochs)
-	PeakRSSMB   float64   `json:"peak_rss_mb"`     // VmHWM
-	RSSMB       []float64 `json:"rss_mb"`          // after each epoch
-	RSSGrowth   float64   `json:"rss_growth"`      // epoch 2 → 3, as a fraction
-	ValAccuracy float64   `json:"val_accuracy"`    // after the last epoch (a sanity check)
+	Steps       int       `json:"steps"`          // timed steps (epochs 2 and 3)
+	MsPerStep   float64   `json:"ms_per_step"`    // mean over the timed epochs
+	EpochS      float64   `json:"epoch_s"`        // extrapolated to a full epoch of 60k examples
+	ExamplesPS  float64   `json:"examples_per_s"` // training examples per second
+	EvalS       float64   `json:"eval_s"`         // evaluating the 10k validation images (best of the timed epochs)
+	PeakRSSMB   float64   `json:"peak_rss_mb"`    // VmHWM
+	RSSMB       []float64 `json:"rss_mb"`         // after each epoch
+	RSSGrowth   float64   `json:"rss_growth"`     // epoch 2 → 3, as a fraction
+	ValAccuracy float64   `json:"val_accuracy"`   // after the last epoch (a sanity check)
 }
 
 // Measure trains a case in this process: steps per epoch, three epochs, each
@@ -232,18 +232,18 @@ func (r *Row) BestTorchEval() float64 {
 
 // Options configures Run.
 type Options struct {
-	Cases      []Case
-	Steps      int
-	Rounds     int
-	Backend    string
-	ConfigDir  string
-	Exe        string   // exp, to measure each case in its own process
-	Env        []string // added to the child's environment
-	Threads    int      // the child's GOMAXPROCS (0: all cores)
-	Python     string   // "" skips PyTorch
-	Script     string   // torch_mnist.py
-	DataDir    string   // the MNIST .gz files, for PyTorch
-	Log        io.Writer
+	Cases     []Case
+	Steps     int
+	Rounds    int
+	Backend   string
+	ConfigDir string
+	Exe       string   // exp, to measure each case in its own process
+	Env       []string // added to the child's environment
+	Threads   int      // the child's GOMAXPROCS (0: all cores)
+	Python    string   // "" skips PyTorch
+	Script    string   // torch_mnist.py
+	DataDir   string   // the MNIST .gz files, for PyTorch
+	Log       io.Writer
 }
 
 // Run measures every case, alternating exp and PyTorch round by round.
