@@ -25,7 +25,8 @@ validation images, each case in its own exp process; the first epoch
 (extrapolated from the steps to a full epoch of 60k examples), examples/s,
 evaluation time, peak resident memory and its growth from epoch 2 to 3.
 
-When python3 can import torch (Debian: apt-get install python3-torch),
+When python3 can import torch (Debian: apt-get install python3-torch; $EXP_PYTHON,
+then /usr/bin/python3, then python3 on the PATH are tried),
 ../shared/bench/torch_mnist.py runs the same models, batch sizes and step
 counts at each thread setting (PyTorch's default, and OMP_NUM_THREADS=2
 OPENBLAS_NUM_THREADS=1), alternating with exp round by round, and the table
@@ -110,7 +111,14 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "PyTorch comparison off: %s not found\n", *script)
 			break
 		}
-		if !bench.TorchAvailable("python3") {
+		python := ""
+		for _, p := range []string{m.getenv("EXP_PYTHON"), "/usr/bin/python3", "python3"} {
+			if p != "" && bench.TorchAvailable(p) {
+				python = p
+				break
+			}
+		}
+		if python == "" {
 			fmt.Fprintln(m.Stderr, "PyTorch comparison off: python3 cannot import torch (Debian: apt-get install python3-torch)")
 			break
 		}
@@ -118,7 +126,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		o.Python, o.Script, o.DataDir = "python3", *script, dir
+		o.Python, o.Script, o.DataDir = python, *script, dir
 	default:
 		return usageError("exp bench: --torch must be auto or off")
 	}
