@@ -69,7 +69,7 @@ func comparisonDB(t *testing.T) string {
 	}
 	f := func(v float64) *float64 { return &v }
 	for i, tr := range trials {
-		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, func(*results.Run) bool { return true })
+		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, results.Claim{Owner: "t"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func comparisonDB(t *testing.T) string {
 		if tr.val == nil {
 			status, msg = results.StatusFailed, "out of memory"
 		}
-		s.FinishTrial(ctx, r.ID, status, msg, "")
+		s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: status, Error: msg})
 	}
 	// A regression run outside the sweep, whose name holds quotes and SQL.
 	src := "name: \"it's \\\"quoted\\\"; DROP TABLE runs; --\"\ndata: {dataset: linear}\nmodel: {layers: [{type: dense, units: 1}]}\n"
@@ -97,9 +97,9 @@ func comparisonDB(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := s.ClaimTrial(ctx, []int64{all[0].ID}, func(*results.Run) bool { return true })
+	r, _ := s.ClaimTrial(ctx, []int64{all[0].ID}, results.Claim{Owner: "t"})
 	s.AddEpoch(ctx, &results.Epoch{RunID: r.ID, Epoch: 1, Loss: f(1.01), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1})
-	s.FinishTrial(ctx, r.ID, results.StatusCompleted, "", "")
+	s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: results.StatusCompleted})
 	return db
 }
 

@@ -12,9 +12,9 @@ import (
 	"github.com/exp-runner/exp/results"
 )
 
-func openStore(t *testing.T, path string) *results.Store {
+func openStore(t *testing.T, path string) *results.SQLite {
 	t.Helper()
-	s, err := results.Open(context.Background(), path)
+	s, err := results.OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := func(v float64) *float64 { return &v }
-	free := func(*results.Run) bool { return true }
+	free := results.Claim{Owner: "t"}
 	for i, accs := range [][]float64{{0.91, 0.93, 0.94, 0.95}, {0.95, 0.97}} {
 		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, free)
 		if err != nil {
@@ -251,7 +251,7 @@ func TestStatus(t *testing.T) {
 			}
 		}
 		if i == 0 {
-			s.FinishTrial(ctx, r.ID, results.StatusCompleted, "", "")
+			s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: results.StatusCompleted})
 		}
 	}
 	var out, errOut strings.Builder

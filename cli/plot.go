@@ -59,7 +59,7 @@ Examples:
 }
 
 // loadRows opens the database and selects the rows for plot and report.
-func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (*results.Store, []*report.Row, report.Metric, []string, error) {
+func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (results.Store, []*report.Row, report.Metric, []string, error) {
 	store, err := results.OpenExisting(ctx, m.dbPath(db))
 	if err != nil {
 		return nil, nil, "", nil, usageError("exp: %v", err)

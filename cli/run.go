@@ -33,7 +33,8 @@ are skipped, interrupted ones resume from their last finished epoch, and
 trials the file gained are added. --new starts a fresh sweep instead.
 
 Flags:
-	--db PATH          results database (default $EXP_DB, else ./runs.db)
+	--db PATH          results database: a SQLite file, or postgres://user@host/db to
+	                   share a sweep among machines (default $EXP_DB, else ./runs.db)
 	--epochs N         train for N epochs: the same as --set train.epochs=N
 	--set KEY=VALUE    override a config value in every trial; KEY is a key
 	                   path such as train.learning_rate or model.layers[1].units,
@@ -45,6 +46,9 @@ Flags:
 	--new              start a fresh sweep rather than continue the last one
 	--retry-failed     run failed and diverged trials again
 	--max-trials N     refuse sweeps with more trials (default 1000)
+	--lease D          with a PostgreSQL database: how long a worker's claim on a
+	                   trial holds without a heartbeat (default 60s; renewed every
+	                   third of it); a trial whose worker died is taken over after it
 
 Exit status: 0 every trial completed (or was pruned), 1 a trial failed or
 diverged, 2 config or data error (before anything trains), 130 interrupted
@@ -71,6 +75,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	fresh := fs.Bool("new", false, "")
 	retry := fs.Bool("retry-failed", false, "")
 	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
+	lease := fs.Duration("lease", 60*time.Second, "")
 	var sets multiFlag
 	fs.Var(&sets, "set", "")
 	pos, err := m.parse(fs, "run", args)
@@ -106,14 +111,24 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	checkpoints := *ckpt
-	if checkpoints == "" {
+	var leaseFor time.Duration
+	switch {
+	case results.IsPostgres(dbPath):
+		if checkpoints == "" {
+			return usageError("exp run: with a PostgreSQL database, --checkpoints DIR is required: a folder every worker can read and write (a shared filesystem), so that a trial can resume on another machine")
+		}
+		if *lease < 3*time.Second {
+			return usageError("exp run: --lease must be at least 3s, got %s", *lease)
+		}
+		leaseFor = *lease
+	case checkpoints == "":
 		checkpoints = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-checkpoints"
 	}
 	start := time.Now()
 	final, runErr := sweep.Run(ctx, rep, p, sweep.Options{
 		Store: store, DB: dbPath, Checkpoints: checkpoints, Jobs: *jobs, Threads: *threadsFlag,
 		RetryFailed: *retry, Exe: exe, Env: m.ChildEnv, Stdout: m.Stdout, Stderr: m.Stderr,
-		PassThrough: m.PassThrough,
+		PassThrough: m.PassThrough, Lease: leaseFor,
 	})
 	if final != nil {
 		if err := m.printOutcome(context.WithoutCancel(ctx), store, final, time.Since(start)); err != nil {
@@ -220,7 +235,7 @@ func formatParams(p map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
-func (m *Main) printOutcome(ctx context.Context, store *results.Store, rep *sweep.Report, took time.Duration) error {
+func (m *Main) printOutcome(ctx context.Context, store results.Store, rep *sweep.Report, took time.Duration) error {
 	c := rep.Counts()
 	var parts []string
 	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,

@@ -109,7 +109,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 }
 
 // findRun finds a run by id, or by a name only one run has.
-func findRun(ctx context.Context, store *results.Store, ref string) (*results.Run, error) {
+func findRun(ctx context.Context, store results.Store, ref string) (*results.Run, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		r, err := store.Run(ctx, id)
 		if errors.Is(err, results.ErrNotFound) {

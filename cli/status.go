@@ -173,7 +173,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 
 // findSweep finds a sweep by id or name (the latest of that name), or the
 // latest sweep for "".
-func findSweep(ctx context.Context, store *results.Store, ref string) (*results.Sweep, error) {
+func findSweep(ctx context.Context, store results.Store, ref string) (*results.Sweep, error) {
 	sweeps, err := store.Sweeps(ctx)
 	if err != nil {
 		return nil, err

@@ -69,7 +69,7 @@ func (s *selection) flags(fs interface {
 }
 
 // resolve turns the flags into a filter, a metric and group paths.
-func (s *selection) resolve(ctx context.Context, store *results.Store) (report.Filter, report.Metric, []string, error) {
+func (s *selection) resolve(ctx context.Context, store results.Store) (report.Filter, report.Metric, []string, error) {
 	var f report.Filter
 	metric, err := report.ParseMetric(s.metric)
 	if err != nil {

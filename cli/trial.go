@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -13,7 +14,7 @@ func init() {
 	register("trial", &command{
 		hidden:  true,
 		summary: "run one claimed trial (started by exp run)",
-		usage: `Usage: exp trial --db PATH --run ID --checkpoints DIR
+		usage: `Usage: exp trial --db PATH --run ID --checkpoints DIR --owner TOKEN [--lease D]
 
 Runs one trial of a sweep, resuming from its last finished epoch. exp run
 starts it in a child process, handing it the trial's lock; it is not meant to
@@ -28,26 +29,33 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	db := fs.String("db", "", "")
 	id := fs.Int64("run", 0, "")
 	ckpt := fs.String("checkpoints", "", "")
+	owner := fs.String("owner", "", "")
+	lease := fs.Duration("lease", 0, "")
 	if _, err := m.parse(fs, "trial", args); err != nil {
 		return err
 	}
-	if *db == "" || *id <= 0 || *ckpt == "" {
-		return usageError("exp trial: --db, --run and --checkpoints are required")
+	if *db == "" || *id <= 0 || *ckpt == "" || *owner == "" {
+		return usageError("exp trial: --db, --run, --checkpoints and --owner are required")
 	}
-	fd, err := strconv.Atoi(m.getenv("EXP_LOCK_FD"))
-	if err != nil || !sweep.HoldsLock(uintptr(fd), *ckpt, *id) {
-		return usageError("exp trial: run %d's lock was not handed over; trials are started by exp run", *id)
+	if *lease == 0 {
+		fd, err := strconv.Atoi(m.getenv("EXP_LOCK_FD"))
+		if err != nil || !sweep.HoldsLock(uintptr(fd), *ckpt, *id) {
+			return usageError("exp trial: run %d's lock was not handed over; trials are started by exp run", *id)
+		}
 	}
 	store, err := results.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	opts := sweep.TrialOptions{Store: store, RunID: *id, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout}
+	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout}
 	if m.isTerminal(m.Stderr) {
 		opts.Progress = m.Stderr
 	}
 	status, err := sweep.RunTrial(ctx, opts)
+	if errors.Is(err, results.ErrLeaseLost) {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("run %d: %v; this worker abandons it", *id, err)}
+	}
 	if err != nil {
 		return err
 	}

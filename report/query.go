@@ -179,7 +179,7 @@ type Filter struct {
 
 // Select returns the rows the filter selects, by run id, with metric's best
 // and final values.
-func Select(ctx context.Context, store *results.Store, f Filter, metric Metric) ([]*Row, error) {
+func Select(ctx context.Context, store results.Store, f Filter, metric Metric) ([]*Row, error) {
 	var runs []*results.Run
 	var err error
 	if f.Sweep != nil {

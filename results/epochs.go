@@ -35,7 +35,7 @@ const epochColumns = `run_id, epoch, loss, accuracy, val_loss, val_accuracy,
 // to now by the store's clock; either way it is set to the time as stored
 // (UTC, whole milliseconds). Recording an epoch twice is an error wrapping
 // ErrDuplicate; an epoch of a missing run is an error wrapping ErrNotFound.
-func (s *Store) AddEpoch(ctx context.Context, e *Epoch) error {
+func (s *SQLite) AddEpoch(ctx context.Context, e *Epoch) error {
 	if e == nil {
 		return fmt.Errorf("results: add epoch: nil epoch")
 	}
@@ -46,15 +46,7 @@ func (s *Store) AddEpoch(ctx context.Context, e *Epoch) error {
 	if e.FinishedAt.IsZero() {
 		finished = s.now()
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy,
-				seconds, ms_per_step, examples_per_second, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.RunID, e.Epoch, nullFloat(e.Loss), nullFloat(e.Accuracy), nullFloat(e.ValLoss), nullFloat(e.ValAccuracy),
-			e.Seconds, e.MsPerStep, e.ExamplesPerSecond, finished.Format(timeLayout))
-		return err
-	})
+	err := s.write(ctx, func(tx *sql.Tx) error { return insertEpoch(ctx, tx, e, finished) })
 	switch {
 	case isConstraint(err, sqlite3.ErrConstraintPrimaryKey):
 		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, ErrDuplicate)
@@ -65,6 +57,16 @@ func (s *Store) AddEpoch(ctx context.Context, e *Epoch) error {
 	}
 	e.FinishedAt = finished
 	return nil
+}
+
+func insertEpoch(ctx context.Context, tx *sql.Tx, e *Epoch, finished time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy,
+			seconds, ms_per_step, examples_per_second, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.RunID, e.Epoch, nullFloat(e.Loss), nullFloat(e.Accuracy), nullFloat(e.ValLoss), nullFloat(e.ValAccuracy),
+		e.Seconds, e.MsPerStep, e.ExamplesPerSecond, normTime(finished).Format(timeLayout))
+	return err
 }
 
 func validateEpoch(e *Epoch) error {
@@ -88,7 +90,7 @@ func validateEpoch(e *Epoch) error {
 
 // Epochs returns the epochs of run runID, by epoch number. A run without
 // epochs gives none; a missing run gives an error wrapping ErrNotFound.
-func (s *Store) Epochs(ctx context.Context, runID int64) ([]*Epoch, error) {
+func (s *SQLite) Epochs(ctx context.Context, runID int64) ([]*Epoch, error) {
 	epochs, err := s.queryEpochs(ctx, runID)
 	if err != nil {
 		return nil, fmt.Errorf("results: epochs of run %d: %w", runID, err)
@@ -105,7 +107,7 @@ func (s *Store) Epochs(ctx context.Context, runID int64) ([]*Epoch, error) {
 	return epochs, nil
 }
 
-func (s *Store) queryEpochs(ctx context.Context, runID int64) ([]*Epoch, error) {
+func (s *SQLite) queryEpochs(ctx context.Context, runID int64) ([]*Epoch, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+epochColumns+` FROM epochs WHERE run_id = ? ORDER BY epoch`, runID)
 	if err != nil {
 		return nil, err
@@ -114,7 +116,7 @@ func (s *Store) queryEpochs(ctx context.Context, runID int64) ([]*Epoch, error) 
 }
 
 // AllEpochs returns the epochs of every run, by run id, each run's in epoch order.
-func (s *Store) AllEpochs(ctx context.Context) (map[int64][]*Epoch, error) {
+func (s *SQLite) AllEpochs(ctx context.Context) (map[int64][]*Epoch, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+epochColumns+` FROM epochs ORDER BY run_id, epoch`)
 	if err != nil {
 		return nil, fmt.Errorf("results: epochs: %w", err)

@@ -71,7 +71,7 @@ func helper(mode string) error {
 	if err != nil {
 		return err
 	}
-	s, err := Open(ctx, os.Getenv(envDB))
+	s, err := OpenSQLite(ctx, os.Getenv(envDB))
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 	t.Helper()
 	ctx := context.Background()
 	dbPath = filepath.Join(t.TempDir(), "results.db")
-	s, err := Open(ctx, dbPath)
+	s, err := OpenSQLite(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 }
 
 // checkIntegrity runs PRAGMA integrity_check.
-func checkIntegrity(t *testing.T, s *Store) {
+func checkIntegrity(t *testing.T, s *SQLite) {
 	t.Helper()
 	var res string
 	if err := s.db.QueryRowContext(context.Background(), `PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
@@ -260,7 +260,7 @@ func TestDurability(t *testing.T) {
 		c.expect(t, fmt.Sprintf("holding %d", committed+1))
 		c.kill(t)
 
-		s, err := Open(ctx, dbPath)
+		s, err := OpenSQLite(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +298,7 @@ func TestDurability(t *testing.T) {
 			t.Fatalf("child's last line %q, want %q", last, fmt.Sprintf("committed %d", reported))
 		}
 
-		s, err := Open(ctx, dbPath)
+		s, err := OpenSQLite(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,11 +326,11 @@ func TestConcurrentStores(t *testing.T) {
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "results.db")
 
-	stores := make([]*Store, writers)
+	stores := make([]*SQLite, writers)
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
 	for i := range stores {
-		wg.Go(func() { stores[i], errs[i] = Open(ctx, dbPath) })
+		wg.Go(func() { stores[i], errs[i] = OpenSQLite(ctx, dbPath) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -393,9 +393,9 @@ func TestConcurrentProcesses(t *testing.T) {
 	for _, c := range children {
 		c.expect(t, "ready")
 	}
-	stores := make([]*Store, 2)
+	stores := make([]*SQLite, 2)
 	for i := range stores {
-		s, err := Open(ctx, dbPath)
+		s, err := OpenSQLite(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,7 +436,7 @@ func TestConcurrentProcesses(t *testing.T) {
 
 // checkAllEpochs checks that each run has exactly epochs 1..n as the
 // helpers write them.
-func checkAllEpochs(t *testing.T, s *Store, ids []int64, n int) {
+func checkAllEpochs(t *testing.T, s *SQLite, ids []int64, n int) {
 	t.Helper()
 	for _, id := range ids {
 		epochs, err := s.Epochs(context.Background(), id)
@@ -465,7 +465,7 @@ func TestConcurrentOpen(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range errs {
 			wg.Go(func() {
-				s, err := Open(ctx, dbPath)
+				s, err := OpenSQLite(ctx, dbPath)
 				if err != nil {
 					errs[i] = err
 					return

@@ -91,17 +91,21 @@ type Run struct {
 	// StopReason says why the run stopped before its planned epochs
 	// (early stopping, pruning); "" otherwise.
 	StopReason string
+	// Owner is the token of the worker that claimed the trial ("" for none).
+	Owner string
+	// LeaseExpiresAt is when the owner's lease runs out (nil without one).
+	LeaseExpiresAt *time.Time
 }
 
 // runColumns are the runs columns read by scanRun, in its order.
 const runColumns = `id, name, model_name, status, config_yaml, config_hash, seed, backend, optimizer,
 	learning_rate, batch_size, epochs, threads, started_at, finished_at, error, summary,
-	sweep_id, trial, variant, params, attempts, stop_reason`
+	sweep_id, trial, variant, params, attempts, stop_reason, owner, lease_expires_at`
 
 // CreateRun inserts r as a new run with status running, started now by the
 // store's clock. It sets r.ID, r.Status and r.StartedAt, and clears
 // r.FinishedAt and r.Error; r.Summary is stored if not nil.
-func (s *Store) CreateRun(ctx context.Context, r *Run) error {
+func (s *SQLite) CreateRun(ctx context.Context, r *Run) error {
 	if r == nil {
 		return errors.New("results: create run: nil run")
 	}
@@ -159,7 +163,7 @@ func validateRun(r *Run) error {
 // Finishing a run twice is an error wrapping ErrFinished. When training was
 // stopped by cancelling a context, pass one that is not cancelled
 // (context.WithoutCancel) or the write is refused.
-func (s *Store) FinishRun(ctx context.Context, id int64, status Status, errMsg string) error {
+func (s *SQLite) FinishRun(ctx context.Context, id int64, status Status, errMsg string) error {
 	if !status.Terminal() {
 		return fmt.Errorf("results: finish run %d: invalid final status %q", id, status)
 	}
@@ -191,7 +195,7 @@ func (s *Store) FinishRun(ctx context.Context, id int64, status Status, errMsg s
 
 // SetSummary replaces the summary of run id; a nil or empty summary is
 // stored as NULL.
-func (s *Store) SetSummary(ctx context.Context, id int64, summary map[string]float64) error {
+func (s *SQLite) SetSummary(ctx context.Context, id int64, summary map[string]float64) error {
 	text, err := encodeSummary(summary)
 	if err != nil {
 		return fmt.Errorf("results: set summary of run %d: %w", id, err)
@@ -214,7 +218,7 @@ func (s *Store) SetSummary(ctx context.Context, id int64, summary map[string]flo
 }
 
 // Run returns the run with the given id, or an error wrapping ErrNotFound.
-func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
+func (s *SQLite) Run(ctx context.Context, id int64) (*Run, error) {
 	runs, err := s.queryRuns(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("results: run %d: %w", id, err)
@@ -227,7 +231,7 @@ func (s *Store) Run(ctx context.Context, id int64) (*Run, error) {
 
 // RunsByName returns the runs with the given name, by id (oldest first);
 // none is not an error.
-func (s *Store) RunsByName(ctx context.Context, name string) ([]*Run, error) {
+func (s *SQLite) RunsByName(ctx context.Context, name string) ([]*Run, error) {
 	runs, err := s.queryRuns(ctx, `SELECT `+runColumns+` FROM runs WHERE name = ? ORDER BY id`, name)
 	if err != nil {
 		return nil, fmt.Errorf("results: runs named %q: %w", name, err)
@@ -236,7 +240,7 @@ func (s *Store) RunsByName(ctx context.Context, name string) ([]*Run, error) {
 }
 
 // Runs returns all runs, by id.
-func (s *Store) Runs(ctx context.Context) ([]*Run, error) {
+func (s *SQLite) Runs(ctx context.Context) ([]*Run, error) {
 	runs, err := s.queryRuns(ctx, `SELECT `+runColumns+` FROM runs ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("results: runs: %w", err)
@@ -244,7 +248,7 @@ func (s *Store) Runs(ctx context.Context) ([]*Run, error) {
 	return runs, nil
 }
 
-func (s *Store) queryRuns(ctx context.Context, query string, args ...any) ([]*Run, error) {
+func (s *SQLite) queryRuns(ctx context.Context, query string, args ...any) ([]*Run, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -271,11 +275,20 @@ func scanRun(rows *sql.Rows) (*Run, error) {
 		finished, errText, summ sql.NullString
 		sweepID, trial          sql.NullInt64
 		variant, params, stop   sql.NullString
+		owner, lease            sql.NullString
 	)
 	if err := rows.Scan(&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
 		&r.Backend, &r.Optimizer, &r.LearningRate, &r.BatchSize, &r.Epochs, &r.Threads,
-		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &params, &r.Attempts, &stop); err != nil {
+		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &params, &r.Attempts, &stop, &owner, &lease); err != nil {
 		return nil, err
+	}
+	r.Owner = owner.String
+	if lease.Valid {
+		t, err := parseTime(lease.String)
+		if err != nil {
+			return nil, fmt.Errorf("run %d: lease_expires_at: %w", r.ID, err)
+		}
+		r.LeaseExpiresAt = &t
 	}
 	r.SweepID, r.Trial, r.Variant, r.StopReason = sweepID.Int64, int(trial.Int64), variant.String, stop.String
 	if params.Valid {

@@ -42,9 +42,9 @@ var ErrDuplicate = errors.New("already recorded")
 // finished.
 var ErrFinished = errors.New("already finished")
 
-// Store is exp's results store: one SQLite database file, shared safely by
-// several processes. Its methods are safe for concurrent use.
-type Store struct {
+// SQLite is exp's results store in one SQLite database file, shared safely
+// by several processes on one machine. Its methods are safe for concurrent use.
+type SQLite struct {
 	// Now is the clock used for started_at and finished_at. It defaults to
 	// time.Now; tests replace it to get stable times. Its result is stored
 	// in UTC, truncated to milliseconds.
@@ -54,10 +54,10 @@ type Store struct {
 	path string
 }
 
-// Open opens the results database at path, creating the file (but not its
+// OpenSQLite opens the SQLite results database at path, creating the file (but not its
 // directory) if needed, and applies the migrations it has not seen yet.
 // The path ":memory:" opens a private in-memory database.
-func Open(ctx context.Context, path string) (*Store, error) {
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" {
 		return nil, errors.New("results: open: empty database path")
 	}
@@ -83,7 +83,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("results: open %s: %w", path, err)
 	}
-	// One connection per Store: SQLite allows one writer at a time anyway,
+	// One connection per SQLite store: SQLite allows one writer at a time anyway,
 	// and a single connection keeps the in-memory database and the
 	// per-connection pragmas in one place.
 	db.SetMaxOpenConns(1)
@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 
-	s := &Store{Now: time.Now, db: db, path: path}
+	s := &SQLite{Now: time.Now, db: db, path: path}
 	if err := s.migrateRetrying(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("results: open %s: %w", path, err)
@@ -106,10 +106,10 @@ func escapePath(p string) string {
 }
 
 // Path returns the path the store was opened with.
-func (s *Store) Path() string { return s.path }
+func (s *SQLite) Path() string { return s.path }
 
 // Close closes the database.
-func (s *Store) Close() error {
+func (s *SQLite) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("results: close %s: %w", s.path, err)
 	}
@@ -140,7 +140,7 @@ const openRetry = 30 * time.Second
 // mode. migrate makes the first connection, and migrations are idempotent,
 // so retrying it is safe. (The pool keeps that one connection for the
 // Store's life, so in practice no other call connects.)
-func (s *Store) migrateRetrying(ctx context.Context) error {
+func (s *SQLite) migrateRetrying(ctx context.Context) error {
 	deadline := time.Now().Add(openRetry)
 	delay := time.Millisecond
 	for {
@@ -163,7 +163,7 @@ func (s *Store) migrateRetrying(ctx context.Context) error {
 // migrations table, each in its own transaction. Because every transaction
 // begins IMMEDIATE, processes opening the same new file at once apply each
 // migration exactly once.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *SQLite) migrate(ctx context.Context) error {
 	// Even this reads (the schema) before it writes, so it needs an
 	// IMMEDIATE transaction: in autocommit mode a process racing another
 	// to open a new file gets SQLITE_BUSY at once, busy timeout or not.
@@ -213,7 +213,7 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // migrateFile applies one migration unless it is already recorded.
-func (s *Store) migrateFile(ctx context.Context, name string) error {
+func (s *SQLite) migrateFile(ctx context.Context, name string) error {
 	base := path.Base(name)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -237,7 +237,7 @@ func (s *Store) migrateFile(ctx context.Context, name string) error {
 
 // write runs fn in one transaction, begun IMMEDIATE (see dsnParams) so that
 // it holds the write lock from the start, and commits it if fn succeeds.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -250,7 +250,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // now returns the store's clock reading as stored: UTC, whole milliseconds.
-func (s *Store) now() time.Time {
+func (s *SQLite) now() time.Time {
 	now := s.Now
 	if now == nil {
 		now = time.Now
@@ -288,9 +288,10 @@ func isConstraint(err error, code sqlite3.ErrNoExtended) bool {
 	return errors.As(err, &serr) && serr.ExtendedCode == code
 }
 
-// OpenExisting is Open for a database that must already exist (for commands
-// that only read): a missing file is an error rather than a new database.
-func OpenExisting(ctx context.Context, path string) (*Store, error) {
+// openExistingSQLite is OpenSQLite for a database that must already exist
+// (for commands that only read): a missing file is an error rather than a
+// new database.
+func openExistingSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path != ":memory:" {
 		if _, err := os.Stat(path); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -299,5 +300,5 @@ func OpenExisting(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("results: open %s: %w", path, err)
 		}
 	}
-	return Open(ctx, path)
+	return OpenSQLite(ctx, path)
 }

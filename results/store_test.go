@@ -36,9 +36,9 @@ func stepClock() (now func() time.Time, reading func(i int) time.Time) {
 	return now, reading
 }
 
-func openTemp(t *testing.T) *Store {
+func openTemp(t *testing.T) *SQLite {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "results.db"))
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "results.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestRoundTrip(t *testing.T) {
 
 	// Read back through a second Store on the same file, as another
 	// process would.
-	s2, err := Open(ctx, s.Path())
+	s2, err := OpenSQLite(ctx, s.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,8 @@ func TestSchema(t *testing.T) {
 			"config_yaml TEXT NOT NULL, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, backend TEXT NOT NULL, " +
 			"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
 			"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
-			"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT",
+			"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT, " +
+			"owner TEXT, lease_expires_at TEXT",
 		"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
 		"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
 			"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
@@ -403,7 +404,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			s, err := Open(ctx, tt.path)
+			s, err := OpenSQLite(ctx, tt.path)
 			if tt.wantErr != "" {
 				if err == nil {
 					s.Close()
@@ -442,7 +443,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatalf("migrationNames() = %v, %v", files, err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := Open(ctx, dbPath)
+		s, err := OpenSQLite(ctx, dbPath)
 		if err != nil {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}
@@ -499,7 +500,7 @@ func TestMigrations(t *testing.T) {
 	}
 
 	// A database from a newer exp, with a migration this one lacks, is refused.
-	s, err := Open(ctx, dbPath)
+	s, err := OpenSQLite(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -507,7 +508,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if s, err := Open(ctx, dbPath); err == nil {
+	if s, err := OpenSQLite(ctx, dbPath); err == nil {
 		s.Close()
 		t.Errorf("Open of a database with an unknown migration succeeded")
 	} else if !strings.Contains(err.Error(), "999_future.sql") {

@@ -36,7 +36,7 @@ type RunSummary struct {
 
 // Summaries returns one summary per run, best first: by BestValAccuracy,
 // highest first, runs without one last, then by id.
-func (s *Store) Summaries(ctx context.Context) ([]*RunSummary, error) {
+func (s *SQLite) Summaries(ctx context.Context) ([]*RunSummary, error) {
 	runs, err := s.Runs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("results: summaries: %w", err)

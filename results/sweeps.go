@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // Sweep is a row of the sweeps table: one config file's set of trials.
@@ -41,7 +43,7 @@ func scanSweep(row interface{ Scan(...any) error }) (*Sweep, error) {
 // creating it if there is none or if fresh is set. created tells which. The
 // lookup and the creation are one transaction, so processes starting the same
 // sweep at once share it.
-func (s *Store) OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (sw *Sweep, created bool, err error) {
+func (s *SQLite) OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (sw *Sweep, created bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		if !fresh {
 			row := tx.QueryRowContext(ctx, `SELECT `+sweepColumns+` FROM sweeps WHERE name = ? AND file = ? ORDER BY id DESC LIMIT 1`, name, file)
@@ -76,7 +78,7 @@ func (s *Store) OpenSweep(ctx context.Context, name, file, specHash, prune strin
 }
 
 // Sweep returns the sweep with the given id, or an error wrapping ErrNotFound.
-func (s *Store) Sweep(ctx context.Context, id int64) (*Sweep, error) {
+func (s *SQLite) Sweep(ctx context.Context, id int64) (*Sweep, error) {
 	sw, err := scanSweep(s.db.QueryRowContext(ctx, `SELECT `+sweepColumns+` FROM sweeps WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("results: sweep %d: %w", id, ErrNotFound)
@@ -88,7 +90,7 @@ func (s *Store) Sweep(ctx context.Context, id int64) (*Sweep, error) {
 }
 
 // Sweeps returns every sweep, by id.
-func (s *Store) Sweeps(ctx context.Context) ([]*Sweep, error) {
+func (s *SQLite) Sweeps(ctx context.Context) ([]*Sweep, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+sweepColumns+` FROM sweeps ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("results: sweeps: %w", err)
@@ -109,7 +111,7 @@ func (s *Store) Sweeps(ctx context.Context) ([]*Sweep, error) {
 // the sweep does not hold yet is inserted as pending, numbered after the
 // sweep's last trial; the others are left as they are. It returns every
 // run of the plan, in the plan's order, as stored, and which were added.
-func (s *Store) PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error) {
+func (s *SQLite) PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		all, added = nil, nil
 		var next int
@@ -192,7 +194,7 @@ func encodeParams(p map[string]any) (any, error) {
 }
 
 // Trials returns the runs of sweep sweepID, by trial number.
-func (s *Store) Trials(ctx context.Context, sweepID int64) ([]*Run, error) {
+func (s *SQLite) Trials(ctx context.Context, sweepID int64) ([]*Run, error) {
 	runs, err := s.queryRuns(ctx, `SELECT `+runColumns+` FROM runs WHERE sweep_id = ? ORDER BY trial`, sweepID)
 	if err != nil {
 		return nil, fmt.Errorf("results: trials of sweep %d: %w", sweepID, err)
@@ -208,15 +210,16 @@ func Claimable(st Status) bool {
 }
 
 // ClaimTrial starts one trial of the given ids (in order of preference): in
-// one IMMEDIATE transaction it finds the first claimable one for which lock
-// succeeds (lock is how the caller takes the trial's liveness lock; for a
-// trial marked running it fails while another worker holds it), marks it
-// running, counts the attempt and clears a previous finish. It returns nil
-// when no trial can be claimed.
-func (s *Store) ClaimTrial(ctx context.Context, ids []int64, lock func(r *Run) bool) (*Run, error) {
+// one IMMEDIATE transaction it finds the first claimable one (pending,
+// interrupted, or running with a dead worker: c.Lock took its lock, or its
+// lease ran out), marks it running under c.Owner with a lease of c.Lease,
+// counts the attempt and clears a previous finish. It returns nil when no
+// trial can be claimed.
+func (s *SQLite) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error) {
 	var claimed *Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		claimed = nil
+		now := s.now()
 		for _, id := range ids {
 			rows, err := tx.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
 			if err != nil {
@@ -226,21 +229,36 @@ func (s *Store) ClaimTrial(ctx context.Context, ids []int64, lock func(r *Run) b
 			if err != nil {
 				return err
 			}
-			if len(rs) != 1 || !Claimable(rs[0].Status) || !lock(rs[0]) {
+			if len(rs) != 1 || !Claimable(rs[0].Status) {
 				continue
 			}
 			r := rs[0]
-			now := s.now()
+			expired := r.LeaseExpiresAt != nil && r.LeaseExpiresAt.Before(now)
+			if r.Status == StatusRunning && c.Lock == nil && !expired {
+				continue // a live worker's, as far as leases tell
+			}
+			if c.Lock != nil && !c.Lock(r) {
+				continue
+			}
 			started := r.StartedAt
 			if r.Attempts == 0 {
 				started = now
 			}
+			var lease any
+			if c.Lease > 0 {
+				t := now.Add(c.Lease)
+				lease = t.Format(timeLayout)
+				r.LeaseExpiresAt = &t
+			} else {
+				r.LeaseExpiresAt = nil
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = 'running', attempts = attempts + 1,
-				started_at = ?, finished_at = NULL, error = NULL, stop_reason = NULL WHERE id = ?`,
-				started.Format(timeLayout), r.ID); err != nil {
+				started_at = ?, finished_at = NULL, error = NULL, stop_reason = NULL, owner = ?, lease_expires_at = ?
+				WHERE id = ?`, started.Format(timeLayout), nullString(c.Owner), lease, r.ID); err != nil {
 				return err
 			}
-			r.Status, r.Attempts, r.StartedAt, r.FinishedAt, r.Error, r.StopReason = StatusRunning, r.Attempts+1, started, nil, "", ""
+			r.Status, r.Attempts, r.StartedAt, r.FinishedAt, r.Error, r.StopReason, r.Owner =
+				StatusRunning, r.Attempts+1, started, nil, "", "", c.Owner
 			claimed = r
 			return nil
 		}
@@ -252,22 +270,96 @@ func (s *Store) ClaimTrial(ctx context.Context, ids []int64, lock func(r *Run) b
 	return claimed, nil
 }
 
-// FinishTrial records how a trial's attempt ended: status (terminal), an
-// error message and a stop reason ("" for none). Unlike FinishRun it does not
-// refuse a run that finished before: the latest attempt's outcome wins.
-func (s *Store) FinishTrial(ctx context.Context, id int64, status Status, errMsg, stopReason string) error {
-	if !status.Terminal() {
-		return fmt.Errorf("results: finish trial %d: invalid final status %q", id, status)
+// checkOwner returns ErrLeaseLost unless run id is owned by owner ("" skips
+// the check) with its lease, if any, still running.
+func (s *SQLite) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner string) error {
+	var cur, lease sql.NullString
+	switch err := tx.QueryRowContext(ctx, `SELECT owner, lease_expires_at FROM runs WHERE id = ?`, id).Scan(&cur, &lease); {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("run %w", ErrNotFound)
+	case err != nil:
+		return err
 	}
+	if owner == "" {
+		return nil
+	}
+	if cur.String != owner {
+		return ErrLeaseLost
+	}
+	if lease.Valid {
+		if t, err := parseTime(lease.String); err == nil && t.Before(s.now()) {
+			return ErrLeaseLost
+		}
+	}
+	return nil
+}
+
+// Heartbeat renews owner's lease on run id for another lease, or returns
+// ErrLeaseLost if the trial is no longer owner's.
+func (s *SQLite) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = ?, error = ?, stop_reason = ? WHERE id = ?`,
-			string(status), s.now().Format(timeLayout), nullString(errMsg), nullString(stopReason), id)
-		if err != nil {
+		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return fmt.Errorf("run %w", ErrNotFound)
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET lease_expires_at = ? WHERE id = ?`, s.now().Add(lease).Format(timeLayout), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("results: heartbeat of run %d: %w", id, err)
+	}
+	return nil
+}
+
+// AddTrialEpoch is AddEpoch for the worker owner of the trial, in one
+// transaction with the ownership check: a worker that lost the trial gets
+// ErrLeaseLost and writes nothing.
+func (s *SQLite) AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error {
+	if err := validateEpoch(e); err != nil {
+		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
+	}
+	finished := e.FinishedAt
+	if finished.IsZero() {
+		finished = s.now()
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.checkOwner(ctx, tx, e.RunID, owner); err != nil {
+			return err
 		}
+		return insertEpoch(ctx, tx, e, finished)
+	})
+	if err != nil {
+		if isConstraint(err, sqlite3.ErrConstraintPrimaryKey) {
+			err = ErrDuplicate
+		}
+		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
+	}
+	e.FinishedAt = normTime(finished)
+	return nil
+}
+
+// FinishTrial records how a trial's attempt ended, checked against owner
+// ("" for none). Unlike FinishRun it does not refuse a run that finished
+// before: the latest attempt's outcome wins. The owner and lease are cleared.
+func (s *SQLite) FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error {
+	if !o.Status.Terminal() {
+		return fmt.Errorf("results: finish trial %d: invalid final status %q", id, o.Status)
+	}
+	summary, err := encodeSummary(o.Summary)
+	if err != nil {
+		return fmt.Errorf("results: finish trial %d: %w", id, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
+			return err
+		}
+		if o.Summary != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE runs SET summary = ? WHERE id = ?`, summary, id); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, finished_at = ?, error = ?, stop_reason = ?,
+			owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+			string(o.Status), s.now().Format(timeLayout), nullString(o.Error), nullString(o.StopReason), id)
 		return err
 	})
 	if err != nil {
@@ -279,7 +371,7 @@ func (s *Store) FinishTrial(ctx context.Context, id int64, status Status, errMsg
 // MetricAt returns, for each run of sweep sweepID that recorded epoch, its
 // value of metric (loss, accuracy, val_loss or val_accuracy) there; runs
 // whose value is NULL are left out.
-func (s *Store) MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error) {
+func (s *SQLite) MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error) {
 	switch metric {
 	case "loss", "accuracy", "val_loss", "val_accuracy":
 	default:

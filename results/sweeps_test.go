@@ -2,10 +2,12 @@ package results
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 func trialRun(hash string, lr float64) *Run {
@@ -51,7 +53,7 @@ func TestPlanTrials(t *testing.T) {
 func TestClaimOnce(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "runs.db")
-	s0, err := Open(ctx, path)
+	s0, err := OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestClaimOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := Open(ctx, path)
+			s, err := OpenSQLite(ctx, path)
 			if err != nil {
 				t.Error(err)
 				return
@@ -84,7 +86,7 @@ func TestClaimOnce(t *testing.T) {
 			defer s.Close()
 			for {
 				// A trial marked running belongs to a live worker here.
-				r, err := s.ClaimTrial(ctx, ids, func(r *Run) bool { return r.Status != StatusRunning })
+				r, err := s.ClaimTrial(ctx, ids, Claim{Owner: fmt.Sprint("w", w), Lock: func(r *Run) bool { return r.Status != StatusRunning }})
 				if err != nil {
 					t.Errorf("worker %d: %v", w, err)
 					return
@@ -95,7 +97,7 @@ func TestClaimOnce(t *testing.T) {
 				mu.Lock()
 				claims[r.ID]++
 				mu.Unlock()
-				if err := s.FinishTrial(ctx, r.ID, StatusCompleted, "", ""); err != nil {
+				if err := s.FinishTrial(ctx, r.ID, fmt.Sprint("w", w), Outcome{Status: StatusCompleted}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -124,7 +126,7 @@ func TestClaimResumesAndMetricAt(t *testing.T) {
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
 	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
 	ids := []int64{all[0].ID, all[1].ID}
-	lockFree := func(*Run) bool { return true }
+	lockFree := Claim{Owner: "a", Lock: func(*Run) bool { return true }}
 	r, _ := s.ClaimTrial(ctx, ids, lockFree)
 	f := func(v float64) *float64 { return &v }
 	s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, ValAccuracy: f(0.5)})
@@ -145,12 +147,68 @@ func TestClaimResumesAndMetricAt(t *testing.T) {
 	if _, err := s.MetricAt(ctx, sw.ID, 1, "accuracy; DROP TABLE runs"); err == nil {
 		t.Error("MetricAt took an unknown metric")
 	}
-	s.FinishTrial(ctx, other.ID, StatusPruned, "", "pruned at epoch 1")
+	s.FinishTrial(ctx, other.ID, "", Outcome{Status: StatusPruned, StopReason: "pruned at epoch 1"})
 	got, _ := s.Run(ctx, other.ID)
 	if got.Status != StatusPruned || got.StopReason != "pruned at epoch 1" || got.FinishedAt == nil {
 		t.Errorf("finished trial %+v", got)
 	}
 	if r, _ := s.ClaimTrial(ctx, ids[1:], lockFree); r != nil {
 		t.Error("claimed a pruned trial")
+	}
+}
+
+// TestLeases: a claim with a lease fences out a worker whose lease ran out
+// and whose trial another worker claimed: its epochs and outcome are refused.
+func TestLeases(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return clock }
+	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
+	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1)})
+	ids := []int64{all[0].ID}
+	f := func(v float64) *float64 { return &v }
+	r, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w1", Lease: time.Minute})
+	if err != nil || r == nil || r.Owner != "w1" || !r.LeaseExpiresAt.Equal(clock.Add(time.Minute)) {
+		t.Fatalf("claim: %+v %v", r, err)
+	}
+	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute}); again != nil {
+		t.Fatal("a trial with a live lease was claimed again")
+	}
+	if err := s.AddTrialEpoch(ctx, "w1", &Epoch{RunID: r.ID, Epoch: 1, Loss: f(1)}); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(40 * time.Second)
+	if err := s.Heartbeat(ctx, r.ID, "w1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(50 * time.Second) // within the renewed lease
+	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute}); again != nil {
+		t.Fatal("a renewed lease was taken over")
+	}
+	clock = clock.Add(time.Minute) // w1 stalls past its lease
+	w2, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute})
+	if err != nil || w2 == nil || w2.Attempts != 2 {
+		t.Fatalf("take-over: %+v %v", w2, err)
+	}
+	for name, err := range map[string]error{
+		"epoch":     s.AddTrialEpoch(ctx, "w1", &Epoch{RunID: r.ID, Epoch: 2, Loss: f(0.5)}),
+		"heartbeat": s.Heartbeat(ctx, r.ID, "w1", time.Minute),
+		"finish":    s.FinishTrial(ctx, r.ID, "w1", Outcome{Status: StatusCompleted}),
+	} {
+		if !errors.Is(err, ErrLeaseLost) {
+			t.Errorf("%s by the old owner: %v, want ErrLeaseLost", name, err)
+		}
+	}
+	if err := s.AddTrialEpoch(ctx, "w2", &Epoch{RunID: r.ID, Epoch: 2, Loss: f(0.4)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishTrial(ctx, r.ID, "w2", Outcome{Status: StatusCompleted, Summary: map[string]float64{"w": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Run(ctx, r.ID)
+	eps, _ := s.Epochs(ctx, r.ID)
+	if got.Status != StatusCompleted || got.Owner != "" || got.Summary["w"] != 1 || len(eps) != 2 || *eps[1].Loss != 0.4 {
+		t.Errorf("final run %+v, epochs %d", got, len(eps))
 	}
 }

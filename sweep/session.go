@@ -3,6 +3,8 @@ package sweep
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/exp-runner/exp/plan"
 	"github.com/exp-runner/exp/report"
@@ -21,7 +24,7 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Store       *results.Store
+	Store       results.Store
 	DB          string // the database path, for the child processes
 	Checkpoints string // checkpoints root
 	Jobs        int    // trials at once (≥ 1)
@@ -41,6 +44,10 @@ type Options struct {
 	// PassThrough gives a single child this process's own stdout and stderr
 	// (so its progress bar reaches the terminal).
 	PassThrough bool
+	// Lease, if > 0, claims trials with leases that the children renew
+	// (PostgreSQL, many machines); 0 uses per-trial lock files instead (one
+	// machine).
+	Lease time.Duration
 }
 
 // Report is the state of a sweep's planned trials after Run.
@@ -71,7 +78,7 @@ func Params(p *plan.Trial) string {
 // Open records p's sweep and trials in the store: the file's latest sweep
 // (or a new one with fresh), with a pending row for each trial it does not
 // hold yet.
-func Open(ctx context.Context, store *results.Store, p *plan.Plan, fresh bool) (*Report, error) {
+func Open(ctx context.Context, store results.Store, p *plan.Plan, fresh bool) (*Report, error) {
 	file, err := filepath.Abs(p.File)
 	if err != nil {
 		return nil, err
@@ -127,7 +134,7 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 	for i, r := range rep.Trials {
 		byID[r.ID] = p.Trials[i]
 		if opts.RetryFailed && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
-			if err := store.FinishTrial(ctx, r.ID, results.StatusInterrupted, "", "to be retried"); err != nil {
+			if err := store.FinishTrial(ctx, r.ID, "", results.Outcome{Status: results.StatusInterrupted, StopReason: "to be retried"}); err != nil {
 				return nil, err
 			}
 		}
@@ -163,15 +170,22 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			continue
 		}
 		var lockFile *os.File
-		claimed, err := store.ClaimTrial(ctx, ids, func(r *results.Run) bool {
-			// A running trial is another worker's unless its lock is free.
-			f, err := tryLock(opts.Checkpoints, r.ID)
-			if err != nil || f == nil {
-				return false
+		claim := results.Claim{Owner: newToken(), Lease: opts.Lease}
+		if opts.Lease == 0 {
+			claim.Lock = func(r *results.Run) bool {
+				// A running trial is another worker's unless its lock is free.
+				f, err := tryLock(opts.Checkpoints, r.ID)
+				if err != nil || f == nil {
+					return false
+				}
+				lockFile = f
+				return true
 			}
-			lockFile = f
-			return true
-		})
+		} else if err := os.MkdirAll(opts.Checkpoints, 0o755); err != nil {
+			runErr = err
+			break
+		}
+		claimed, err := store.ClaimTrial(ctx, ids, claim)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -192,9 +206,13 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			what = "resuming"
 		}
 		fmt.Fprintf(out, "trial %d/%d (run %d) %s: %s\n", t.Index, len(p.Trials), claimed.ID, what, describe(t))
-		cmd := exec.Command(opts.Exe, "trial", "--db", opts.DB, "--run", fmt.Sprint(claimed.ID), "--checkpoints", opts.Checkpoints)
-		cmd.Env = append(append(os.Environ(), opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", threads), "EXP_LOCK_FD=3")
-		cmd.ExtraFiles = []*os.File{lockFile}
+		cmd := exec.Command(opts.Exe, "trial", "--db", opts.DB, "--run", fmt.Sprint(claimed.ID), "--checkpoints", opts.Checkpoints,
+			"--owner", claim.Owner, "--lease", opts.Lease.String())
+		cmd.Env = append(append(os.Environ(), opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", threads))
+		if lockFile != nil {
+			cmd.Env = append(cmd.Env, "EXP_LOCK_FD=3")
+			cmd.ExtraFiles = []*os.File{lockFile}
+		}
 		var pipes []io.ReadCloser
 		if opts.PassThrough && opts.Jobs == 1 {
 			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -204,12 +222,16 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			pipes = []io.ReadCloser{so, se}
 		}
 		if err := cmd.Start(); err != nil {
-			lockFile.Close()
-			store.FinishTrial(context.WithoutCancel(ctx), claimed.ID, results.StatusFailed, "starting the trial process: "+err.Error(), "")
+			if lockFile != nil {
+				lockFile.Close()
+			}
+			store.FinishTrial(context.WithoutCancel(ctx), claimed.ID, claim.Owner, results.Outcome{Status: results.StatusFailed, Error: "starting the trial process: " + err.Error()})
 			runErr = err
 			break
 		}
-		lockFile.Close() // the child holds the lock now
+		if lockFile != nil {
+			lockFile.Close() // the child holds the lock now
+		}
 		mu.Lock()
 		running[claimed.ID] = cmd
 		mu.Unlock()
@@ -227,12 +249,12 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			}()
 		}
 		wg.Add(1)
-		go func(id int64, cmd *exec.Cmd) {
+		go func(id int64, owner string, cmd *exec.Cmd) {
 			defer wg.Done()
 			copies.Wait()
 			err := cmd.Wait()
 			bg := context.WithoutCancel(ctx)
-			if r, rerr := store.Run(bg, id); rerr == nil && r.Status == results.StatusRunning {
+			if r, rerr := store.Run(bg, id); rerr == nil && r.Status == results.StatusRunning && r.Owner == owner {
 				// The child died without recording an outcome.
 				msg := "the trial process died"
 				if err != nil {
@@ -245,13 +267,13 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 				if ctx.Err() != nil {
 					status = results.StatusInterrupted
 				}
-				store.FinishTrial(bg, id, status, msg, "")
+				store.FinishTrial(bg, id, owner, results.Outcome{Status: status, Error: msg})
 			}
 			mu.Lock()
 			delete(running, id)
 			mu.Unlock()
 			done <- struct{}{}
-		}(claimed.ID, cmd)
+		}(claimed.ID, claim.Owner, cmd)
 	}
 	wg.Wait()
 	final, err := store.Trials(context.WithoutCancel(ctx), rep.Sweep.ID)
@@ -267,6 +289,15 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 		out2.Trials = append(out2.Trials, byRun[r.ID])
 	}
 	return out2, runErr
+}
+
+// newToken returns a fresh owner token for a claim.
+func newToken() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
 }
 
 func describe(t *plan.Trial) string {

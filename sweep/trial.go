@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -21,9 +22,11 @@ import (
 
 // TrialOptions configures RunTrial.
 type TrialOptions struct {
-	Store       *results.Store
+	Store       results.Store
 	RunID       int64
-	Checkpoints string // the checkpoints root
+	Owner       string        // the claim's token: every write checks it
+	Lease       time.Duration // > 0: renew the claim's lease every Lease/3
+	Checkpoints string        // the checkpoints root
 	// NewBackend creates the backend the trial's config names.
 	NewBackend func(spec string) (backends.Backend, error)
 	// Log gets one line per epoch; Progress, if set, a progress bar.
@@ -32,18 +35,30 @@ type TrialOptions struct {
 
 // RunTrial trains one claimed trial (status running) to its end, resuming
 // from its last committed epoch, and records how it ended. The returned
-// status is the trial's final one.
+// status is the trial's final one. A worker that loses the trial (its lease
+// ran out and another worker claimed it) stops and writes nothing more; it
+// returns an error wrapping results.ErrLeaseLost.
 func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 	bg := context.WithoutCancel(ctx)
 	r, err := o.Store.Run(ctx, o.RunID)
 	if err != nil {
 		return "", err
 	}
-	if r.Status != results.StatusRunning {
-		return "", fmt.Errorf("trial (run %d) is %s, not claimed", r.ID, r.Status)
+	if r.Status != results.StatusRunning || r.Owner != o.Owner {
+		return "", fmt.Errorf("trial (run %d) is %s and not claimed by this worker: %w", r.ID, r.Status, results.ErrLeaseLost)
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if o.Lease > 0 {
+		go heartbeat(ctx, o, cancel)
+	}
+	var summary map[string]float64
 	finish := func(status results.Status, msg, reason string) (results.Status, error) {
-		if err := o.Store.FinishTrial(bg, r.ID, status, msg, reason); err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, results.ErrLeaseLost) {
+			return "", cause
+		}
+		err := o.Store.FinishTrial(bg, r.ID, o.Owner, results.Outcome{Status: status, Error: msg, StopReason: reason, Summary: summary})
+		if err != nil {
 			return "", err
 		}
 		return status, nil
@@ -101,10 +116,13 @@ func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 		}
 	}
 	opts.OnEpoch = func(ep runner.Epoch) (runner.Stop, error) {
-		if err := o.Store.AddEpoch(bg, &results.Epoch{
+		if err := o.Store.AddTrialEpoch(bg, o.Owner, &results.Epoch{
 			RunID: r.ID, Epoch: ep.Epoch, Loss: ep.Loss, Accuracy: ep.Accuracy, ValLoss: ep.ValLoss,
 			ValAccuracy: ep.ValAccuracy, Seconds: ep.Seconds, MsPerStep: ep.MsPerStep, ExamplesPerSecond: ep.ExamplesPerSecond,
 		}); err != nil {
+			if errors.Is(err, results.ErrLeaseLost) {
+				cancel(err)
+			}
 			return runner.Stop{}, err
 		}
 		if err := checkpoint.Prune(dir, ep.Epoch); err != nil {
@@ -116,11 +134,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 		return shouldPrune(bg, o.Store, r, prune, ep)
 	}
 	res := runner.Run(ctx, cfg, set, opts)
-	if len(res.Summary) > 0 {
-		if err := o.Store.SetSummary(bg, r.ID, res.Summary); err != nil {
-			return "", err
-		}
-	}
+	summary = res.Summary
 	msg := ""
 	if res.Err != nil {
 		msg = res.Err.Error()
@@ -129,7 +143,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.
-func shouldPrune(ctx context.Context, store *results.Store, r *results.Run, p *plan.Prune, ep runner.Epoch) (runner.Stop, error) {
+func shouldPrune(ctx context.Context, store results.Store, r *results.Run, p *plan.Prune, ep runner.Epoch) (runner.Stop, error) {
 	milestone := false
 	for _, m := range p.Milestones {
 		milestone = milestone || m == ep.Epoch
@@ -199,5 +213,24 @@ func Decide(p *plan.Prune, own float64, others []float64, epoch int) (bool, stri
 	return false, ""
 }
 
-// ErrNotClaimed is returned for a trial run without its lock.
-var ErrNotClaimed = errors.New("trial not claimed")
+// heartbeat renews the trial's lease every third of it until ctx ends; when
+// the lease is lost it cancels ctx with results.ErrLeaseLost.
+func heartbeat(ctx context.Context, o TrialOptions, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(o.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := o.Store.Heartbeat(ctx, o.RunID, o.Owner, o.Lease)
+		switch {
+		case errors.Is(err, results.ErrLeaseLost):
+			cancel(err)
+			return
+		case err != nil && ctx.Err() == nil:
+			// A passing database error: the next beat tries again, within the lease.
+		}
+	}
+}

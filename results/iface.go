@@ -1,0 +1,96 @@
+package results
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Store is exp's results store. SQLite (one file, the default) and Postgres
+// (one server shared by many machines) implement it with the same schema
+// and the same behaviour.
+type Store interface {
+	// Path names the database: a file path or a PostgreSQL URL (without
+	// its password).
+	Path() string
+	Close() error
+	// SetNow replaces the store's clock (for tests).
+	SetNow(func() time.Time)
+
+	CreateRun(ctx context.Context, r *Run) error
+	AddEpoch(ctx context.Context, e *Epoch) error
+	FinishRun(ctx context.Context, id int64, status Status, errMsg string) error
+	SetSummary(ctx context.Context, id int64, summary map[string]float64) error
+	Run(ctx context.Context, id int64) (*Run, error)
+	RunsByName(ctx context.Context, name string) ([]*Run, error)
+	Runs(ctx context.Context) ([]*Run, error)
+	Epochs(ctx context.Context, runID int64) ([]*Epoch, error)
+	AllEpochs(ctx context.Context) (map[int64][]*Epoch, error)
+	Summaries(ctx context.Context) ([]*RunSummary, error)
+
+	OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (*Sweep, bool, error)
+	Sweep(ctx context.Context, id int64) (*Sweep, error)
+	Sweeps(ctx context.Context) ([]*Sweep, error)
+	PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error)
+	Trials(ctx context.Context, sweepID int64) ([]*Run, error)
+	ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error)
+	Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error
+	AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error
+	FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error
+	MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error)
+}
+
+// Claim says how a worker claims a trial.
+type Claim struct {
+	// Owner is the worker's fresh token for this claim; later writes for
+	// the trial must present it.
+	Owner string
+	// Lease, if > 0, is how long the claim holds without a heartbeat: a
+	// running trial whose lease ran out may be claimed again.
+	Lease time.Duration
+	// Lock, if set, is called for each candidate trial, in order, inside the
+	// claiming transaction: it returns true when the caller took the trial's
+	// liveness lock (a running trial then has a dead worker). A candidate
+	// for which it returns false is skipped.
+	Lock func(r *Run) bool
+}
+
+// Outcome is how a trial's attempt ended.
+type Outcome struct {
+	Status     Status // terminal
+	Error      string // "" for none
+	StopReason string // "" for none
+	// Summary, if not nil, replaces the run's summary.
+	Summary map[string]float64
+}
+
+// ErrLeaseLost is returned for a write by a worker that no longer owns the
+// trial (its lease ran out and another worker claimed it).
+var ErrLeaseLost = errors.New("lease lost: the trial belongs to another worker now")
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the results database dsn: a PostgreSQL URL
+// (postgres://user@host/db) or the path of a SQLite file, created if needed.
+func Open(ctx context.Context, dsn string) (Store, error) {
+	if IsPostgres(dsn) {
+		return OpenPostgres(ctx, dsn)
+	}
+	return OpenSQLite(ctx, dsn)
+}
+
+// OpenExisting is Open for commands that only read: a SQLite file must
+// already exist.
+func OpenExisting(ctx context.Context, dsn string) (Store, error) {
+	if IsPostgres(dsn) {
+		return OpenPostgres(ctx, dsn)
+	}
+	return openExistingSQLite(ctx, dsn)
+}
+
+// SetNow replaces the store's clock.
+func (s *SQLite) SetNow(now func() time.Time) { s.Now = now }
