@@ -253,19 +253,7 @@ func (s *SQLite) queryRuns(ctx context.Context, query string, args ...any) ([]*R
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var runs []*Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return runs, nil
+	return collectRuns(rows)
 }
 
 func scanRun(rows *sql.Rows) (*Run, error) {

@@ -250,11 +250,18 @@ type fieldRef struct {
 	value reflect.Value
 }
 
-// structFields lists v's fields by YAML key; v must be addressable for the
-// returned values to be settable.
-func structFields(v reflect.Value) []fieldRef {
-	var out []fieldRef
-	t := v.Type()
+// tagField is an exported struct field with its YAML tag parsed.
+type tagField struct {
+	index            int
+	name             string
+	inline, omitzero bool
+}
+
+// tagFields lists t's exported fields that YAML sees: their key (from the
+// yaml tag, else the lower-cased field name) and options; "-" fields are
+// left out.
+func tagFields(t reflect.Type) []tagField {
+	var out []tagField
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -264,40 +271,59 @@ func structFields(v reflect.Value) []fieldRef {
 		if name == "-" {
 			continue
 		}
-		fv := v.Field(i)
-		if strings.Contains(opts, "inline") {
-			switch fv.Kind() {
-			case reflect.Struct:
-				out = append(out, structFields(fv)...)
-			case reflect.Pointer:
-				if fv.IsNil() && fv.CanSet() {
-					fv.Set(reflect.New(fv.Type().Elem()))
-				}
-				if !fv.IsNil() {
-					out = append(out, structFields(fv.Elem())...)
-				}
-			case reflect.Interface:
-				if !fv.IsNil() && fv.Elem().Kind() == reflect.Pointer && fv.Elem().Elem().Kind() == reflect.Struct {
-					out = append(out, structFields(fv.Elem().Elem())...)
-				}
-			}
-			continue
-		}
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		out = append(out, fieldRef{name: name, value: fv})
+		out = append(out, tagField{index: i, name: name, inline: strings.Contains(opts, "inline"), omitzero: strings.Contains(opts, "omitempty")})
 	}
 	return out
 }
 
-func decodeStruct(r *Reporter, v reflect.Value) {
+// structFields lists v's fields by YAML key; v must be addressable for the
+// returned values to be settable.
+func structFields(v reflect.Value) []fieldRef {
+	var out []fieldRef
+	for _, f := range tagFields(v.Type()) {
+		fv := v.Field(f.index)
+		if !f.inline {
+			out = append(out, fieldRef{name: f.name, value: fv})
+			continue
+		}
+		switch fv.Kind() {
+		case reflect.Struct:
+			out = append(out, structFields(fv)...)
+		case reflect.Pointer:
+			if fv.IsNil() && fv.CanSet() {
+				fv.Set(reflect.New(fv.Type().Elem()))
+			}
+			if !fv.IsNil() {
+				out = append(out, structFields(fv.Elem())...)
+			}
+		case reflect.Interface:
+			if !fv.IsNil() && fv.Elem().Kind() == reflect.Pointer && fv.Elem().Elem().Kind() == reflect.Struct {
+				out = append(out, structFields(fv.Elem().Elem())...)
+			}
+		}
+	}
+	return out
+}
+
+// mapping returns r's node if it is a mapping; for null it returns nil
+// silently, for anything else it reports an error.
+func mapping(r *Reporter) *yaml.Node {
 	n := Resolve(r.node)
 	if IsNull(n) {
-		return
+		return nil
 	}
 	if n.Kind != yaml.MappingNode {
 		r.Errorf("must be a mapping, got %s", Describe(n))
+		return nil
+	}
+	return n
+}
+
+func decodeStruct(r *Reporter, v reflect.Value) {
+	if mapping(r) == nil {
 		return
 	}
 	fields := structFields(v)
@@ -363,12 +389,7 @@ func decodeSlice(r *Reporter, v reflect.Value) {
 }
 
 func decodeMap(r *Reporter, v reflect.Value) {
-	n := Resolve(r.node)
-	if IsNull(n) {
-		return
-	}
-	if n.Kind != yaml.MappingNode {
-		r.Errorf("must be a mapping, got %s", Describe(n))
+	if mapping(r) == nil {
 		return
 	}
 	if v.Type().Key().Kind() != reflect.String {

@@ -110,45 +110,26 @@ func encodeValue(v reflect.Value) *yaml.Node {
 }
 
 func encodeStructInto(m *yaml.Node, v reflect.Value) {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			continue
-		}
-		fv := v.Field(i)
-		if strings.Contains(opts, "inline") {
-			for fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface {
-				if fv.IsNil() {
-					break
-				}
+	for _, f := range tagFields(v.Type()) {
+		fv := v.Field(f.index)
+		if f.inline {
+			for (fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface) && !fv.IsNil() {
 				fv = fv.Elem()
 			}
-			switch {
-			case fv.Kind() == reflect.Struct:
+			if fv.Kind() == reflect.Struct || fv.Kind() == reflect.Map {
 				if n := encodeValue(fv); n.Kind == yaml.MappingNode {
 					m.Content = append(m.Content, n.Content...)
 				}
-			case fv.Kind() == reflect.Map:
-				n := encodeValue(fv)
-				m.Content = append(m.Content, n.Content...)
 			}
 			continue
 		}
 		if (fv.Kind() == reflect.Pointer || fv.Kind() == reflect.Interface) && fv.IsNil() {
 			continue
 		}
-		if strings.Contains(opts, "omitempty") && fv.IsZero() {
+		if f.omitzero && fv.IsZero() {
 			continue
 		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		m.Content = append(m.Content, scalar("!!str", name), encodeValue(fv))
+		m.Content = append(m.Content, scalar("!!str", f.name), encodeValue(fv))
 	}
 }
 
