@@ -3,13 +3,23 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build run test bench fuzz clean
+.PHONY: build setup run test bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
 
+# What the fast path needs beyond Go: OpenBLAS, which the cpu backend loads
+# at run time if it is there (it works without it, a little slower).
+setup:
+	@if ldconfig -p 2>/dev/null | grep -q libopenblas; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread || echo "exp: could not install OpenBLAS; going on without it"; \
+	elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread || echo "exp: could not install OpenBLAS; going on without it"; \
+	else echo "exp: OpenBLAS not found (Debian: apt-get install libopenblas0-pthread); going on without it"; fi
+
 # The main job: train the reference MLP for a few epochs and compare runs.
-run: build
+run: setup build
 	./$(BIN) run configs/mlp.yaml --epochs 5 --db $(DB)
 	./$(BIN) table --db $(DB)
 

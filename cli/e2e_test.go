@@ -26,8 +26,14 @@ func openStore(t *testing.T, path string) *results.SQLite {
 // training and 1,000 validation images for one epoch (learning rate raised)
 // reaches val_accuracy > 0.80, with exactly one epochs row in the store.
 func TestRunMLP(t *testing.T) {
+	for _, backend := range []string{"cpu", "go"} {
+		t.Run(backend, func(t *testing.T) { testRunMLP(t, backend) })
+	}
+}
+
+func testRunMLP(t *testing.T, backend string) {
 	db := filepath.Join(t.TempDir(), "runs.db")
-	code, out, errOut := run(t, nil, "run", "../configs/mlp.yaml", "--db", db, "--epochs", "1",
+	code, out, errOut := run(t, nil, "run", "../configs/mlp.yaml", "--db", db, "--epochs", "1", "--set", "backend="+backend,
 		"--set", "data.train_examples=2000", "--set", "data.val_examples=1000", "--set", "train.learning_rate=3e-3")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -41,7 +47,7 @@ func TestRunMLP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != results.StatusCompleted || r.Name != "mlp" || r.ModelName != "mlp" || r.LearningRate != 3e-3 || r.Epochs != 1 {
+	if r.Status != results.StatusCompleted || r.Name != "mlp" || r.ModelName != "mlp" || r.LearningRate != 3e-3 || r.Epochs != 1 || r.Backend != backend {
 		t.Errorf("run row %+v", r)
 	}
 	if !strings.Contains(r.ConfigYAML, "train_examples: 2000") || len(r.ConfigHash) != 64 {

@@ -15,6 +15,7 @@ import (
 	isatty "github.com/mattn/go-isatty"
 
 	// Everything a config can name registers itself.
+	_ "github.com/exp-runner/exp/backends/cpu"
 	_ "github.com/exp-runner/exp/datasets"
 	_ "github.com/exp-runner/exp/layers"
 	_ "github.com/exp-runner/exp/model"

@@ -69,7 +69,7 @@ func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*results.
 
 const killSweep = `
 name: killme
-data: {dataset: mnist, train_examples: 6000, val_examples: 500}
+data: {dataset: mnist, train_examples: 60000, val_examples: 500}
 model:
   layers:
     - {type: flatten}
@@ -106,7 +106,8 @@ func TestKillResume(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(150 * time.Millisecond)
+	// An epoch takes a second or more; epoch 2 has just begun.
+	time.Sleep(50 * time.Millisecond)
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

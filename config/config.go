@@ -15,6 +15,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	_ "github.com/exp-runner/exp/backends/cpu" // the default backend (it brings simplego, "go", too)
+
 	"github.com/exp-runner/exp/data"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/keypath"
@@ -22,9 +24,9 @@ import (
 	"github.com/exp-runner/exp/yamlx"
 )
 
-// DefaultBackend is the GoMLX backend used when a config names none: GoMLX's
-// pure-Go backend.
-const DefaultBackend = "go"
+// DefaultBackend is the GoMLX backend used when a config names none: exp's
+// own CPU backend (package backends/cpu).
+const DefaultBackend = "cpu"
 
 // Config is one experiment: what to train on, the model, how to train it.
 type Config struct {

@@ -35,7 +35,7 @@ func TestDefaults(t *testing.T) {
 	if c.Name != "mine" || c.Model.Name != "mine" {
 		t.Errorf("names %q, %q; want the file's stem", c.Name, c.Model.Name)
 	}
-	if c.Backend != "go" || c.Data.Dataset != "mnist" || c.Train.BatchSize != 32 || c.Train.Loss != "sparse_categorical_crossentropy" {
+	if c.Backend != "cpu" || c.Data.Dataset != "mnist" || c.Train.BatchSize != 32 || c.Train.Loss != "sparse_categorical_crossentropy" {
 		t.Errorf("defaults: %+v", c)
 	}
 	lin := mustParse(t, "l.yaml", "data: {dataset: linear}\nmodel: {layers: [{type: dense, units: 1}]}\n")

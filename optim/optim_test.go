@@ -6,6 +6,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
+
+	_ "github.com/exp-runner/exp/backends/cpu"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -13,6 +15,19 @@ import (
 
 	"github.com/exp-runner/exp/registry"
 )
+
+// eachBackend runs a test on GoMLX's pure-Go backend and on exp's own.
+func eachBackend(t *testing.T, fn func(t *testing.T, be backends.Backend)) {
+	for _, name := range []string{"go", "cpu"} {
+		t.Run(name, func(t *testing.T) {
+			be, err := backends.NewWithConfig(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, be)
+		})
+	}
+}
 
 var (
 	w0 = []float64{1, -2, 0.5}
@@ -138,22 +153,23 @@ func TestAdamW(t *testing.T) {
 }
 
 func TestIterationsCounted(t *testing.T) {
-	be, _ := backends.NewWithConfig("go")
-	ctx := mlctx.New()
-	e, err := mlctx.NewExec(be, ctx, func(ctx *mlctx.Context, g *graph.Node) *graph.Node {
-		v := ctx.In("model").VariableWithShape("w", shapes.Make(g.DType(), 3))
-		wv := v.ValueGraph(g.Graph())
-		(&Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}).Apply(ctx, lr, []*mlctx.Variable{v}, graph.Gradient(graph.ReduceAllSum(graph.Mul(wv, g)), wv))
-		return g
+	eachBackend(t, func(t *testing.T, be backends.Backend) {
+		ctx := mlctx.New()
+		e, err := mlctx.NewExec(be, ctx, func(ctx *mlctx.Context, g *graph.Node) *graph.Node {
+			v := ctx.In("model").VariableWithShape("w", shapes.Make(g.DType(), 3))
+			wv := v.ValueGraph(g.Graph())
+			(&Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}).Apply(ctx, lr, []*mlctx.Variable{v}, graph.Gradient(graph.ReduceAllSum(graph.Mul(wv, g)), wv))
+			return g
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			e.Exec([]float32{1, 2, 3})
+		}
+		it := ctx.GetVariableByScopeAndName(Scope, "iterations")
+		if n := tensors.ToScalar[int64](it.MustValue()); n != 4 {
+			t.Errorf("iterations = %d after 4 steps", n)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 4 {
-		e.Exec([]float32{1, 2, 3})
-	}
-	it := ctx.GetVariableByScopeAndName(Scope, "iterations")
-	if n := tensors.ToScalar[int64](it.MustValue()); n != 4 {
-		t.Errorf("iterations = %d after 4 steps", n)
-	}
 }
