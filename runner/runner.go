@@ -232,10 +232,15 @@ type trainer struct {
 	ctx    *mlctx.Context
 	train  *mlctx.Exec
 	eval   *mlctx.Exec
-	xbuf   []float32
-	labels []int32
-	target []float32
+	// batches holds one reusable pair of input tensors per batch size, shared
+	// with the backend where it can (so filling them is the only copy).
+	batches map[int]*batchTensors
+	// evalBatches caches the validation set's batches: it never changes.
+	evalBatches []*batchTensors
 }
+
+// batchTensors are a batch's inputs and labels (or targets).
+type batchTensors struct{ x, y *tensors.Tensor }
 
 func newTrainer(cfg *config.Config, set *data.Set, opts Options) (*trainer, error) {
 	m, err := model.New(cfg)
@@ -260,34 +265,49 @@ func newTrainer(cfg *config.Config, set *data.Set, opts Options) (*trainer, erro
 	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStep); err != nil {
 		return nil, err
 	}
-	bs := max(cfg.Train.BatchSize, cfg.Train.EvalBatchSize)
-	t.xbuf = make([]float32, bs*set.ExampleSize())
-	if set.Classification() {
-		t.labels = make([]int32, bs)
-	} else {
-		t.target = make([]float32, bs*set.TargetDim)
-	}
+	t.batches = map[int]*batchTensors{}
 	return t, nil
 }
 
-// batch gathers examples idx of s into tensors.
-func (t *trainer) batch(s *data.Split, idx []int) (x, y *tensors.Tensor) {
-	n := len(idx)
-	es := s.ExampleSize()
-	s.Gather(idx, t.xbuf[:n*es], t.labels, t.target)
-	x = tensors.FromFlatDataAndDimensions(t.xbuf[:n*es], append([]int{n}, s.Shape...)...)
-	if t.labels != nil {
-		y = tensors.FromFlatDataAndDimensions(t.labels[:n], n)
-	} else {
-		td := s.TargetDim()
-		y = tensors.FromFlatDataAndDimensions(t.target[:n*td], n, td)
+// newBatch returns tensors for a batch of n examples of s, placed on the
+// backend (sharing memory with it when it can) so that they can be refilled
+// and reused.
+func (t *trainer) newBatch(s *data.Split, n int) *batchTensors {
+	b := &batchTensors{x: tensors.FromShape(t.m.Inputs(n)), y: tensors.FromShape(t.m.Targets(n))}
+	for _, tt := range []*tensors.Tensor{b.x, b.y} {
+		if err := tt.MaterializeOnDevice(t.opts.Backend, true, 0); err != nil {
+			panic(err)
+		}
 	}
-	return x, y
+	return b
+}
+
+// fill copies the examples idx of s into b.
+func (t *trainer) fill(b *batchTensors, s *data.Split, idx []int) {
+	tensors.MustMutableFlatData(b.x, func(x []float32) {
+		if s.Labels != nil {
+			tensors.MustMutableFlatData(b.y, func(labels []int32) { s.Gather(idx, x, labels, nil) })
+		} else {
+			tensors.MustMutableFlatData(b.y, func(targets []float32) { s.Gather(idx, x, nil, targets) })
+		}
+	})
+}
+
+// trainBatch returns the reusable tensors for a training batch of the
+// examples idx, filled.
+func (t *trainer) trainBatch(s *data.Split, idx []int) *batchTensors {
+	b := t.batches[len(idx)]
+	if b == nil {
+		b = t.newBatch(s, len(idx))
+		t.batches[len(idx)] = b
+	}
+	t.fill(b, s, idx)
+	return b
 }
 
 // step runs exec on a batch and returns its summed loss and correct count.
-func step(exec *mlctx.Exec, x, y *tensors.Tensor) (lossSum, correct float64, err error) {
-	out, err := exec.Exec(x, y)
+func step(exec *mlctx.Exec, b *batchTensors) (lossSum, correct float64, err error) {
+	out, err := exec.Exec(b.x, b.y)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -296,8 +316,6 @@ func step(exec *mlctx.Exec, x, y *tensors.Tensor) (lossSum, correct float64, err
 	for _, o := range out {
 		o.FinalizeAll()
 	}
-	x.FinalizeAll()
-	y.FinalizeAll()
 	return lossSum, correct, nil
 }
 
@@ -319,8 +337,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
 			return Epoch{}, Interrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
 		}
 		idx := perm[s*bs : min((s+1)*bs, train.N)]
-		x, y := t.batch(train, idx)
-		l, c, err := step(t.train, x, y)
+		l, c, err := step(t.train, t.trainBatch(train, idx))
 		if err != nil {
 			bar.clear()
 			return Epoch{}, Failed, err
@@ -366,18 +383,23 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
 }
 
 func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, correct float64, err error) {
-	bs := t.cfg.Train.EvalBatchSize
-	idx := make([]int, 0, bs)
-	for from := 0; from < val.N; from += bs {
+	if t.evalBatches == nil {
+		bs := t.cfg.Train.EvalBatchSize
+		for from := 0; from < val.N; from += bs {
+			idx := make([]int, 0, bs)
+			for i := from; i < min(from+bs, val.N); i++ {
+				idx = append(idx, i)
+			}
+			b := t.newBatch(val, len(idx))
+			t.fill(b, val, idx)
+			t.evalBatches = append(t.evalBatches, b)
+		}
+	}
+	for _, b := range t.evalBatches {
 		if err := ctx.Err(); err != nil {
 			return 0, 0, err
 		}
-		idx = idx[:0]
-		for i := from; i < min(from+bs, val.N); i++ {
-			idx = append(idx, i)
-		}
-		x, y := t.batch(val, idx)
-		l, c, err := step(t.eval, x, y)
+		l, c, err := step(t.eval, b)
 		if err != nil {
 			return 0, 0, err
 		}
