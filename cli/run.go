@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -39,8 +40,10 @@ Flags:
 	--set KEY=VALUE    override a config value in every trial; KEY is a key
 	                   path such as train.learning_rate or model.layers[1].units,
 	                   VALUE a YAML scalar; repeatable
-	--jobs N           trials to run at once, each in its own process (default 1)
-	--threads N        threads (GOMAXPROCS) per trial (default: the cores / jobs)
+	--jobs N           trials to run at once, each in its own process (default:
+	                   one per core)
+	--threads N        threads (GOMAXPROCS) per trial (default: the cores divided
+	                   among the trials running at once; one trial alone gets all)
 	--checkpoints DIR  where trials keep their checkpoints (default: beside the
 	                   database, DB-checkpoints/)
 	--new              start a fresh sweep rather than continue the last one
@@ -69,7 +72,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("run")
 	db := fs.String("db", "", "")
 	epochs := fs.String("epochs", "", "")
-	jobs := fs.Int("jobs", 1, "")
+	jobs := fs.Int("jobs", 0, "")
 	threadsFlag := fs.Int("threads", 0, "")
 	ckpt := fs.String("checkpoints", "", "")
 	fresh := fs.Bool("new", false, "")
@@ -85,8 +88,11 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp run: expected one config file, got %d arguments\nUsage: exp run FILE [flags]; see 'exp help run'", len(pos))
 	}
-	if *jobs < 1 || *threadsFlag < 0 || *maxTrials < 1 {
-		return usageError("exp run: --jobs and --max-trials must be ≥ 1, --threads ≥ 0")
+	if *jobs < 0 || *threadsFlag < 0 || *maxTrials < 1 {
+		return usageError("exp run: --jobs must be ≥ 1 (or 0: one per core), --max-trials ≥ 1, --threads ≥ 0")
+	}
+	if *jobs == 0 {
+		*jobs = runtime.NumCPU()
 	}
 	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
 	if err != nil {

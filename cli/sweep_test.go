@@ -90,7 +90,7 @@ func TestKillResume(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "sweep.yaml", killSweep)
 	db := filepath.Join(dir, "runs.db")
-	cmd := expCmd("run", file, "--db", db)
+	cmd := expCmd("run", file, "--db", db, "--jobs", "1")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestKillResume(t *testing.T) {
 	}
 	killedAt := len(eps[1])
 
-	code, out, errOut := run(t, nil, "run", file, "--db", db)
+	code, out, errOut := run(t, nil, "run", file, "--db", db, "--jobs", "1")
 	if code != ExitOK {
 		t.Fatalf("re-run: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -137,7 +137,7 @@ func TestKillResume(t *testing.T) {
 
 	// The same sweep, uninterrupted, in another database.
 	db2 := filepath.Join(dir, "clean.db")
-	if code, out, errOut := run(t, nil, "run", file, "--db", db2); code != ExitOK {
+	if code, out, errOut := run(t, nil, "run", file, "--db", db2, "--jobs", "1"); code != ExitOK {
 		t.Fatalf("clean run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	clean, _ := sweepEpochs(t, db2)

@@ -125,10 +125,6 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 	if opts.Jobs < 1 {
 		opts.Jobs = 1
 	}
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = max(1, runtime.NumCPU()/opts.Jobs)
-	}
 	byID := map[int64]*plan.Trial{}
 	var ids []int64
 	for i, r := range rep.Trials {
@@ -139,6 +135,13 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			}
 		}
 		ids = append(ids, r.ID)
+	}
+	// The cores are shared among the jobs, the same way on every attempt so
+	// that a resumed trial runs with the thread count it started with
+	// (results can depend on it); a sweep of one trial gets them all.
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = max(1, runtime.NumCPU()/max(1, min(opts.Jobs, len(rep.Trials))))
 	}
 	var (
 		mu      sync.Mutex
