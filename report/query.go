@@ -268,8 +268,11 @@ func leaves(n *yaml.Node, prefix string) []Leaf {
 var labels = map[string]bool{"name": true, "model.name": true}
 
 // Varying returns the key paths whose values differ among the rows (variant
-// first), in the order they appear in the configs. Lists (model.layers) are
-// never split into columns: the model's name stands for them.
+// first), in the order they appear in the configs. Only paths every row has
+// count: a key that one dataset or optimizer has and another lacks says no
+// more than the dataset or optimizer's name, which is a column then. Lists
+// (model.layers) are never split into columns: the model's name stands for
+// them.
 func Varying(rows []*Row) []string {
 	var paths []string
 	seen := map[string]bool{}
@@ -294,14 +297,19 @@ func Varying(rows []*Row) []string {
 }
 
 func differs(rows []*Row, path string) bool {
-	for i := 1; i < len(rows); i++ {
-		a, aok := rows[0].Value(path)
-		b, bok := rows[i].Value(path)
-		if aok != bok || (aok && !Equal(a, b)) {
-			return true
-		}
+	first, ok := rows[0].Value(path)
+	if !ok {
+		return false
 	}
-	return false
+	diff := false
+	for _, r := range rows[1:] {
+		v, ok := r.Value(path)
+		if !ok {
+			return false
+		}
+		diff = diff || !Equal(first, v)
+	}
+	return diff
 }
 
 // Group is the rows sharing values at the group-by paths.
