@@ -183,8 +183,9 @@ func TestPostgresWorkers(t *testing.T) {
 	start := time.Now()
 	deadline := start.Add(3 * time.Minute) // a guard against hangs only
 
-	// The same thread count everywhere, so that metrics are bit-identical.
-	args := []string{"run", file, "--db", dsn, "--checkpoints", checkpoints, "--lease", "3s", "--threads", "1"}
+	// One trial at a time per worker, and the same thread count everywhere,
+	// so that metrics are bit-identical.
+	args := []string{"run", file, "--db", dsn, "--checkpoints", checkpoints, "--lease", "3s", "--jobs", "1", "--threads", "1"}
 	var workers []*worker
 	for range 4 {
 		workers = append(workers, startWorker(t, args...))

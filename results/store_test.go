@@ -36,20 +36,6 @@ func stepClock() (now func() time.Time, reading func(i int) time.Time) {
 	return now, reading
 }
 
-func openTemp(t *testing.T) *SQLite {
-	t.Helper()
-	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "results.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return s
-}
-
 func ptr(v float64) *float64 { return &v }
 
 func deref(p *float64) any {
@@ -135,10 +121,14 @@ func diffEpoch(got, want *Epoch) []string {
 }
 
 func TestRoundTrip(t *testing.T) {
+	eachBackend(t, testRoundTrip)
+}
+
+func testRoundTrip(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := db.open(t)
 	now, reading := stepClock()
-	s.Now = now
+	s.SetNow(now)
 	clock := 0 // readings used so far
 	tick := func() time.Time { clock++; return reading(clock - 1) }
 
@@ -241,9 +231,9 @@ func TestRoundTrip(t *testing.T) {
 		wantRuns = append(wantRuns, &want)
 	}
 
-	// Read back through a second Store on the same file, as another
+	// Read back through a second Store on the same database, as another
 	// process would.
-	s2, err := OpenSQLite(ctx, s.Path())
+	s2, err := Open(ctx, db.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,11 +283,23 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// TestStoredText checks the text users see with the sqlite3 tool.
+// pgTimeText renders a timestamptz column as exp's SQLite text (RFC 3339,
+// UTC, milliseconds), and "(not ms)" if it holds a finer time.
+func pgTimeText(col string) string {
+	return `CASE WHEN date_trunc('milliseconds', ` + col + `) = ` + col +
+		` THEN to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ELSE '(not ms)' END`
+}
+
+// TestStoredText checks the values users see with the sqlite3 tool (or
+// psql: the times as timestamptz, the JSON as its text).
 func TestStoredText(t *testing.T) {
+	eachBackend(t, testStoredText)
+}
+
+func testStoredText(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
-	s.Now = func() time.Time { return time.Date(2026, 11, 27, 7, 12, 17, 123999999, time.FixedZone("CET", 3600)) }
+	s := db.open(t)
+	s.SetNow(func() time.Time { return time.Date(2026, 11, 27, 7, 12, 17, 123999999, time.FixedZone("CET", 3600)) })
 	r := &Run{Name: "lin", ModelName: "linear", Summary: map[string]float64{"w": 2.01, "b": 0.49, "nan": math.NaN(), "inf": math.Inf(-1)}}
 	if err := s.CreateRun(ctx, r); err != nil {
 		t.Fatal(err)
@@ -306,10 +308,11 @@ func TestStoredText(t *testing.T) {
 		t.Fatal(err)
 	}
 	var started, finished, summary string
-	if err := s.db.QueryRowContext(ctx, `SELECT started_at, summary FROM runs`).Scan(&started, &summary); err != nil {
+	if err := rawRow(s, `SELECT started_at, summary FROM runs`,
+		`SELECT `+pgTimeText("started_at")+`, summary::text FROM runs`).Scan(&started, &summary); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT finished_at FROM epochs`).Scan(&finished); err != nil {
+	if err := rawRow(s, `SELECT finished_at FROM epochs`, `SELECT `+pgTimeText("finished_at")+` FROM epochs`).Scan(&finished); err != nil {
 		t.Fatal(err)
 	}
 	const wantTime = "2026-11-27T06:12:17.123Z"
@@ -321,7 +324,7 @@ func TestStoredText(t *testing.T) {
 		t.Errorf("stored summary %s, want %s", summary, wantSummary)
 	}
 	var w float64
-	if err := s.db.QueryRowContext(ctx, `SELECT json_extract(summary, '$.w') FROM runs`).Scan(&w); err != nil || w != 2.01 {
+	if err := rawRow(s, `SELECT json_extract(summary, '$.w') FROM runs`, `SELECT (summary->>'w')::float8 FROM runs`).Scan(&w); err != nil || w != 2.01 {
 		t.Errorf("json_extract(summary, '$.w') = %v, %v; want 2.01", w, err)
 	}
 	got, err := s.Run(ctx, r.ID)
@@ -342,46 +345,108 @@ func TestStoredText(t *testing.T) {
 
 // TestSchema pins the public schema: table and column names, types, NOT NULL.
 func TestSchema(t *testing.T) {
+	// PostgreSQL has the same tables and columns, in its own types.
+	for table, cols := range sqliteSchema {
+		if g, w := columnNames(postgresSchema[table]), columnNames(cols); g != w {
+			t.Errorf("table %s: PostgreSQL columns\n %s\ndiffer from SQLite's\n %s", table, g, w)
+		}
+	}
+	eachBackend(t, testSchema)
+}
+
+var sqliteSchema = map[string]string{
+	"migrations": "name TEXT",
+	"runs": "id INTEGER, name TEXT NOT NULL, model_name TEXT NOT NULL, status TEXT NOT NULL, " +
+		"config_yaml TEXT NOT NULL, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, backend TEXT NOT NULL, " +
+		"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
+		"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
+		"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT, " +
+		"owner TEXT, lease_expires_at TEXT",
+	"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
+	"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
+		"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
+		"finished_at TEXT NOT NULL",
+}
+
+var postgresSchema = map[string]string{
+	"migrations": "name text NOT NULL",
+	"runs": "id bigint NOT NULL, name text NOT NULL, model_name text NOT NULL, status text NOT NULL, " +
+		"config_yaml text NOT NULL, config_hash text NOT NULL, seed bigint NOT NULL, backend text NOT NULL, " +
+		"optimizer text NOT NULL, learning_rate double precision NOT NULL, batch_size bigint NOT NULL, epochs bigint NOT NULL, " +
+		"threads bigint NOT NULL, started_at timestamp with time zone NOT NULL, finished_at timestamp with time zone, " +
+		"error text, summary json, " +
+		"sweep_id bigint, trial bigint, variant text, params json, attempts bigint NOT NULL, stop_reason text, " +
+		"owner text, lease_expires_at timestamp with time zone",
+	"sweeps": "id bigint NOT NULL, name text NOT NULL, file text NOT NULL, spec_hash text NOT NULL, " +
+		"created_at timestamp with time zone NOT NULL, prune json",
+	"epochs": "run_id bigint NOT NULL, epoch bigint NOT NULL, loss double precision, accuracy double precision, " +
+		"val_loss double precision, val_accuracy double precision, seconds double precision NOT NULL, " +
+		"ms_per_step double precision NOT NULL, examples_per_second double precision NOT NULL, " +
+		"finished_at timestamp with time zone NOT NULL",
+}
+
+// columnNames keeps the names of a schema string's columns.
+func columnNames(cols string) string {
+	var names []string
+	for _, c := range strings.Split(cols, ", ") {
+		names = append(names, strings.Fields(c)[0])
+	}
+	return strings.Join(names, ", ")
+}
+
+func testSchema(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
-	want := map[string]string{
-		"migrations": "name TEXT",
-		"runs": "id INTEGER, name TEXT NOT NULL, model_name TEXT NOT NULL, status TEXT NOT NULL, " +
-			"config_yaml TEXT NOT NULL, config_hash TEXT NOT NULL, seed INTEGER NOT NULL, backend TEXT NOT NULL, " +
-			"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
-			"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
-			"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT, " +
-			"owner TEXT, lease_expires_at TEXT",
-		"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
-		"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
-			"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
-			"finished_at TEXT NOT NULL",
+	s := db.open(t)
+	want := sqliteSchema
+	if db.postgres() {
+		want = postgresSchema
 	}
 	for table, cols := range want {
-		rows, err := s.db.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?) ORDER BY cid`, table)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var got []string
-		for rows.Next() {
-			var name, typ string
-			var notNull bool
-			if err := rows.Scan(&name, &typ, &notNull); err != nil {
+		switch s := s.(type) {
+		case *SQLite:
+			rows, err := s.db.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?) ORDER BY cid`, table)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if notNull {
-				typ += " NOT NULL"
+			for rows.Next() {
+				var name, typ string
+				var notNull bool
+				if err := rows.Scan(&name, &typ, &notNull); err != nil {
+					t.Fatal(err)
+				}
+				if notNull {
+					typ += " NOT NULL"
+				}
+				got = append(got, name+" "+typ)
 			}
-			got = append(got, name+" "+typ)
+			rows.Close()
+		case *Postgres:
+			got = rawStrings(t, s, "", `SELECT column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END
+				FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, table)
 		}
-		rows.Close()
 		if g := strings.Join(got, ", "); g != cols {
 			t.Errorf("table %s:\n got %s\nwant %s", table, g, cols)
 		}
 	}
 	var idx int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_index_list('runs') WHERE name = 'runs_config_hash_idx'`).Scan(&idx); err != nil || idx != 1 {
+	if err := rawRow(s, `SELECT COUNT(*) FROM pragma_index_list('runs') WHERE name = 'runs_config_hash_idx'`,
+		`SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'runs' AND indexname = 'runs_config_hash_idx'`).Scan(&idx); err != nil || idx != 1 {
 		t.Errorf("index runs_config_hash_idx: %d, %v", idx, err)
+	}
+	if !db.postgres() {
+		return
+	}
+	// The constraints SQLite has: (sweep_id, config_hash) unique, and
+	// foreign keys that delete a run's epochs with it, a sweep's runs with it.
+	var unique bool
+	if err := rawRow(s, "", `SELECT indisunique FROM pg_index WHERE indexrelid = 'runs_sweep_config_idx'::regclass`).Scan(&unique); err != nil || !unique {
+		t.Errorf("runs_sweep_config_idx unique: %v, %v", unique, err)
+	}
+	fks := rawStrings(t, s, "", `SELECT conrelid::regclass || '→' || confrelid::regclass || ' ' || confdeltype::text
+		FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)
+	if g, w := strings.Join(fks, ", "), "epochs→runs c, runs→sweeps c"; g != w {
+		t.Errorf("foreign keys (c: ON DELETE CASCADE): %s, want %s", g, w)
 	}
 }
 
@@ -436,28 +501,25 @@ func TestOpen(t *testing.T) {
 }
 
 func TestMigrations(t *testing.T) {
+	eachBackend(t, testMigrations)
+}
+
+func testMigrations(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "results.db")
-	files, err := migrationNames()
+	list := migrationNames
+	if db.postgres() {
+		list = pgMigrationNames
+	}
+	files, err := list()
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migrationNames() = %v, %v", files, err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := OpenSQLite(ctx, dbPath)
+		s, err := Open(ctx, db.dsn)
 		if err != nil {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}
-		var applied []string
-		rows, err := s.db.QueryContext(ctx, `SELECT name FROM migrations ORDER BY rowid`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var name string
-			rows.Scan(&name)
-			applied = append(applied, name)
-		}
-		rows.Close()
+		applied := rawStrings(t, s, `SELECT name FROM migrations ORDER BY rowid`, `SELECT name FROM migrations ORDER BY name`)
 		if len(applied) != len(files) {
 			t.Errorf("open #%d: migrations table holds %v, want each of %v once", i+1, applied, files)
 		}
@@ -466,15 +528,17 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("open #%d: migration %d is %s, want %s", i+1, j, name, path.Base(files[j]))
 			}
 		}
-		for _, p := range []struct{ pragma, want string }{
-			{"journal_mode", "wal"},
-			{"foreign_keys", "1"},
-			{"busy_timeout", "30000"},
-			{"synchronous", "1"}, // NORMAL
-		} {
-			var got string
-			if err := s.db.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil || got != p.want {
-				t.Errorf("PRAGMA %s = %q, %v; want %q", p.pragma, got, err, p.want)
+		if sq, ok := s.(*SQLite); ok {
+			for _, p := range []struct{ pragma, want string }{
+				{"journal_mode", "wal"},
+				{"foreign_keys", "1"},
+				{"busy_timeout", "30000"},
+				{"synchronous", "1"}, // NORMAL
+			} {
+				var got string
+				if err := sq.db.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(&got); err != nil || got != p.want {
+					t.Errorf("PRAGMA %s = %q, %v; want %q", p.pragma, got, err, p.want)
+				}
 			}
 		}
 		// The foreign key holds: an epoch needs its run.
@@ -482,7 +546,8 @@ func TestMigrations(t *testing.T) {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("AddEpoch for a missing run: %v, want ErrNotFound", err)
 		}
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`); err == nil {
+		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
+			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
 			t.Errorf("raw insert of an epoch of a missing run succeeded")
 		}
 		if i == 0 {
@@ -500,15 +565,15 @@ func TestMigrations(t *testing.T) {
 	}
 
 	// A database from a newer exp, with a migration this one lacks, is refused.
-	s, err := OpenSQLite(ctx, dbPath)
+	s, err := Open(ctx, db.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO migrations (name) VALUES ('999_future.sql')`); err != nil {
+	if err := rawExec(s, `INSERT INTO migrations (name) VALUES ('999_future.sql')`, `INSERT INTO migrations (name) VALUES ('999_future.sql')`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	if s, err := OpenSQLite(ctx, dbPath); err == nil {
+	if s, err := Open(ctx, db.dsn); err == nil {
 		s.Close()
 		t.Errorf("Open of a database with an unknown migration succeeded")
 	} else if !strings.Contains(err.Error(), "999_future.sql") {
@@ -517,28 +582,50 @@ func TestMigrations(t *testing.T) {
 }
 
 // TestMigrationFiles checks the names of the embedded migrations: NNN_name.sql,
-// numbered 001, 002, … without gaps.
+// numbered 001, 002, … without gaps; PostgreSQL's (migrations/postgres/) are
+// named as SQLite's, so both databases list the same migrations.
 func TestMigrationFiles(t *testing.T) {
 	files, err := migrationNames()
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`^migrations/(\d{3})_[a-z0-9_]+\.sql$`)
-	for i, f := range files {
-		m := re.FindStringSubmatch(f)
-		if m == nil {
-			t.Errorf("migration %s: name is not NNN_snake_case.sql", f)
-			continue
+	pgFiles, err := pgMigrationNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []struct {
+		dir   string
+		files []string
+	}{{"migrations", files}, {"migrations/postgres", pgFiles}} {
+		re := regexp.MustCompile(`^` + set.dir + `/(\d{3})_[a-z0-9_]+\.sql$`)
+		for i, f := range set.files {
+			m := re.FindStringSubmatch(f)
+			if m == nil {
+				t.Errorf("migration %s: name is not NNN_snake_case.sql", f)
+				continue
+			}
+			if want := fmt.Sprintf("%03d", i+1); m[1] != want {
+				t.Errorf("migration %s: number %s, want %s", f, m[1], want)
+			}
 		}
-		if want := fmt.Sprintf("%03d", i+1); m[1] != want {
-			t.Errorf("migration %s: number %s, want %s", f, m[1], want)
+	}
+	if len(pgFiles) != len(files) {
+		t.Errorf("%d PostgreSQL migrations, %d SQLite ones", len(pgFiles), len(files))
+	}
+	for i := range min(len(files), len(pgFiles)) {
+		if path.Base(files[i]) != path.Base(pgFiles[i]) {
+			t.Errorf("migration %d: %s for PostgreSQL, %s for SQLite", i+1, pgFiles[i], files[i])
 		}
 	}
 }
 
 func TestErrors(t *testing.T) {
+	eachBackend(t, testErrors)
+}
+
+func testErrors(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := db.open(t)
 	r := &Run{Name: "r", ModelName: "mlp", BatchSize: 32, Epochs: 2}
 	if err := s.CreateRun(ctx, r); err != nil {
 		t.Fatal(err)

@@ -6,8 +6,12 @@ import (
 )
 
 func TestSummaries(t *testing.T) {
+	eachBackend(t, testSummaries)
+}
+
+func testSummaries(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := db.open(t)
 
 	// m is one epoch's metrics: loss, val_loss, val_accuracy (nil = NULL), seconds.
 	type m struct {
@@ -153,9 +157,11 @@ func TestSummaries(t *testing.T) {
 }
 
 func TestSummariesEmpty(t *testing.T) {
-	s := openTemp(t)
-	sums, err := s.Summaries(context.Background())
-	if err != nil || len(sums) != 0 {
-		t.Errorf("Summaries of an empty store = %d, %v; want none", len(sums), err)
-	}
+	eachBackend(t, func(t *testing.T, db *testDB) {
+		s := db.open(t)
+		sums, err := s.Summaries(context.Background())
+		if err != nil || len(sums) != 0 {
+			t.Errorf("Summaries of an empty store = %d, %v; want none", len(sums), err)
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +16,12 @@ func trialRun(hash string, lr float64) *Run {
 }
 
 func TestPlanTrials(t *testing.T) {
+	eachBackend(t, testPlanTrials)
+}
+
+func testPlanTrials(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := db.open(t)
 	sw, created, err := s.OpenSweep(ctx, "sweep", "/x/sweep.yaml", "h1", "", false)
 	if err != nil || !created {
 		t.Fatal(sw, created, err)
@@ -48,17 +51,24 @@ func TestPlanTrials(t *testing.T) {
 	}
 }
 
-// TestClaimOnce has 4 stores on one file race to claim 12 trials: each is
-// claimed exactly once.
+// TestClaimOnce has 4 stores on one database race to claim 12 trials: each
+// is claimed exactly once, whether claims are decided by liveness locks (one
+// machine) or by leases (many).
 func TestClaimOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *testDB) {
+		t.Run("lock", func(t *testing.T) { testClaimOnce(t, db, false) })
+		t.Run("lease", func(t *testing.T) { testClaimOnce(t, db, true) })
+	})
+}
+
+func testClaimOnce(t *testing.T, db *testDB, leases bool) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "runs.db")
-	s0, err := OpenSQLite(ctx, path)
+	s0, err := Open(ctx, db.dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s0.Close()
-	sw, _, _ := s0.OpenSweep(ctx, "sweep", "/f", "h", "", false)
+	sw, _, _ := s0.OpenSweep(ctx, "sweep", "/f", "h", "", true) // a sweep of its own for each mode
 	var plan []*Run
 	for i := range 12 {
 		plan = append(plan, trialRun(fmt.Sprint(i), float64(i+1)))
@@ -78,7 +88,7 @@ func TestClaimOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := OpenSQLite(ctx, path)
+			s, err := Open(ctx, db.dsn)
 			if err != nil {
 				t.Error(err)
 				return
@@ -86,7 +96,11 @@ func TestClaimOnce(t *testing.T) {
 			defer s.Close()
 			for {
 				// A trial marked running belongs to a live worker here.
-				r, err := s.ClaimTrial(ctx, ids, Claim{Owner: fmt.Sprint("w", w), Lock: func(r *Run) bool { return r.Status != StatusRunning }})
+				c := Claim{Owner: fmt.Sprint("w", w), Lock: func(r *Run) bool { return r.Status != StatusRunning }}
+				if leases {
+					c = Claim{Owner: fmt.Sprint("w", w), Lease: time.Minute}
+				}
+				r, err := s.ClaimTrial(ctx, ids, c)
 				if err != nil {
 					t.Errorf("worker %d: %v", w, err)
 					return
@@ -121,8 +135,12 @@ func TestClaimOnce(t *testing.T) {
 }
 
 func TestClaimResumesAndMetricAt(t *testing.T) {
+	eachBackend(t, testClaimResumesAndMetricAt)
+}
+
+func testClaimResumesAndMetricAt(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := db.open(t)
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
 	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
 	ids := []int64{all[0].ID, all[1].ID}
@@ -159,41 +177,62 @@ func TestClaimResumesAndMetricAt(t *testing.T) {
 
 // TestLeases: a claim with a lease fences out a worker whose lease ran out
 // and whose trial another worker claimed: its epochs and outcome are refused.
+// SQLite judges leases by the store's clock, here a fake one moved by hand;
+// PostgreSQL by the server's clock, so there the test waits for real, with a
+// short lease and margins of 40% of it.
 func TestLeases(t *testing.T) {
+	eachBackend(t, testLeases)
+}
+
+func testLeases(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := db.open(t)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { return clock }
+	s.SetNow(func() time.Time { return clock })
+	// lease is the claims' lease; steps[i] is how long to wait (or move the
+	// clock) before the heartbeat, before the claim the renewed lease
+	// refuses, and before the take-over; leaseClock reads the clock leases
+	// are judged by.
+	lease, steps := time.Minute, [3]time.Duration{40 * time.Second, 50 * time.Second, time.Minute}
+	advance := func(d time.Duration) { clock = clock.Add(d) }
+	leaseClock := func() time.Time { return clock }
+	if db.postgres() {
+		lease, steps = 2*time.Second, [3]time.Duration{1200 * time.Millisecond, 1200 * time.Millisecond, 2 * time.Second}
+		advance = time.Sleep
+		leaseClock = func() time.Time { return serverNow(t, s) }
+	}
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
 	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1)})
 	ids := []int64{all[0].ID}
 	f := func(v float64) *float64 { return &v }
-	r, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w1", Lease: time.Minute})
-	if err != nil || r == nil || r.Owner != "w1" || !r.LeaseExpiresAt.Equal(clock.Add(time.Minute)) {
-		t.Fatalf("claim: %+v %v", r, err)
+	before := leaseClock()
+	r, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w1", Lease: lease})
+	after := leaseClock()
+	if err != nil || r == nil || r.Owner != "w1" || r.LeaseExpiresAt.Before(before.Add(lease)) || r.LeaseExpiresAt.After(after.Add(lease)) {
+		t.Fatalf("claim: %+v %v; want a lease until %v", r, err, before.Add(lease))
 	}
-	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute}); again != nil {
+	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: lease}); again != nil {
 		t.Fatal("a trial with a live lease was claimed again")
 	}
 	if err := s.AddTrialEpoch(ctx, "w1", &Epoch{RunID: r.ID, Epoch: 1, Loss: f(1)}); err != nil {
 		t.Fatal(err)
 	}
-	clock = clock.Add(40 * time.Second)
-	if err := s.Heartbeat(ctx, r.ID, "w1", time.Minute); err != nil {
+	advance(steps[0])
+	if err := s.Heartbeat(ctx, r.ID, "w1", lease); err != nil {
 		t.Fatal(err)
 	}
-	clock = clock.Add(50 * time.Second) // within the renewed lease
-	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute}); again != nil {
+	advance(steps[1]) // within the renewed lease
+	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: lease}); again != nil {
 		t.Fatal("a renewed lease was taken over")
 	}
-	clock = clock.Add(time.Minute) // w1 stalls past its lease
-	w2, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute})
+	advance(steps[2]) // w1 stalls past its lease
+	w2, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: lease})
 	if err != nil || w2 == nil || w2.Attempts != 2 {
 		t.Fatalf("take-over: %+v %v", w2, err)
 	}
 	for name, err := range map[string]error{
 		"epoch":     s.AddTrialEpoch(ctx, "w1", &Epoch{RunID: r.ID, Epoch: 2, Loss: f(0.5)}),
-		"heartbeat": s.Heartbeat(ctx, r.ID, "w1", time.Minute),
+		"heartbeat": s.Heartbeat(ctx, r.ID, "w1", lease),
 		"finish":    s.FinishTrial(ctx, r.ID, "w1", Outcome{Status: StatusCompleted}),
 	} {
 		if !errors.Is(err, ErrLeaseLost) {
@@ -211,4 +250,14 @@ func TestLeases(t *testing.T) {
 	if got.Status != StatusCompleted || got.Owner != "" || got.Summary["w"] != 1 || len(eps) != 2 || *eps[1].Loss != 0.4 {
 		t.Errorf("final run %+v, epochs %d", got, len(eps))
 	}
+}
+
+// serverNow reads the PostgreSQL server's clock, as leases store it.
+func serverNow(t *testing.T, s Store) time.Time {
+	t.Helper()
+	var now time.Time
+	if err := rawRow(s, "", `SELECT date_trunc('milliseconds', clock_timestamp())`).Scan(&now); err != nil {
+		t.Fatal(err)
+	}
+	return now.UTC()
 }
