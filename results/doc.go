@@ -1,6 +1,14 @@
-// Package results is exp's results store: a SQLite database (through
-// github.com/mattn/go-sqlite3, so it needs cgo) holding every run and the
-// metrics of each of its epochs.
+// Package results is exp's results store: every run (trial of a sweep) and
+// the metrics of each of its epochs, behind the Store interface with two
+// implementations of one schema: SQLite (one file, through
+// github.com/mattn/go-sqlite3, so it needs cgo; the default) and PostgreSQL
+// (github.com/jackc/pgx/v5; shared by workers on many machines). Open picks
+// one from the DSN.
+//
+// Workers claim trials with an owner token, and with a lease on PostgreSQL;
+// every later write for the trial checks the token in its own transaction
+// (ErrLeaseLost otherwise), so a worker that lost a trial never writes over
+// its new owner.
 //
 // # Schema
 //
@@ -8,8 +16,8 @@
 // line tool, so its names only ever change by adding. Two tables hold the
 // data (the README documents every column):
 //
-//   - runs: one row per training run: its name, model, status (running,
-//     completed, failed, interrupted or diverged), the effective config as
+//   - runs: one row per training run: its name, model, status (pending,
+//     running, completed, failed, interrupted, diverged or pruned), the effective config as
 //     YAML and its hash, seed, backend, optimizer, learning rate, batch size,
 //     planned epochs, threads, start and finish times, error message and an
 //     optional JSON summary such as {"b":0.49,"w":2.01}.
