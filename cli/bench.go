@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/exp-runner/exp/bench"
@@ -42,10 +43,13 @@ Flags:
 	--torch-script F  the PyTorch peer (default ../shared/bench/torch_mnist.py)
 	--configs DIR     where mlp.yaml and cnn.yaml are (default configs)
 	--json            print the measurements as JSON too
+	--case M:B        measure one case in this process and print it as JSON
+	--cpuprofile F    with --case: write a CPU profile (go tool pprof F)
 
 Examples:
 	make bench
 	exp bench --backend go --cases mlp:32 --steps 200 --rounds 1
+	exp bench --case cnn:32 --steps 100 --cpuprofile cnn.prof && go tool pprof -top cnn.prof
 `,
 		run: (*Main).runBench,
 	})
@@ -62,7 +66,8 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	script := fs.String("torch-script", filepath.Join("..", "shared", "bench", "torch_mnist.py"), "")
 	configs := fs.String("configs", "configs", "")
 	asJSON := fs.Bool("json", false, "")
-	one := fs.String("case", "", "") // internal: measure one case in this process
+	one := fs.String("case", "", "") // measure one case in this process
+	cpuprofile := fs.String("cpuprofile", "", "")
 	if _, err := m.parse(fs, "bench", args); err != nil {
 		return err
 	}
@@ -76,7 +81,18 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		}
 		be := *backend
 		if be == "" {
-			be = "go"
+			be = "cpu"
+		}
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
 		}
 		r, err := bench.Measure(ctx, c, *configs, be, *steps, newBackend)
 		if err != nil {
