@@ -14,7 +14,7 @@ func init() {
 	register("trial", &command{
 		hidden:  true,
 		summary: "run one claimed trial (started by exp run)",
-		usage: `Usage: exp trial --db PATH --run ID --checkpoints DIR --owner TOKEN [--lease D]
+		usage: `Usage: exp trial [--db PATH] --run ID --checkpoints DIR --owner TOKEN [--lease D]
 
 Runs one trial of a sweep, resuming from its last finished epoch. exp run
 starts it in a child process, handing it the trial's lock; it is not meant to
@@ -34,8 +34,11 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	if _, err := m.parse(fs, "trial", args); err != nil {
 		return err
 	}
+	if *db == "" {
+		*db = m.getenv("EXP_DB")
+	}
 	if *db == "" || *id <= 0 || *ckpt == "" || *owner == "" {
-		return usageError("exp trial: --db, --run, --checkpoints and --owner are required")
+		return usageError("exp trial: --db (or $EXP_DB), --run, --checkpoints and --owner are required")
 	}
 	if *lease == 0 {
 		fd, err := strconv.Atoi(m.getenv("EXP_LOCK_FD"))

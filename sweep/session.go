@@ -164,6 +164,13 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 		stopChildren()
 	}()
 	var runErr error
+	waiting := false
+	// poll is how often a worker with nothing to do looks for trials whose
+	// worker died: a third of the lease, or a lock check every 2 s.
+	poll := 2 * time.Second
+	if opts.Lease > 0 {
+		poll = opts.Lease / 3
+	}
 	for ctx.Err() == nil {
 		mu.Lock()
 		n := len(running)
@@ -197,21 +204,40 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			break
 		}
 		if claimed == nil {
-			if n == 0 {
+			if n > 0 {
+				<-done // wait for a child, then look again
+				continue
+			}
+			// Nothing to claim now, nothing of ours running: wait while other
+			// workers run trials of the sweep, so that a trial whose worker
+			// dies is taken over here.
+			others, err := runningElsewhere(ctx, store, rep)
+			if err != nil || others == 0 {
+				runErr = err
 				break
 			}
-			<-done // wait for a child, then look again
+			if !waiting {
+				fmt.Fprintf(out, "waiting for %d trial(s) that other workers are running\n", others)
+				waiting = true
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(poll):
+			}
 			continue
 		}
+		waiting = false
 		t := byID[claimed.ID]
 		what := "starting"
 		if claimed.Attempts > 1 {
 			what = "resuming"
 		}
 		fmt.Fprintf(out, "trial %d/%d (run %d) %s: %s\n", t.Index, len(p.Trials), claimed.ID, what, describe(t))
-		cmd := exec.Command(opts.Exe, "trial", "--db", opts.DB, "--run", fmt.Sprint(claimed.ID), "--checkpoints", opts.Checkpoints,
+		// The database goes in the environment, not on the command line,
+		// where a password in its URL would show in ps.
+		cmd := exec.Command(opts.Exe, "trial", "--run", fmt.Sprint(claimed.ID), "--checkpoints", opts.Checkpoints,
 			"--owner", claim.Owner, "--lease", opts.Lease.String())
-		cmd.Env = append(append(os.Environ(), opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", threads))
+		cmd.Env = append(append(os.Environ(), opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", threads), "EXP_DB="+opts.DB)
 		if lockFile != nil {
 			cmd.Env = append(cmd.Env, "EXP_LOCK_FD=3")
 			cmd.ExtraFiles = []*os.File{lockFile}
@@ -292,6 +318,26 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 		out2.Trials = append(out2.Trials, byRun[r.ID])
 	}
 	return out2, runErr
+}
+
+// runningElsewhere counts the plan's trials that are running under some
+// other worker.
+func runningElsewhere(ctx context.Context, store results.Store, rep *Report) (int, error) {
+	trials, err := store.Trials(ctx, rep.Sweep.ID)
+	if err != nil {
+		return 0, err
+	}
+	planned := map[int64]bool{}
+	for _, r := range rep.Trials {
+		planned[r.ID] = true
+	}
+	n := 0
+	for _, r := range trials {
+		if planned[r.ID] && r.Status == results.StatusRunning {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // newToken returns a fresh owner token for a claim.
