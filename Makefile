@@ -20,7 +20,7 @@ setup:
 
 # The main job: train the reference MLP for a few epochs and compare runs.
 run: setup build
-	./$(BIN) run configs/mlp.yaml --epochs 5 --db $(DB)
+	./$(BIN) run configs/mlp.yaml --epochs 5 --db $(DB) --new
 	./$(BIN) table --db $(DB)
 
 test:

@@ -243,7 +243,7 @@ func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report,
 			cmd.ExtraFiles = []*os.File{lockFile}
 		}
 		var pipes []io.ReadCloser
-		if opts.PassThrough && opts.Jobs == 1 {
+		if opts.PassThrough && min(opts.Jobs, len(rep.Trials)) == 1 {
 			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		} else {
 			so, _ := cmd.StdoutPipe()
