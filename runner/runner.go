@@ -225,13 +225,13 @@ func panicMessage(r any) string {
 }
 
 type trainer struct {
-	cfg    *config.Config
-	set    *data.Set
-	opts   Options
-	m      *model.Model
-	ctx    *mlctx.Context
-	train  *mlctx.Exec
-	eval   *mlctx.Exec
+	cfg   *config.Config
+	set   *data.Set
+	opts  Options
+	m     *model.Model
+	ctx   *mlctx.Context
+	train *mlctx.Exec
+	eval  *mlctx.Exec
 	// batches holds one reusable pair of input tensors per batch size, shared
 	// with the backend where it can (so filling them is the only copy).
 	batches map[int]*batchTensors
