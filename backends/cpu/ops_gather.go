@@ -41,6 +41,38 @@ type indexIterPlan struct {
 	vecLen      int
 }
 
+// newIndexIterPlan maps each axis of the indices (but indexVectorAxis) to
+// the data tensor's axes that are not window axes, in order: the batch axes
+// shared by gather (data: its output; window: offset axes) and scatter
+// (data: the updates; window: update window axes).
+func newIndexIterPlan(indexDims []int, indexVectorAxis int, dataDims, windowAxes []int, vecLen int) indexIterPlan {
+	var p indexIterPlan
+	dataStrides := rowMajorStrides(dataDims)
+	isWindow := make([]bool, len(dataDims))
+	for _, a := range windowAxes {
+		isWindow[a] = true
+	}
+	idxStrides := rowMajorStrides(indexDims)
+	dataAxis := 0
+	for axis, dim := range indexDims {
+		if axis == indexVectorAxis {
+			continue
+		}
+		for isWindow[dataAxis] {
+			dataAxis++
+		}
+		p.dims = append(p.dims, dim)
+		p.idxStrides = append(p.idxStrides, idxStrides[axis])
+		p.dataStrides = append(p.dataStrides, dataStrides[dataAxis])
+		dataAxis++
+	}
+	p.vecLen = vecLen
+	if indexVectorAxis < len(indexDims) {
+		p.vecStride = idxStrides[indexVectorAxis]
+	}
+	return p
+}
+
 // windowPlan iterates over a window (slice) copied between two tensors.
 type windowPlan struct {
 	dims       []int
@@ -83,29 +115,8 @@ func (b *Builder) Gather(operandOp, startIndicesOp backends.Op, indexVectorAxis 
 		sliceSizes:    slices.Clone(sliceSizes),
 	}
 	outStrides := rowMajorStrides(shape.Dimensions)
-	isOffsetAxis := make([]bool, shape.Rank())
-	for _, a := range offsetOutputAxes {
-		isOffsetAxis[a] = true
-	}
 	// Batch axes: output axes not in offsetOutputAxes, in order, matching the indices axes but indexVectorAxis.
-	idxStrides := rowMajorStrides(indices.shape.Dimensions)
-	outAxis := 0
-	for axis, dim := range indices.shape.Dimensions {
-		if axis == indexVectorAxis {
-			continue
-		}
-		for isOffsetAxis[outAxis] {
-			outAxis++
-		}
-		d.batch.dims = append(d.batch.dims, dim)
-		d.batch.idxStrides = append(d.batch.idxStrides, idxStrides[axis])
-		d.batch.dataStrides = append(d.batch.dataStrides, outStrides[outAxis])
-		outAxis++
-	}
-	d.batch.vecLen = len(startIndexMap)
-	if indexVectorAxis < indices.shape.Rank() {
-		d.batch.vecStride = idxStrides[indexVectorAxis]
-	}
+	d.batch = newIndexIterPlan(indices.shape.Dimensions, indexVectorAxis, shape.Dimensions, offsetOutputAxes, len(startIndexMap))
 	// Window: operand axes not collapsed, in order, map to offsetOutputAxes in order.
 	isCollapsed := make([]bool, operand.shape.Rank())
 	for _, a := range collapsedSliceAxes {
@@ -268,28 +279,7 @@ func (b *Builder) scatterOp(opType backends.OpType, operandOp, indicesOp, update
 		operandStrides: rowMajorStrides(operand.shape.Dimensions),
 	}
 	updStrides := rowMajorStrides(updates.shape.Dimensions)
-	isWindowAxis := make([]bool, updates.shape.Rank())
-	for _, a := range updateWindowAxes {
-		isWindowAxis[a] = true
-	}
-	idxStrides := rowMajorStrides(indices.shape.Dimensions)
-	updAxis := 0
-	for axis, dim := range indices.shape.Dimensions {
-		if axis == indexVectorAxis {
-			continue
-		}
-		for isWindowAxis[updAxis] {
-			updAxis++
-		}
-		d.batch.dims = append(d.batch.dims, dim)
-		d.batch.idxStrides = append(d.batch.idxStrides, idxStrides[axis])
-		d.batch.dataStrides = append(d.batch.dataStrides, updStrides[updAxis])
-		updAxis++
-	}
-	d.batch.vecLen = len(scatterAxesToOperandAxes)
-	if indexVectorAxis < indices.shape.Rank() {
-		d.batch.vecStride = idxStrides[indexVectorAxis]
-	}
+	d.batch = newIndexIterPlan(indices.shape.Dimensions, indexVectorAxis, updates.shape.Dimensions, updateWindowAxes, len(scatterAxesToOperandAxes))
 	isInserted := make([]bool, operand.shape.Rank())
 	for _, a := range insertedWindowAxes {
 		isInserted[a] = true
