@@ -34,7 +34,7 @@ bench: build
 	./$(BIN) bench $(BENCH_FLAGS)
 
 fuzz:
-	$(GO) test ./config -run XXX -fuzz FuzzParse -fuzztime 60s
+	$(GO) test ./internal/config -run XXX -fuzz FuzzParse -fuzztime 60s
 
 clean:
 	rm -rf bin

@@ -7,8 +7,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/exp-runner/exp/data"
-	"github.com/exp-runner/exp/yamlx"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/yamlx"
 )
 
 // Layer is one configured layer of a model: a struct whose exported fields,

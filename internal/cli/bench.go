@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+
+	"github.com/exp-runner/exp/internal/bench"
+	"github.com/exp-runner/exp/internal/datasets"
+)
+
+func init() {
+	register("bench", &command{
+		summary: "measure training and evaluation speed, side by side with PyTorch",
+		usage: `Usage: exp bench [--backend B] [--cases mlp:32,mlp:128,cnn:32,cnn:128] [--steps N]
+                 [--rounds R] [--threads N] [--torch auto|off] [--configs DIR]
+
+Trains N steps per epoch of the reference models (configs/mlp.yaml,
+configs/cnn.yaml) for three epochs, each followed by evaluating the 10k
+validation images, each case in its own exp process; the first epoch
+(compilation) is left out of the timings. Prints ms/step, seconds per epoch
+(extrapolated from the steps to a full epoch of 60k examples), examples/s,
+evaluation time, peak resident memory and its growth from epoch 2 to 3.
+
+When python3 can import torch (Debian: apt-get install python3-torch; $EXP_PYTHON,
+then /usr/bin/python3, then python3 on the PATH are tried),
+../shared/bench/torch_mnist.py runs the same models, batch sizes and step
+counts at each thread setting (PyTorch's default, and OMP_NUM_THREADS=2
+OPENBLAS_NUM_THREADS=1), alternating with exp round by round, and the table
+gives exp/PyTorch ratios against the faster setting (train ×, eval ×).
+
+Flags:
+	--backend B       the GoMLX backend to measure (default: the configs')
+	--cases LIST      model:batch pairs (default mlp:32,mlp:128,cnn:32,cnn:128)
+	--steps N         training steps per epoch (default 300)
+	--rounds R        rounds per case, alternating with PyTorch (default 2)
+	--threads N       GOMAXPROCS of the measured process (default: all cores)
+	--torch MODE      auto (default: when available) or off
+	--torch-script F  the PyTorch peer (default ../shared/bench/torch_mnist.py)
+	--configs DIR     where mlp.yaml and cnn.yaml are (default configs)
+	--json            print the measurements as JSON too
+	--case M:B        measure one case in this process and print it as JSON
+	--cpuprofile F    with --case: write a CPU profile (go tool pprof F)
+
+Examples:
+	make bench
+	exp bench --backend go --cases mlp:32 --steps 200 --rounds 1
+	exp bench --case cnn:32 --steps 100 --cpuprofile cnn.prof && go tool pprof -top cnn.prof
+`,
+		run: (*Main).runBench,
+	})
+}
+
+func (m *Main) runBench(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("bench")
+	backend := fs.String("backend", "", "")
+	cases := fs.String("cases", "mlp:32,mlp:128,cnn:32,cnn:128", "")
+	steps := fs.Int("steps", 300, "")
+	rounds := fs.Int("rounds", 2, "")
+	threadsFlag := fs.Int("threads", 0, "")
+	torchMode := fs.String("torch", "auto", "")
+	script := fs.String("torch-script", filepath.Join("..", "shared", "bench", "torch_mnist.py"), "")
+	configs := fs.String("configs", "configs", "")
+	asJSON := fs.Bool("json", false, "")
+	one := fs.String("case", "", "") // measure one case in this process
+	cpuprofile := fs.String("cpuprofile", "", "")
+	if _, err := m.parse(fs, "bench", args); err != nil {
+		return err
+	}
+	if *steps < 1 || *rounds < 1 {
+		return usageError("exp bench: --steps and --rounds must be ≥ 1")
+	}
+	if *one != "" {
+		c, err := bench.ParseCase(*one)
+		if err != nil {
+			return usageError("exp bench: %v", err)
+		}
+		be := *backend
+		if be == "" {
+			be = "cpu"
+		}
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		r, err := bench.Measure(ctx, c, *configs, be, *steps, newBackend)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(m.Stdout).Encode(r)
+	}
+	var list []bench.Case
+	for _, s := range strings.Split(*cases, ",") {
+		c, err := bench.ParseCase(strings.TrimSpace(s))
+		if err != nil {
+			return usageError("exp bench: --cases: %v", err)
+		}
+		list = append(list, c)
+	}
+	if *backend == "" {
+		*backend = "go"
+		if p, err := loadPlan(filepath.Join(*configs, list[0].Model+".yaml"), nil, 1); err == nil {
+			*backend = p.Trials[0].Config.Backend
+		}
+	}
+	exe, err := m.exe()
+	if err != nil {
+		return err
+	}
+	o := bench.Options{Cases: list, Steps: *steps, Rounds: *rounds, Backend: *backend, ConfigDir: *configs,
+		Exe: exe, Env: m.ChildEnv, Threads: *threadsFlag, Log: m.Stderr}
+	switch *torchMode {
+	case "off":
+	case "auto":
+		if _, err := os.Stat(*script); err != nil {
+			fmt.Fprintf(m.Stderr, "PyTorch comparison off: %s not found\n", *script)
+			break
+		}
+		python := ""
+		for _, p := range []string{m.getenv("EXP_PYTHON"), "/usr/bin/python3", "python3"} {
+			if p != "" && bench.TorchAvailable(p) {
+				python = p
+				break
+			}
+		}
+		if python == "" {
+			fmt.Fprintln(m.Stderr, "PyTorch comparison off: python3 cannot import torch (Debian: apt-get install python3-torch)")
+			break
+		}
+		dir, err := datasets.FindMNIST("")
+		if err != nil {
+			return err
+		}
+		o.Python, o.Script, o.DataDir = python, *script, dir
+	default:
+		return usageError("exp bench: --torch must be auto or off")
+	}
+	rows, err := bench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "exp backend %s, %d steps per epoch, best of %d round(s):\n", *backend, *steps, *rounds)
+	if err := bench.WriteTable(m.Stdout, rows, o.Python != ""); err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(m.Stdout).Encode(rows)
+	}
+	return nil
+}

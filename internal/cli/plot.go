@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/exp-runner/exp/internal/chart"
+	"github.com/exp-runner/exp/internal/htmlreport"
+	"github.com/exp-runner/exp/internal/report"
+	"github.com/exp-runner/exp/internal/results"
+)
+
+func init() {
+	register("plot", &command{
+		summary: "draw learning curves of runs or groups to a PNG or SVG file",
+		usage: `Usage: exp plot [--db PATH] [--sweep NAME|ID] [--runs ID,ID...] [--metric M]
+                [--group-by PATHS] [--where PATH=VALUE]... -o FILE.png|FILE.svg
+
+Draws the metric by epoch: one line per run, labelled with the
+hyperparameters that vary among them, or with --group-by one line per group
+(the mean over its runs) with a band of ± one standard deviation.
+
+Flags:
+	--db PATH            results database (default $EXP_DB, else ./runs.db)
+	--sweep NAME|ID      only this sweep's trials
+	--runs IDS           only these runs, e.g. 3,5,9
+	--metric M           val_accuracy (default), val_loss, accuracy or loss
+	--group-by PATHS     comma-separated key paths, or variant
+	--where PATH=VALUE   keep matching runs, as for exp table; repeatable
+	-o FILE              the image to write; its extension picks PNG or SVG
+
+Examples:
+	exp plot --sweep sweep -o curves.png
+	exp plot --sweep sweep --group-by variant --metric val_loss -o loss.svg
+	exp plot --runs 3,5,9 -o three.png
+`,
+		run: (*Main).runPlot,
+	})
+	register("report", &command{
+		summary: "write a self-contained HTML report: table, curves and configs",
+		usage: `Usage: exp report [--db PATH] [--sweep NAME|ID] [--runs IDS] [--metric M] [--group-by PATHS]
+                  [--where PATH=VALUE]... -o FILE.html
+
+Writes one HTML file that needs no network: the comparison table (as exp
+table), the learning curves of the metric and of the training loss (inline
+SVG), a grouped chart with --group-by, and every run's resolved config.
+
+Flags: as for exp plot.
+
+Examples:
+	exp report --sweep sweep -o report.html
+	exp report --sweep sweep --group-by variant,train.learning_rate -o report.html
+`,
+		run: (*Main).runReport,
+	})
+}
+
+// loadRows opens the database and selects the rows for plot and report.
+func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (results.Store, []*report.Row, report.Metric, []string, error) {
+	store, err := results.OpenExisting(ctx, m.dbPath(db))
+	if err != nil {
+		return nil, nil, "", nil, usageError("exp: %v", err)
+	}
+	f, metric, paths, err := sel.resolve(ctx, store)
+	if err != nil {
+		store.Close()
+		return nil, nil, "", nil, err
+	}
+	rows, err := report.Select(ctx, store, f, metric)
+	if err != nil {
+		store.Close()
+		return nil, nil, "", nil, err
+	}
+	if len(rows) == 0 {
+		store.Close()
+		return nil, nil, "", nil, usageError("exp: no runs match")
+	}
+	return store, rows, metric, paths, nil
+}
+
+func (m *Main) plotFlags(name string) (*flagSet, *string, *string, *selection) {
+	fs := m.newFlagSet(name)
+	db := fs.String("db", "", "")
+	out := fs.String("o", "", "")
+	sel := &selection{}
+	sel.flags(flagSet{fs}, true)
+	fs.StringVar(&sel.runs, "runs", "", "")
+	return &flagSet{fs}, db, out, sel
+}
+
+func (m *Main) runPlot(ctx context.Context, args []string) error {
+	fs, db, out, sel := m.plotFlags("plot")
+	pos, err := m.parse(fs.FlagSet, "plot", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageError("exp plot: unexpected argument %q", pos[0])
+	}
+	if *out == "" {
+		return usageError("exp plot: -o FILE.png or -o FILE.svg is required")
+	}
+	format, err := chart.FormatFromPath(*out)
+	if err != nil {
+		return usageError("exp plot: -o: %v", err)
+	}
+	store, rows, metric, paths, err := m.loadRows(ctx, *db, sel)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	c := chart.Chart{Title: chartTitle(rows, metric, paths), XLabel: "epoch", YLabel: string(metric), Series: report.Curves(rows, metric, paths)}
+	return m.writeOutput(*out, func(w io.Writer) error { return chart.Render(w, c, format) })
+}
+
+func chartTitle(rows []*report.Row, metric report.Metric, paths []string) string {
+	title := fmt.Sprintf("%s of %d runs", metric, len(rows))
+	if len(rows) == 1 {
+		title = fmt.Sprintf("%s of run %d", metric, rows[0].Run.ID)
+	}
+	if paths != nil {
+		title += ", mean ± std by " + joinComma(paths)
+	}
+	return title
+}
+
+func joinComma(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
+
+func (m *Main) runReport(ctx context.Context, args []string) error {
+	fs, db, out, sel := m.plotFlags("report")
+	pos, err := m.parse(fs.FlagSet, "report", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageError("exp report: unexpected argument %q", pos[0])
+	}
+	if *out == "" {
+		return usageError("exp report: -o FILE.html is required")
+	}
+	store, rows, metric, paths, err := m.loadRows(ctx, *db, sel)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	r := htmlreport.Report{Title: "exp report", Generated: m.now().UTC().Format(time.RFC3339)}
+	if sel.sweep != "" {
+		r.Title = fmt.Sprintf("exp report: sweep %s", sel.sweep)
+	}
+	t := report.RunsTable(rows, report.Varying(rows), metric)
+	if paths != nil {
+		t = report.GroupsTable(report.GroupBy(rows, paths, metric), paths, metric)
+	}
+	r.Table = htmlTable(t)
+	figure := func(c chart.Chart) error {
+		var b bytes.Buffer
+		if err := chart.Render(&b, c, "svg"); err != nil {
+			return err
+		}
+		r.Charts = append(r.Charts, htmlreport.Figure{Title: c.Title, SVG: b.Bytes()})
+		return nil
+	}
+	charts := []chart.Chart{{Title: chartTitle(rows, metric, nil), XLabel: "epoch", YLabel: string(metric), Series: report.Curves(rows, metric, nil)}}
+	if paths != nil {
+		charts = append(charts, chart.Chart{Title: chartTitle(rows, metric, paths), XLabel: "epoch", YLabel: string(metric), Series: report.Curves(rows, metric, paths)})
+	}
+	if metric != "loss" {
+		charts = append(charts, chart.Chart{Title: chartTitle(rows, "loss", nil), XLabel: "epoch", YLabel: "loss", Series: report.Curves(rows, "loss", nil)})
+	}
+	for _, c := range charts {
+		if err := figure(c); err != nil {
+			return err
+		}
+	}
+	for _, row := range rows {
+		title := fmt.Sprintf("run %d: %s (%s), %s", row.Run.ID, row.Run.Name, row.Run.ModelName, row.Run.Status)
+		if p := formatParams(row.Run.Params); p != "" {
+			title += ": " + p
+		}
+		r.Runs = append(r.Runs, htmlreport.Run{ID: row.Run.ID, Title: title, Config: row.Run.ConfigYAML})
+	}
+	return m.writeOutput(*out, func(w io.Writer) error { return htmlreport.Write(w, r) })
+}
+
+// htmlTable converts a comparison table for the HTML report.
+func htmlTable(t *report.Table) htmlreport.Table {
+	out := htmlreport.Table{Header: append([]string(nil), t.Columns...), Best: t.Best}
+	for _, r := range t.Rows {
+		var cells []string
+		for _, c := range r {
+			cells = append(cells, c.Text)
+		}
+		out.Rows = append(out.Rows, cells)
+	}
+	return out
+}

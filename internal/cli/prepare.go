@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/datasets"
+	"github.com/exp-runner/exp/internal/suggest"
+)
+
+func nearestCommand(name string) string { return suggest.Nearest(name, commandNames()) }
+
+// newBackend creates a GoMLX backend, turning a panic into an error.
+func newBackend(spec string) (b backends.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot create backend %q: %v", spec, r)
+		}
+	}()
+	return backends.NewWithConfig(spec)
+}
+
+// loadData loads the config's dataset, sliced as configured. Problems with
+// the data are usage errors (exit 2): nothing has trained yet.
+func loadData(ctx context.Context, cfg *config.Config) (*data.Set, error) {
+	set, err := cfg.Data.Load(ctx)
+	var le *datasets.LoadError
+	switch {
+	case errors.As(err, &le):
+		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("exp: data: %v", err)}
+	case err != nil && ctx.Err() == nil:
+		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("exp: data: %v", err)}
+	}
+	return set, err
+}

@@ -1,0 +1,308 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/plan"
+	"github.com/exp-runner/exp/internal/report"
+	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/sweep"
+	"github.com/exp-runner/exp/internal/yamlx"
+)
+
+func init() {
+	register("run", &command{
+		summary: "train a config file's model, or run its sweep, recording every epoch",
+		usage: `Usage: exp run FILE [flags]
+
+Trains the model described by FILE, or every trial of its sweep (variants:
+and sweep:), recording each trial and each finished epoch's metrics in the
+results database. Each trial runs in its own exp process; on a terminal a
+progress bar shows each epoch and a Keras-like line follows it.
+
+Running the same command again continues the same sweep: completed trials
+are skipped, interrupted ones resume from their last finished epoch, and
+trials the file gained are added. --new starts a fresh sweep instead.
+
+Flags:
+	--db PATH          results database: a SQLite file, or postgres://user@host/db to
+	                   share a sweep among machines (default $EXP_DB, else ./runs.db)
+	--epochs N         train for N epochs: the same as --set train.epochs=N
+	--set KEY=VALUE    override a config value in every trial; KEY is a key
+	                   path such as train.learning_rate or model.layers[1].units,
+	                   VALUE a YAML scalar; repeatable
+	--jobs N           trials to run at once, each in its own process (default:
+	                   one per core)
+	--threads N        threads (GOMAXPROCS) per trial (default: the cores divided
+	                   among the trials running at once; one trial alone gets all)
+	--checkpoints DIR  where trials keep their checkpoints (default: beside the
+	                   database, DB-checkpoints/)
+	--new              start a fresh sweep rather than continue the last one
+	--retry-failed     run failed and diverged trials again
+	--max-trials N     refuse sweeps with more trials (default 1000)
+	--lease D          with a PostgreSQL database: how long a worker's claim on a
+	                   trial holds without a heartbeat (default 60s; renewed every
+	                   third of it); a trial whose worker died is taken over after it
+
+Exit status: 0 every trial completed (or was pruned), 1 a trial failed or
+diverged, 2 config or data error (before anything trains), 130 interrupted
+(Ctrl-C: finished epochs are kept, and the next run resumes).
+
+Examples:
+	exp run configs/mlp.yaml
+	exp run configs/cnn.yaml --epochs 2
+	exp run configs/mlp.yaml --set train.learning_rate=1e-3 --set data.train_examples=2000
+	exp run configs/sweep.yaml --jobs 2 --set data.train_examples=20000 --set train.epochs=2
+	exp run configs/sweep.yaml --new --db sweeps.db
+`,
+		run: (*Main).runRun,
+	})
+}
+
+func (m *Main) runRun(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("run")
+	db := fs.String("db", "", "")
+	epochs := fs.String("epochs", "", "")
+	jobs := fs.Int("jobs", 0, "")
+	threadsFlag := fs.Int("threads", 0, "")
+	ckpt := fs.String("checkpoints", "", "")
+	fresh := fs.Bool("new", false, "")
+	retry := fs.Bool("retry-failed", false, "")
+	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
+	lease := fs.Duration("lease", 60*time.Second, "")
+	var sets multiFlag
+	fs.Var(&sets, "set", "")
+	pos, err := m.parse(fs, "run", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("exp run: expected one config file, got %d arguments\nUsage: exp run FILE [flags]; see 'exp help run'", len(pos))
+	}
+	if *jobs < 0 || *threadsFlag < 0 || *maxTrials < 1 {
+		return usageError("exp run: --jobs must be ≥ 1 (or 0: one per core), --max-trials ≥ 1, --threads ≥ 0")
+	}
+	if *jobs == 0 {
+		*jobs = runtime.NumCPU()
+	}
+	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
+	if err != nil {
+		return err
+	}
+	if err := checkData(ctx, p); err != nil {
+		return err
+	}
+	dbPath := m.dbPath(*db)
+	store, err := results.Open(ctx, dbPath)
+	if err != nil {
+		return usageError("exp: %v", err)
+	}
+	defer store.Close()
+	rep, err := sweep.Open(ctx, store, p, *fresh)
+	if err != nil {
+		return err
+	}
+	m.printPlan(rep, p)
+	exe, err := m.exe()
+	if err != nil {
+		return err
+	}
+	checkpoints := *ckpt
+	var leaseFor time.Duration
+	switch {
+	case results.IsPostgres(dbPath):
+		if checkpoints == "" {
+			return usageError("exp run: with a PostgreSQL database, --checkpoints DIR is required: a folder every worker can read and write (a shared filesystem), so that a trial can resume on another machine")
+		}
+		if *lease < 3*time.Second {
+			return usageError("exp run: --lease must be at least 3s, got %s", *lease)
+		}
+		leaseFor = *lease
+	case checkpoints == "":
+		checkpoints = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-checkpoints"
+	}
+	start := time.Now()
+	final, runErr := sweep.Run(ctx, rep, p, sweep.Options{
+		Store: store, DB: dbPath, Checkpoints: checkpoints, Jobs: *jobs, Threads: *threadsFlag,
+		RetryFailed: *retry, Exe: exe, Env: m.ChildEnv, Stdout: m.Stdout, Stderr: m.Stderr,
+		PassThrough: m.PassThrough, Lease: leaseFor,
+	})
+	if final != nil {
+		if err := m.printOutcome(context.WithoutCancel(ctx), store, final, time.Since(start)); err != nil {
+			return err
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: run the same command again to resume")}
+	case runErr != nil:
+		return runErr
+	}
+	c := final.Counts()
+	if c[results.StatusFailed]+c[results.StatusDiverged] > 0 {
+		return &ExitError{Code: ExitFailed}
+	}
+	if c[results.StatusRunning] > 0 {
+		fmt.Fprintf(m.Stdout, "%d trial(s) are being run by another exp process\n", c[results.StatusRunning])
+	}
+	return nil
+}
+
+// loadPlan expands the config file into trials, every problem a usage error.
+func loadPlan(path string, o []config.Override, maxTrials int) (*plan.Plan, error) {
+	p, err := plan.Load(path, o, plan.Options{MaxTrials: maxTrials, NewBackend: newBackend})
+	var errs yamlx.ErrorList
+	switch {
+	case errors.As(err, &errs):
+		return nil, &ExitError{Code: ExitUsage, Err: errs}
+	case errors.Is(err, os.ErrNotExist):
+		return nil, usageError("exp: config file %s does not exist", path)
+	case err != nil:
+		return nil, usageError("exp: %v", err)
+	}
+	return p, nil
+}
+
+// checkData loads each distinct dataset of the plan once, so that a missing
+// or corrupt file stops the run (exit 2) before anything trains.
+func checkData(ctx context.Context, p *plan.Plan) error {
+	seen := map[string]bool{}
+	for _, t := range p.Trials {
+		key := yamlx.Marshal(yamlx.Encode(t.Config.Data))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, err := loadData(ctx, t.Config); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exe is the program that runs trials: this one.
+func (m *Main) exe() (string, error) {
+	if m.Exe != "" {
+		return m.Exe, nil
+	}
+	return os.Executable()
+}
+
+func (m *Main) printPlan(rep *sweep.Report, p *plan.Plan) {
+	c := rep.Counts()
+	n := len(rep.Trials)
+	what := fmt.Sprintf("%d trials", n)
+	if n == 1 {
+		what = "1 trial"
+	}
+	fmt.Fprintf(m.Stdout, "sweep %d %q (%s): %s", rep.Sweep.ID, rep.Sweep.Name, p.File, what)
+	var parts []string
+	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed, results.StatusDiverged,
+		results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
+		if c[st] > 0 && c[st] != n {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(m.Stdout, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(m.Stdout)
+	if len(rep.Added) > 0 && len(rep.Added) < n {
+		fmt.Fprintf(m.Stdout, "the file gained %d trial(s):\n", len(rep.Added))
+		for _, r := range rep.Added {
+			fmt.Fprintf(m.Stdout, "  trial %d: %s\n", r.Trial, formatParams(r.Params))
+		}
+	}
+	if c[results.StatusCompleted]+c[results.StatusPruned] == n {
+		fmt.Fprintln(m.Stdout, "nothing to do: every trial has finished (--new starts a fresh sweep)")
+	}
+}
+
+// formatParams formats stored axis values, sorted by key.
+func formatParams(p map[string]any) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%s", k, report.FormatValue(p[k])))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (m *Main) printOutcome(ctx context.Context, store results.Store, rep *sweep.Report, took time.Duration) error {
+	c := rep.Counts()
+	var parts []string
+	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,
+		results.StatusDiverged, results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
+		if c[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	fmt.Fprintf(m.Stdout, "sweep %d after %s: %s\n", rep.Sweep.ID, took.Round(time.Second), strings.Join(parts, ", "))
+	for _, r := range rep.Trials {
+		if r.Error != "" && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
+			fmt.Fprintf(m.Stderr, "trial %d (run %d) %s: %s\n", r.Trial, r.ID, r.Status, firstLine(r.Error))
+		}
+		if s := r.Summary; s != nil {
+			if w0, ok := s["w"]; ok {
+				fmt.Fprintf(m.Stdout, "run %d fitted: w = %.4f, b = %.4f", r.ID, w0, s["b"])
+				if _, ok := s["ols_w"]; ok {
+					fmt.Fprintf(m.Stdout, " (least squares: w = %.4f, b = %.4f; generating: w = %g, b = %g)", s["ols_w"], s["ols_b"], s["true_w"], s["true_b"])
+				}
+				fmt.Fprintln(m.Stdout)
+			}
+		}
+	}
+	var ids []int64
+	for _, r := range rep.Trials {
+		ids = append(ids, r.ID)
+	}
+	for _, metric := range report.Metrics {
+		rows, err := report.Select(ctx, store, report.Filter{Sweep: rep.Sweep, Runs: ids}, metric)
+		if err != nil {
+			return err
+		}
+		if hasBest(rows) || metric == "loss" {
+			return report.RunsTable(rows, report.Varying(rows), metric).Render(m.Stdout, "table", m.isTerminal(m.Stdout))
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// overrides returns the config overrides of --set flags and --epochs.
+func overrides(sets []string, epochs string) []config.Override {
+	o := config.Sets(sets)
+	if epochs != "" {
+		o = append(o, config.Override{Label: "--epochs", Expr: "train.epochs=" + epochs})
+	}
+	return o
+}
+
+// hasBest reports whether any row has a value of its metric.
+func hasBest(rows []*report.Row) bool {
+	for _, r := range rows {
+		if r.Best != nil {
+			return true
+		}
+	}
+	return false
+}

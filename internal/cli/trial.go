@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/sweep"
+)
+
+func init() {
+	register("trial", &command{
+		hidden:  true,
+		summary: "run one claimed trial (started by exp run)",
+		usage: `Usage: exp trial [--db PATH] --run ID --checkpoints DIR --owner TOKEN [--lease D]
+
+Runs one trial of a sweep, resuming from its last finished epoch. exp run
+starts it in a child process, handing it the trial's lock; it is not meant to
+be run by hand.
+`,
+		run: (*Main).runTrial,
+	})
+}
+
+func (m *Main) runTrial(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("trial")
+	db := fs.String("db", "", "")
+	id := fs.Int64("run", 0, "")
+	ckpt := fs.String("checkpoints", "", "")
+	owner := fs.String("owner", "", "")
+	lease := fs.Duration("lease", 0, "")
+	if _, err := m.parse(fs, "trial", args); err != nil {
+		return err
+	}
+	if *db == "" {
+		*db = m.getenv("EXP_DB")
+	}
+	if *db == "" || *id <= 0 || *ckpt == "" || *owner == "" {
+		return usageError("exp trial: --db (or $EXP_DB), --run, --checkpoints and --owner are required")
+	}
+	if *lease == 0 {
+		fd, err := strconv.Atoi(m.getenv("EXP_LOCK_FD"))
+		if err != nil || !sweep.HoldsLock(uintptr(fd), *ckpt, *id) {
+			return usageError("exp trial: run %d's lock was not handed over; trials are started by exp run", *id)
+		}
+	}
+	store, err := results.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout}
+	if m.isTerminal(m.Stderr) {
+		opts.Progress = m.Stderr
+	}
+	status, err := sweep.RunTrial(ctx, opts)
+	if errors.Is(err, results.ErrLeaseLost) {
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("run %d: %v; this worker abandons it", *id, err)}
+	}
+	if err != nil {
+		return err
+	}
+	switch status {
+	case results.StatusCompleted, results.StatusPruned:
+		return nil
+	case results.StatusInterrupted:
+		return &ExitError{Code: ExitInterrupted}
+	}
+	r, err := store.Run(context.WithoutCancel(ctx), *id)
+	if err == nil && r.Error != "" {
+		fmt.Fprintf(m.Stderr, "run %d %s: %s\n", *id, status, firstLine(r.Error))
+	}
+	return &ExitError{Code: ExitFailed}
+}

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/exp-runner/exp/internal/plan"
+	"github.com/exp-runner/exp/internal/sweep"
+
+	"github.com/exp-runner/exp/internal/layers"
+	"github.com/exp-runner/exp/internal/model"
+)
+
+func init() {
+	register("validate", &command{
+		summary: "check a config file and summarise its model",
+		usage: `Usage: exp validate FILE [--epochs N] [--set key.path=value]... [--max-trials N]
+
+Checks FILE without training: every error in it, and in every trial of its
+sweep, is reported at once, as FILE:LINE:COL: key.path: message. A valid
+config's model is built once and summarised, Keras-style: each layer's
+output shape and parameter count. For a sweep it lists the trials and
+summarises each distinct model.
+
+Flags:
+	--epochs N       the same as --set train.epochs=N
+	--set KEY=VALUE  override a config value, as for exp run; repeatable
+	--max-trials N   refuse sweeps with more trials (default 1000)
+
+Exit status: 0 valid, 2 errors.
+
+Examples:
+	exp validate configs/cnn.yaml
+	exp validate configs/sweep.yaml
+	exp validate configs/mlp.yaml --set model.layers[1].units=256
+`,
+		run: (*Main).runValidate,
+	})
+}
+
+func (m *Main) runValidate(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("validate")
+	epochs := fs.String("epochs", "", "")
+	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
+	var sets multiFlag
+	fs.Var(&sets, "set", "")
+	pos, err := m.parse(fs, "validate", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("exp validate: expected one config file, got %d arguments\nUsage: exp validate FILE [--set key.path=value]...", len(pos))
+	}
+	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
+	if err != nil {
+		return err
+	}
+	if !p.Sweep {
+		fmt.Fprintf(m.Stdout, "%s: ok\n", pos[0])
+		WriteSummary(m.Stdout, p.Trials[0].Config.Model.Name, p.Architectures[0].Summary)
+		return nil
+	}
+	axes := make([]string, len(p.Spec.Axes))
+	for i, ax := range p.Spec.Axes {
+		axes[i] = ax.Path
+	}
+	how := "grid over " + strings.Join(axes, " × ")
+	if p.Spec.Method == "random" {
+		how = fmt.Sprintf("random search (seed %d) over %s", p.Spec.Seed, strings.Join(axes, ", "))
+	}
+	fmt.Fprintf(m.Stdout, "%s: ok: %d trials, %s\n\n", pos[0], len(p.Trials), how)
+	for _, t := range p.Trials {
+		fmt.Fprintf(m.Stdout, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, sweep.Params(t))
+	}
+	for _, a := range p.Architectures {
+		fmt.Fprintln(m.Stdout)
+		fmt.Fprintf(m.Stdout, "Trials %s:\n", ranges(a.Trials))
+		WriteSummary(m.Stdout, a.Model, a.Summary)
+	}
+	return nil
+}
+
+// ranges formats sorted trial numbers compactly: 1-4, 7.
+func ranges(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", ns[i], ns[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(ns[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// WriteSummary prints a model summary in the manner of Keras's model.summary().
+func WriteSummary(w io.Writer, name string, s *model.Summary) {
+	rows := [][3]string{{"Layer (type)", "Output Shape", "Param #"}}
+	for _, r := range s.Rows {
+		rows = append(rows, [3]string{fmt.Sprintf("%s (%s)", r.Name, r.Type), layers.ShapeString(r.Output), commas(r.Params)})
+	}
+	width := [3]int{}
+	for _, r := range rows {
+		for i := range 3 {
+			width[i] = max(width[i], len([]rune(r[i])))
+		}
+	}
+	total := width[0] + width[1] + width[2] + 6
+	fmt.Fprintf(w, "Model: %q\n", name)
+	rule := func(c string) { fmt.Fprintln(w, strings.Repeat(c, total)) }
+	rule("─")
+	for i, r := range rows {
+		fmt.Fprintf(w, "%-*s   %-*s   %*s\n", width[0], r[0], width[1], r[1], width[2], r[2])
+		if i == 0 {
+			rule("─")
+		}
+	}
+	rule("─")
+	fmt.Fprintf(w, "Total params: %s\n", commas(s.Total))
+	fmt.Fprintf(w, "Trainable params: %s\n", commas(s.Trainable))
+	fmt.Fprintf(w, "Non-trainable params: %s\n", commas(s.NonTrainable))
+}
+
+// commas formats n with thousands separators: 101,770.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + commas(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

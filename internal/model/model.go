@@ -1,0 +1,268 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	_ "github.com/exp-runner/exp/internal/grads" // gradient formulations every backend can run
+	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/internal/yamlx"
+)
+
+// Scope is the context scope holding the layers' variables.
+const Scope = "/model"
+
+// Model is a config's layer stack and loss, ready to be built into graphs.
+type Model struct {
+	Layers []config.Layer
+	Names  []string // each layer's scope name
+	Loss   registry.Loss
+	// FoldSoftmax is true when the last layer ends in a softmax that the
+	// cross-entropy loss takes over: the stack then outputs logits.
+	FoldSoftmax  bool
+	Info         data.Info
+	Optimizer    registry.Optimizer
+	LearningRate float64
+}
+
+// New prepares the model of a validated config.
+func New(cfg *config.Config) (*Model, error) {
+	loss, err := registry.Losses.Lookup(cfg.Train.Loss)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{
+		Layers: cfg.Model.Layers, Loss: loss, Info: cfg.Data.Params.Info(),
+		Optimizer: cfg.Train.Optimizer.Spec, LearningRate: cfg.Train.LearningRate,
+	}
+	m.Names = LayerNames(cfg.Model.Layers)
+	if n := len(m.Layers); n > 0 && loss.Classification {
+		if a, ok := m.Layers[n-1].Spec.(registry.Activated); ok && a.ActivationName() == "softmax" {
+			m.FoldSoftmax = true
+		}
+	}
+	return m, nil
+}
+
+// LayerNames returns each layer's name: its own, or Keras-style its type with
+// a counter ("dense", "dense_1", …).
+func LayerNames(layers []config.Layer) []string {
+	names := make([]string, len(layers))
+	count := map[string]int{}
+	for i, l := range layers {
+		if l.Name != "" {
+			names[i] = l.Name
+			continue
+		}
+		k := count[l.Type]
+		count[l.Type]++
+		names[i] = l.Type
+		if k > 0 {
+			names[i] = fmt.Sprintf("%s_%d", l.Type, k)
+		}
+	}
+	return names
+}
+
+// LayerError is a layer that could not be built.
+type LayerError struct {
+	Index int    // position in model.layers
+	Field string // the parameter to blame, if any
+	Err   error
+}
+
+// Error returns "model.layers[i].field: message".
+func (e *LayerError) Error() string {
+	p := fmt.Sprintf("model.layers[%d]", e.Index)
+	if e.Field != "" {
+		p += "." + e.Field
+	}
+	return p + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *LayerError) Unwrap() error { return e.Err }
+
+// Forward builds the layer stack on x (batch axis first) and returns its
+// output: logits when FoldSoftmax. A layer that cannot be built, whether it
+// says so or GoMLX panics, is a *LayerError.
+func (m *Model) Forward(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) {
+	return m.forward(ctx, x, nil)
+}
+
+func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out *graph.Node)) (out *graph.Node, err error) {
+	mctx := ctx.InAbsPath(Scope)
+	for i, l := range m.Layers {
+		last := i == len(m.Layers)-1
+		x, err = buildLayer(mctx.In(m.Names[i]), l.Spec, x, last && m.FoldSoftmax)
+		if err != nil {
+			le := &LayerError{Index: i, Err: err}
+			var fe *registry.FieldError
+			if errors.As(err, &fe) {
+				le.Field, le.Err = fe.Field, errors.New(fe.Msg)
+			}
+			return nil, le
+		}
+		if each != nil {
+			each(i, x)
+		}
+	}
+	return x, nil
+}
+
+// buildLayer builds one layer, turning a GoMLX panic into an error.
+func buildLayer(ctx *mlctx.Context, l registry.Layer, x *graph.Node, linear bool) (out *graph.Node, err error) {
+	in := x.Shape().Dimensions
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot take input %s: %s", shapeString(in), panicMessage(r))
+		}
+	}()
+	if linear {
+		return l.(registry.Activated).BuildLinear(ctx, x)
+	}
+	return l.Build(ctx, x)
+}
+
+func panicMessage(r any) string {
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
+	}
+	// GoMLX errors carry a stack trace after the first line.
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+func shapeString(dims []int) string {
+	if len(dims) == 0 {
+		return "()"
+	}
+	s := "(None"
+	for _, d := range dims[1:] {
+		s += fmt.Sprintf(", %d", d)
+	}
+	return s + ")"
+}
+
+// Targets returns the shape of a batch of labels or targets.
+func (m *Model) Targets(batch int) shapes.Shape {
+	if m.Info.Classification() {
+		return shapes.Make(dtypes.Int32, batch)
+	}
+	return shapes.Make(dtypes.Float32, batch, m.Info.TargetDim)
+}
+
+// Inputs returns the shape of a batch of inputs.
+func (m *Model) Inputs(batch int) shapes.Shape {
+	return shapes.Make(dtypes.Float32, append([]int{batch}, m.Info.Shape...)...)
+}
+
+// checkOutput returns an error unless out fits the loss and dataset.
+func (m *Model) checkOutput(out *graph.Node) error {
+	dims := out.Shape().Dimensions
+	want := m.Info.TargetDim
+	what := fmt.Sprintf("%d regression target(s)", want)
+	if m.Info.Classification() {
+		want, what = m.Info.NumClasses, fmt.Sprintf("one score per class (%d classes)", m.Info.NumClasses)
+	}
+	if len(dims) != 2 || dims[1] != want {
+		return fmt.Errorf("the model's output %s does not fit the data: the loss needs (None, %d), %s; end the stack with a dense layer of %d units",
+			shapeString(dims), want, what, want)
+	}
+	return nil
+}
+
+// SummaryRow is one layer in a model summary.
+type SummaryRow struct {
+	Name, Type   string
+	Output       []int // with the batch axis
+	Params       int
+	NonTrainable int
+}
+
+// Summary describes a built model, Keras-style.
+type Summary struct {
+	Rows                           []SummaryRow
+	Total, Trainable, NonTrainable int
+}
+
+// Inspect builds the model's training graph once on backend, without running
+// it, and returns its summary. Layers that cannot be built and an output that
+// does not fit the loss are reported against cfg's source, at the offending
+// layer (or parameter).
+func Inspect(cfg *config.Config, backend backends.Backend) (*Summary, yamlx.ErrorList) {
+	m, err := New(cfg)
+	r := yamlx.NewReporter(cfg.Source)
+	if err != nil {
+		r.Field("train").Field("loss").Errorf("%v", err)
+		return nil, r.Errors()
+	}
+	layersR := r.Field("model").Field("layers")
+	var sum Summary
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				r.Field("model").Errorf("cannot build the model: %s", panicMessage(p))
+			}
+		}()
+		g := graph.NewGraph(backend, "inspect")
+		defer g.Finalize()
+		ctx := mlctx.New()
+		ctx.SetTraining(g, true)
+		x := graph.Parameter(g, "x", m.Inputs(2))
+		out, err := m.forward(ctx, x, func(i int, out *graph.Node) {
+			sum.Rows = append(sum.Rows, SummaryRow{Name: m.Names[i], Type: m.Layers[i].Type, Output: out.Shape().Dimensions})
+		})
+		if err != nil {
+			var le *LayerError
+			if errors.As(err, &le) {
+				lr := layersR.Index(le.Index)
+				if le.Field != "" {
+					lr = lr.Field(le.Field)
+				}
+				lr.Errorf("%v", le.Err)
+				return
+			}
+			r.Field("model").Errorf("%v", err)
+			return
+		}
+		if err := m.checkOutput(out); err != nil {
+			layersR.Index(len(m.Layers)-1).Errorf("%v", err)
+			return
+		}
+		for v := range ctx.IterVariables() {
+			scope := strings.TrimPrefix(v.Scope(), Scope+mlctx.ScopeSeparator)
+			name, _, _ := strings.Cut(scope, mlctx.ScopeSeparator)
+			for i := range sum.Rows {
+				if sum.Rows[i].Name == mlctx.EscapeScopeName(name) || sum.Rows[i].Name == name {
+					n := v.Shape().Size()
+					sum.Rows[i].Params += n
+					if !v.Trainable {
+						sum.Rows[i].NonTrainable += n
+					}
+				}
+			}
+		}
+		for _, row := range sum.Rows {
+			sum.Total += row.Params
+			sum.NonTrainable += row.NonTrainable
+		}
+		sum.Trainable = sum.Total - sum.NonTrainable
+	}()
+	if errs := r.Errors(); len(errs) > 0 {
+		return nil, errs
+	}
+	return &sum, nil
+}

@@ -1,0 +1,478 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/model"
+)
+
+// Status is how a run ended.
+type Status string
+
+// The ways a run can end.
+const (
+	Completed   Status = "completed"
+	Failed      Status = "failed"
+	Interrupted Status = "interrupted"
+	Diverged    Status = "diverged"
+)
+
+// Epoch holds one epoch's metrics. Accuracies are nil for regression;
+// validation metrics are nil without validation data.
+type Epoch struct {
+	Epoch                int
+	Loss, Accuracy       *float64
+	ValLoss, ValAccuracy *float64
+	Seconds              float64 // the whole epoch: training and evaluation
+	MsPerStep            float64 // training time per step
+	ExamplesPerSecond    float64 // training examples per second of training time
+	EvalSeconds          float64
+	Steps, TrainExamples int
+}
+
+// Options configures Run.
+type Options struct {
+	// Backend executes the graphs.
+	Backend backends.Backend
+	// Progress receives a progress bar during each epoch (nil: none). It is
+	// meant for a terminal: lines are redrawn with carriage returns.
+	Progress io.Writer
+	// Log receives one Keras-like line per epoch (nil: none).
+	Log io.Writer
+	// OnEpoch is called after each finished epoch (and Save). A Stop with a
+	// status ends the run after that epoch (pruning); an error ends it as
+	// failed.
+	OnEpoch func(Epoch) (Stop, error)
+	// History holds the epochs a resumed run finished before; training
+	// starts after them, with the state Restore loads.
+	History []Epoch
+	// Restore loads the state after the last epoch of History into the new
+	// context (weights, optimizer state, RNG state). Nil starts fresh.
+	Restore func(ctx *mlctx.Context) error
+	// Save stores the state after an epoch, before OnEpoch commits it.
+	Save func(epoch int, ctx *mlctx.Context) error
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Stop asks Run to end a run after an epoch.
+type Stop struct {
+	Status Status // "" to go on
+	Reason string
+}
+
+// Pruned is the status of a run a sweep stopped for falling behind.
+const Pruned Status = "pruned"
+
+// Result is the outcome of Run.
+type Result struct {
+	Status Status
+	Err    error // why it failed, diverged or was interrupted
+	// StopReason says why a run ended before its planned epochs (early
+	// stopping, pruning).
+	StopReason string
+	// Epochs are the epochs finished by this call (after History).
+	Epochs []Epoch
+	// Summary holds values worth storing with the run, e.g. a fitted
+	// regression's w and b.
+	Summary map[string]float64
+}
+
+// Run trains cfg's model on set. It never panics: GoMLX's panics become a
+// failed Result.
+func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (res *Result) {
+	res = &Result{}
+	defer func() {
+		if r := recover(); r != nil {
+			res.Status = Failed
+			res.Err = fmt.Errorf("%s", panicMessage(r))
+			if debugPanics {
+				res.Err = fmt.Errorf("%s\n%s", panicMessage(r), debug.Stack())
+			}
+		}
+	}()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	t, err := newTrainer(cfg, set, opts)
+	if err != nil {
+		res.Status, res.Err = Failed, err
+		return res
+	}
+	stopper := newEarlyStopper(cfg.Train.EarlyStopping)
+	for _, ep := range opts.History {
+		stopper.observe(ep)
+	}
+	for epoch := len(opts.History) + 1; epoch <= cfg.Train.Epochs; epoch++ {
+		ep, status, err := t.epoch(ctx, epoch)
+		if status != "" {
+			res.Status, res.Err = status, err
+			return res
+		}
+		if opts.Save != nil {
+			if err := opts.Save(epoch, t.ctx); err != nil {
+				res.Status, res.Err = Failed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
+				return res
+			}
+		}
+		res.Epochs = append(res.Epochs, ep)
+		if opts.OnEpoch != nil {
+			stop, err := opts.OnEpoch(ep)
+			if err != nil {
+				res.Status, res.Err = Failed, err
+				return res
+			}
+			if stop.Status != "" {
+				res.Status, res.StopReason = stop.Status, stop.Reason
+				res.Summary = t.summary()
+				return res
+			}
+		}
+		if reason := stopper.observe(ep); reason != "" && epoch < cfg.Train.Epochs {
+			res.Status, res.StopReason = Completed, reason
+			res.Summary = t.summary()
+			return res
+		}
+	}
+	res.Status = Completed
+	res.Summary = t.summary()
+	return res
+}
+
+// earlyStopper follows Keras's EarlyStopping: it counts the epochs since the
+// monitored metric last improved by more than min_delta.
+type earlyStopper struct {
+	cfg       *config.EarlyStopping
+	best      float64
+	bestEpoch int
+	wait      int
+}
+
+func newEarlyStopper(cfg *config.EarlyStopping) *earlyStopper {
+	s := &earlyStopper{cfg: cfg, best: math.Inf(1)}
+	if cfg != nil && config.HigherIsBetter(cfg.Monitor) {
+		s.best = math.Inf(-1)
+	}
+	return s
+}
+
+// observe takes an epoch's metrics and returns why to stop, or "".
+func (s *earlyStopper) observe(ep Epoch) string {
+	if s.cfg == nil {
+		return ""
+	}
+	v := ep.Metric(s.cfg.Monitor)
+	if v == nil {
+		return ""
+	}
+	improved := *v < s.best-s.cfg.MinDelta
+	if config.HigherIsBetter(s.cfg.Monitor) {
+		improved = *v > s.best+s.cfg.MinDelta
+	}
+	if improved {
+		s.best, s.bestEpoch, s.wait = *v, ep.Epoch, 0
+		return ""
+	}
+	s.wait++
+	if s.wait > s.cfg.Patience {
+		return fmt.Sprintf("early stopping: %s did not improve for %d epoch(s) (best %.4f at epoch %d)",
+			s.cfg.Monitor, s.wait, s.best, s.bestEpoch)
+	}
+	return ""
+}
+
+// Metric returns the named metric (loss, accuracy, val_loss, val_accuracy),
+// or nil if the epoch does not have it.
+func (ep Epoch) Metric(name string) *float64 {
+	switch name {
+	case "loss":
+		return ep.Loss
+	case "accuracy":
+		return ep.Accuracy
+	case "val_loss":
+		return ep.ValLoss
+	case "val_accuracy":
+		return ep.ValAccuracy
+	}
+	return nil
+}
+
+// debugPanics adds stack traces to failures (EXP_DEBUG=1, set by the CLI).
+var debugPanics = false
+
+// SetDebug makes failures carry the panic's stack trace.
+func SetDebug(on bool) { debugPanics = on }
+
+func panicMessage(r any) string {
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
+	}
+	return strings.TrimSpace(msg)
+}
+
+type trainer struct {
+	cfg   *config.Config
+	set   *data.Set
+	opts  Options
+	m     *model.Model
+	ctx   *mlctx.Context
+	train *mlctx.Exec
+	eval  *mlctx.Exec
+	// batches holds one reusable pair of input tensors per batch size, shared
+	// with the backend where it can (so filling them is the only copy).
+	batches map[int]*batchTensors
+	// evalBatches caches the validation set's batches: it never changes.
+	evalBatches []*batchTensors
+}
+
+// batchTensors are a batch's inputs and labels (or targets).
+type batchTensors struct{ x, y *tensors.Tensor }
+
+func newTrainer(cfg *config.Config, set *data.Set, opts Options) (*trainer, error) {
+	m, err := model.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx := mlctx.New()
+	if err := ctx.SetRNGStateFromSeed(cfg.Train.Seed); err != nil {
+		return nil, err
+	}
+	if opts.Restore != nil {
+		if err := opts.Restore(ctx); err != nil {
+			return nil, fmt.Errorf("restoring the checkpoint of epoch %d: %w", len(opts.History), err)
+		}
+	}
+	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx}
+	// Unchecked: the graphs create the variables on a fresh start and reuse
+	// the restored ones on a resumed run.
+	if t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStep); err != nil {
+		return nil, err
+	}
+	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStep); err != nil {
+		return nil, err
+	}
+	t.batches = map[int]*batchTensors{}
+	return t, nil
+}
+
+// newBatch returns tensors for a batch of n examples of s, placed on the
+// backend (sharing memory with it when it can) so that they can be refilled
+// and reused.
+func (t *trainer) newBatch(s *data.Split, n int) *batchTensors {
+	b := &batchTensors{x: tensors.FromShape(t.m.Inputs(n)), y: tensors.FromShape(t.m.Targets(n))}
+	for _, tt := range []*tensors.Tensor{b.x, b.y} {
+		if err := tt.MaterializeOnDevice(t.opts.Backend, true, 0); err != nil {
+			panic(err)
+		}
+	}
+	return b
+}
+
+// fill copies the examples idx of s into b.
+func (t *trainer) fill(b *batchTensors, s *data.Split, idx []int) {
+	tensors.MustMutableFlatData(b.x, func(x []float32) {
+		if s.Labels != nil {
+			tensors.MustMutableFlatData(b.y, func(labels []int32) { s.Gather(idx, x, labels, nil) })
+		} else {
+			tensors.MustMutableFlatData(b.y, func(targets []float32) { s.Gather(idx, x, nil, targets) })
+		}
+	})
+}
+
+// trainBatch returns the reusable tensors for a training batch of the
+// examples idx, filled.
+func (t *trainer) trainBatch(s *data.Split, idx []int) *batchTensors {
+	b := t.batches[len(idx)]
+	if b == nil {
+		b = t.newBatch(s, len(idx))
+		t.batches[len(idx)] = b
+	}
+	t.fill(b, s, idx)
+	return b
+}
+
+// step runs exec on a batch and returns its summed loss and correct count.
+func step(exec *mlctx.Exec, b *batchTensors) (lossSum, correct float64, err error) {
+	out, err := exec.Exec(b.x, b.y)
+	if err != nil {
+		return 0, 0, err
+	}
+	lossSum = float64(tensors.ToScalar[float32](out[0]))
+	correct = float64(tensors.ToScalar[float32](out[1]))
+	for _, o := range out {
+		o.FinalizeAll()
+	}
+	return lossSum, correct, nil
+}
+
+// ErrDiverged is the error of a run whose loss became NaN or infinite.
+var ErrDiverged = errors.New("loss is not finite")
+
+func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
+	train := t.set.Train
+	bs := t.cfg.Train.BatchSize
+	steps := (train.N + bs - 1) / bs
+	perm := data.Permutation(t.cfg.Train.Seed, epoch, train.N)
+	bar := newProgress(t.opts.Progress, epoch, t.cfg.Train.Epochs, steps, t.opts.Now)
+	start := t.opts.Now()
+	var lossSum, correct float64
+	seen := 0
+	for s := range steps {
+		if err := ctx.Err(); err != nil {
+			bar.clear()
+			return Epoch{}, Interrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
+		}
+		idx := perm[s*bs : min((s+1)*bs, train.N)]
+		l, c, err := step(t.train, t.trainBatch(train, idx))
+		if err != nil {
+			bar.clear()
+			return Epoch{}, Failed, err
+		}
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			bar.clear()
+			return Epoch{}, Diverged, fmt.Errorf("%w at epoch %d, step %d/%d (batch loss %v)", ErrDiverged, epoch, s+1, steps, l)
+		}
+		lossSum += l
+		correct += c
+		seen += len(idx)
+		bar.update(s+1, lossSum/float64(seen), t.accuracy(correct, seen))
+	}
+	trainSecs := t.opts.Now().Sub(start).Seconds()
+	bar.clear()
+	ep := Epoch{
+		Epoch: epoch, Steps: steps, TrainExamples: seen,
+		Loss:      ptr(lossSum / float64(seen)),
+		Accuracy:  t.accuracy(correct, seen),
+		MsPerStep: 1000 * trainSecs / float64(steps),
+	}
+	if trainSecs > 0 {
+		ep.ExamplesPerSecond = float64(seen) / trainSecs
+	}
+	if val := t.set.Val; val != nil && val.N > 0 {
+		evalStart := t.opts.Now()
+		vl, vc, err := t.evaluate(ctx, val)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Epoch{}, Interrupted, fmt.Errorf("interrupted while evaluating epoch %d", epoch)
+			}
+			return Epoch{}, Failed, err
+		}
+		ep.ValLoss = ptr(vl / float64(val.N))
+		ep.ValAccuracy = t.accuracy(vc, val.N)
+		ep.EvalSeconds = t.opts.Now().Sub(evalStart).Seconds()
+	}
+	ep.Seconds = t.opts.Now().Sub(start).Seconds()
+	if t.opts.Log != nil {
+		fmt.Fprintln(t.opts.Log, FormatEpoch(ep, t.cfg.Train.Epochs))
+	}
+	return ep, "", nil
+}
+
+func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, correct float64, err error) {
+	if t.evalBatches == nil {
+		bs := t.cfg.Train.EvalBatchSize
+		for from := 0; from < val.N; from += bs {
+			idx := make([]int, 0, bs)
+			for i := from; i < min(from+bs, val.N); i++ {
+				idx = append(idx, i)
+			}
+			b := t.newBatch(val, len(idx))
+			t.fill(b, val, idx)
+			t.evalBatches = append(t.evalBatches, b)
+		}
+	}
+	for _, b := range t.evalBatches {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		l, c, err := step(t.eval, b)
+		if err != nil {
+			return 0, 0, err
+		}
+		lossSum += l
+		correct += c
+	}
+	return lossSum, correct, nil
+}
+
+func (t *trainer) accuracy(correct float64, n int) *float64 {
+	if !t.set.Classification() || n == 0 {
+		return nil
+	}
+	return ptr(correct / float64(n))
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// summary returns what to store with a finished run: for a model that is a
+// single dense unit on one input (a fitted line), its w and b, with the
+// dataset's facts (e.g. the generating and least-squares values).
+func (t *trainer) summary() map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range t.set.Meta {
+		out[k] = v
+	}
+	if len(t.m.Layers) == 1 && t.m.Layers[0].Type == "dense" && t.set.ExampleSize() == 1 {
+		scope := model.Scope + mlctx.ScopeSeparator + t.m.Names[0]
+		if k := t.ctx.GetVariableByScopeAndName(scope, "kernel"); k != nil && k.Shape().Size() == 1 {
+			out["w"] = scalarOf(k)
+		}
+		if b := t.ctx.GetVariableByScopeAndName(scope, "bias"); b != nil && b.Shape().Size() == 1 {
+			out["b"] = scalarOf(b)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func scalarOf(v *mlctx.Variable) float64 {
+	var f float64
+	tensors.MustConstFlatData(v.MustValue(), func(flat []float32) { f = float64(flat[0]) })
+	return f
+}
+
+// FormatEpoch formats an epoch's metrics as one Keras-like line:
+// "Epoch 3/5 - 1875/1875 - 12s 6ms/step - loss: 0.2763 - accuracy: 0.9208 - val_loss: 0.2127 - val_accuracy: 0.9407".
+func FormatEpoch(ep Epoch, epochs int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Epoch %d/%d - %d/%d - %s %s/step", ep.Epoch, epochs, ep.Steps, ep.Steps, formatSeconds(ep.Seconds), formatMs(ep.MsPerStep))
+	for _, m := range []struct {
+		name string
+		v    *float64
+	}{{"loss", ep.Loss}, {"accuracy", ep.Accuracy}, {"val_loss", ep.ValLoss}, {"val_accuracy", ep.ValAccuracy}} {
+		if m.v != nil {
+			fmt.Fprintf(&b, " - %s: %.4f", m.name, *m.v)
+		}
+	}
+	return b.String()
+}
+
+func formatSeconds(s float64) string {
+	if s < 10 {
+		return fmt.Sprintf("%.1fs", s)
+	}
+	return fmt.Sprintf("%.0fs", s)
+}
+
+func formatMs(ms float64) string {
+	if ms < 10 {
+		return fmt.Sprintf("%.2fms", ms)
+	}
+	return fmt.Sprintf("%.0fms", ms)
+}

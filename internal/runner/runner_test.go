@@ -1,0 +1,109 @@
+package runner_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	_ "github.com/exp-runner/exp/internal/datasets"
+	_ "github.com/exp-runner/exp/internal/layers"
+	_ "github.com/exp-runner/exp/internal/model"
+	_ "github.com/exp-runner/exp/internal/optim"
+	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/internal/runner"
+	"github.com/exp-runner/exp/internal/yamlx"
+)
+
+// evalPanic builds normally for training but panics, as a GoMLX op would,
+// when built for evaluation.
+type evalPanic struct{}
+
+func (evalPanic) Validate(*yamlx.Reporter) {}
+func (evalPanic) Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) {
+	if !ctx.IsTraining(x.Graph()) {
+		panic("boom: an op failed")
+	}
+	return x, nil
+}
+
+func init() {
+	registry.Layers.Register("test_eval_panic", func() registry.Layer { return evalPanic{} })
+}
+
+func setup(t *testing.T, src string) (*config.Config, *data.Set, backends.Backend) {
+	t.Helper()
+	cfg, err := config.Parse("t.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := cfg.Data.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := backends.NewWithConfig("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, set, be
+}
+
+const linear = `
+data: {dataset: linear, n: 200, validation_split: 0.25}
+model: {layers: [{type: dense, units: 1}, %s]}
+train: {optimizer: sgd, learning_rate: 0.1, epochs: 3}
+`
+
+// TestPanicBecomesFailure: a GoMLX panic inside a run ends it as failed,
+// with the panic's message, instead of taking down the process.
+func TestPanicBecomesFailure(t *testing.T) {
+	cfg, set, be := setup(t, strings.Replace(linear, "%s", "{type: test_eval_panic}", 1))
+	res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be})
+	if res.Status != runner.Failed || res.Err == nil || !strings.Contains(res.Err.Error(), "boom: an op failed") {
+		t.Fatalf("status %s, err %v", res.Status, res.Err)
+	}
+	if len(res.Epochs) != 0 {
+		t.Errorf("%d epochs finished", len(res.Epochs))
+	}
+}
+
+func TestInterruptKeepsFinishedEpochs(t *testing.T) {
+	cfg, set, be := setup(t, strings.Replace(linear, ", %s", "", 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	var seen []int
+	res := runner.Run(ctx, cfg, set, runner.Options{Backend: be, OnEpoch: func(ep runner.Epoch) (runner.Stop, error) {
+		seen = append(seen, ep.Epoch)
+		cancel()
+		return runner.Stop{}, nil
+	}})
+	if res.Status != runner.Interrupted || len(res.Epochs) != 1 || len(seen) != 1 {
+		t.Fatalf("status %s, epochs %d, seen %v", res.Status, len(res.Epochs), seen)
+	}
+}
+
+func TestOnEpochErrorFails(t *testing.T) {
+	cfg, set, be := setup(t, strings.Replace(linear, ", %s", "", 1))
+	res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be, OnEpoch: func(runner.Epoch) (runner.Stop, error) {
+		return runner.Stop{}, errors.New("disk full")
+	}})
+	if res.Status != runner.Failed || !strings.Contains(res.Err.Error(), "disk full") {
+		t.Fatalf("status %s, err %v", res.Status, res.Err)
+	}
+}
+
+func TestFormatEpoch(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	got := runner.FormatEpoch(runner.Epoch{Epoch: 3, Steps: 1875, Seconds: 12.4, MsPerStep: 6.02,
+		Loss: f(0.27634), Accuracy: f(0.9208), ValLoss: f(0.2127), ValAccuracy: f(0.94071)}, 5)
+	want := "Epoch 3/5 - 1875/1875 - 12s 6.02ms/step - loss: 0.2763 - accuracy: 0.9208 - val_loss: 0.2127 - val_accuracy: 0.9407"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

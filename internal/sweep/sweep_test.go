@@ -1,0 +1,60 @@
+package sweep
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/exp-runner/exp/internal/plan"
+)
+
+func TestDecide(t *testing.T) {
+	median := &plan.Prune{Rule: "median", MinTrials: 3, Monitor: "val_accuracy", Eta: 3}
+	for _, tt := range []struct {
+		p      *plan.Prune
+		own    float64
+		others []float64
+		prune  bool
+	}{
+		{median, 0.5, []float64{0.9, 0.8}, false},                                                         // too few others
+		{median, 0.5, []float64{0.9, 0.8, 0.7}, true},                                                     // median 0.8
+		{median, 0.85, []float64{0.9, 0.8, 0.7}, false},                                                   // better than the median
+		{median, 0.74, []float64{0.9, 0.8, 0.7, 0.6}, true},                                               // median (0.8+0.7)/2 = 0.75
+		{median, 0.76, []float64{0.9, 0.8, 0.7, 0.6}, false},                                              // above 0.75
+		{&plan.Prune{Rule: "median", MinTrials: 2, Monitor: "val_loss"}, 0.3, []float64{0.2, 0.25}, true}, // losses: lower is better
+		{&plan.Prune{Rule: "median", MinTrials: 2, Monitor: "val_loss"}, 0.2, []float64{0.2, 0.25}, false},
+		// asha, eta 3: of 6 trials at the rung, the best 2 go on.
+		{&plan.Prune{Rule: "asha", MinTrials: 3, Monitor: "val_accuracy", Eta: 3}, 0.85, []float64{0.9, 0.8, 0.7, 0.6, 0.5}, false},
+		{&plan.Prune{Rule: "asha", MinTrials: 3, Monitor: "val_accuracy", Eta: 3}, 0.75, []float64{0.9, 0.8, 0.7, 0.6, 0.5}, true},
+		// asha with 4 at the rung keeps the single best.
+		{&plan.Prune{Rule: "asha", MinTrials: 3, Monitor: "val_accuracy", Eta: 3}, 0.95, []float64{0.9, 0.8, 0.7}, false},
+		{&plan.Prune{Rule: "asha", MinTrials: 3, Monitor: "val_accuracy", Eta: 3}, 0.85, []float64{0.9, 0.8, 0.7}, true},
+	} {
+		if got, why := Decide(tt.p, tt.own, tt.others, 2); got != tt.prune {
+			t.Errorf("%s %v vs %v: prune %v (%s), want %v", tt.p.Rule, tt.own, tt.others, got, why, tt.prune)
+		}
+	}
+}
+
+func TestLock(t *testing.T) {
+	root := t.TempDir()
+	f, err := tryLock(root, 7)
+	if err != nil || f == nil {
+		t.Fatalf("first lock: %v %v", f, err)
+	}
+	if g, err := tryLock(root, 7); err != nil || g != nil {
+		t.Fatalf("second lock taken while the first is held: %v %v", g, err)
+	}
+	if !HoldsLock(f.Fd(), root, 7) {
+		t.Error("HoldsLock is false for the holder")
+	}
+	other, _ := os.Open(filepath.Join(TrialDir(root, 7), "lock"))
+	if HoldsLock(other.Fd(), root, 7) {
+		t.Error("HoldsLock is true for a file that does not hold the lock")
+	}
+	other.Close()
+	f.Close() // what the kernel does when a process dies
+	if g, err := tryLock(root, 7); err != nil || g == nil {
+		t.Fatalf("lock not free after its holder closed it: %v", err)
+	}
+}
