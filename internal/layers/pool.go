@@ -4,8 +4,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 func init() {

@@ -14,8 +14,8 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/data"
 	_ "github.com/exp-runner/exp/internal/grads" // gradient formulations every backend can run
-	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Scope is the context scope holding the layers' variables.

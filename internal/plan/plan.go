@@ -18,9 +18,9 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
 

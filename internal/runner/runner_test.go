@@ -17,9 +17,9 @@ import (
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
 	_ "github.com/exp-runner/exp/internal/optim"
-	"github.com/exp-runner/exp/registry"
 	"github.com/exp-runner/exp/internal/runner"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // evalPanic builds normally for training but panics, as a GoMLX op would,
