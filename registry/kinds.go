@@ -6,24 +6,48 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-
-	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/internal/yamlx"
 )
+
+// Reporter collects the problems found in one part of a config file, each at
+// its key's position: Validate methods call r.Field("units").Errorf(…), and
+// exp prints `FILE:LINE:COL: model.layers[2].units: …`. Every problem is
+// reported; validation goes on after the first one.
+type Reporter interface {
+	// Field returns a Reporter for the key name of the current mapping
+	// (positioned at the mapping itself when the key is absent).
+	Field(name string) Reporter
+	// Index returns a Reporter for element i of the current list.
+	Index(i int) Reporter
+	// Has reports whether the current mapping has the key name.
+	Has(name string) bool
+	// Errorf records a problem at the current position.
+	Errorf(format string, args ...any)
+}
 
 // Layer is one configured layer of a model: a struct whose exported fields,
 // tagged `yaml:"key"`, are decoded from the layer's YAML mapping (every key
-// but `type` and `name`).
+// but `type`, `name` and `inputs`). The fields' types may be bool, integers,
+// floats, strings, slices and maps of those, and structs of those.
 type Layer interface {
-	// Validate checks the layer's parameters, reporting each problem at its key
-	// (r points at the layer's mapping: r.Field("units").Errorf(…)).
-	Validate(r *yamlx.Reporter)
+	// Validate checks the layer's parameters, reporting each problem at its
+	// key: r points at the layer's mapping.
+	Validate(r Reporter)
 
 	// Build adds the layer to the graph. x is the previous layer's output,
-	// batch axis first; ctx is scoped to this layer, and
-	// ctx.IsTraining(x.Graph()) tells training from evaluation. An input the
-	// layer cannot take is an error; a *FieldError blames one parameter.
+	// batch axis first; ctx is scoped to this layer (its variables are the
+	// layer's weights), and ctx.IsTraining(x.Graph()) tells training from
+	// evaluation. An input the layer cannot take is an error; a *FieldError
+	// blames one parameter.
 	Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error)
+}
+
+// MultiInput is implemented by layers that combine several inputs (add,
+// concat): BuildInputs receives the outputs of the layers named by the
+// layer's `inputs:` key, in order. Such a layer's Build receives a single
+// input. This interface is unstable until exp's models take `inputs:`.
+type MultiInput interface {
+	Layer
+	BuildInputs(ctx *mlctx.Context, xs []*graph.Node) (*graph.Node, error)
 }
 
 // Activated is implemented by layers that end in a configurable activation,
@@ -50,7 +74,7 @@ func FieldErrorf(field, format string, args ...any) error {
 	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// LayerFactory returns a new layer holding its Keras defaults, ready to be
+// LayerFactory returns a new layer holding its defaults, ready to be
 // decoded into.
 type LayerFactory func() Layer
 
@@ -67,14 +91,16 @@ var Activations = New[Activation]("activation")
 // of `train.optimizer` (every key but `name`).
 type Optimizer interface {
 	// Validate checks the optimizer's parameters.
-	Validate(r *yamlx.Reporter)
+	Validate(r Reporter)
 	// Apply adds to the graph one update of every variable in vars given its
-	// gradient in grads, at learning rate lr. Its own state (moments, step
-	// count) lives in variables under ctx.
-	Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, grads []*graph.Node)
+	// gradient in grads. lr is the learning rate of this step, a scalar
+	// node of the variables' dtype, so that a schedule can change it from
+	// step to step. The optimizer's own state (moments, step count) lives
+	// in variables under ctx.
+	Apply(ctx *mlctx.Context, lr *graph.Node, vars []*mlctx.Variable, grads []*graph.Node)
 }
 
-// OptimizerFactory returns a new optimizer holding its Keras defaults.
+// OptimizerFactory returns a new optimizer holding its defaults.
 type OptimizerFactory func() Optimizer
 
 // Optimizers is the registry of optimizers.
@@ -98,15 +124,25 @@ type Loss struct {
 var Losses = New[Loss]("loss")
 
 // Dataset is a configured dataset: a struct decoded from the dataset-specific
-// keys of the `data:` section.
+// keys of the `data:` section. This interface is unstable until exp reads
+// users' own files (CSV tables, image folders, NumPy arrays).
 type Dataset interface {
-	// Validate checks the dataset's parameters.
-	Validate(r *yamlx.Reporter)
+	// Validate checks the dataset's parameters (files it names exist,
+	// resolved against env.Dir).
+	Validate(r Reporter, env DataEnv)
 	// Info describes the examples without loading them.
-	Info() data.Info
+	Info() DataInfo
 	// Load reads or generates the data: training examples and, where the
-	// dataset has them, validation examples.
-	Load(ctx context.Context) (*data.Set, error)
+	// dataset has them, validation examples. Relative paths are resolved
+	// against env.Dir.
+	Load(ctx context.Context, env DataEnv) (*Data, error)
+}
+
+// DataEnv is what a Dataset may need to know of its surroundings.
+type DataEnv struct {
+	// Dir is the folder that relative paths are resolved against; empty
+	// is the working directory.
+	Dir string
 }
 
 // DatasetFactory returns a new dataset configuration holding its defaults.

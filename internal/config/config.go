@@ -286,7 +286,7 @@ func (d *Data) validate(r *yamlx.Reporter) {
 		r.Field("validation_split").Errorf("must be in [0, 1), got %g", d.ValidationSplit)
 	}
 	if d.Params != nil {
-		d.Params.Validate(r)
+		d.Params.Validate(APIReporter(r), registry.DataEnv{})
 	}
 }
 
@@ -299,7 +299,7 @@ func (m *Model) validate(r *yamlx.Reporter) {
 	}
 	for i, l := range m.Layers {
 		if l.Spec != nil {
-			l.Spec.Validate(r.Field("layers").Index(i))
+			l.Spec.Validate(APIReporter(r.Field("layers").Index(i)))
 		}
 	}
 }
@@ -318,7 +318,7 @@ func (t *Train) validate(r *yamlx.Reporter, d Data) {
 		r.Field("eval_batch_size").Errorf("must be > 0, got %d", t.EvalBatchSize)
 	}
 	if t.Optimizer.Spec != nil {
-		t.Optimizer.Spec.Validate(r.Field("optimizer"))
+		t.Optimizer.Spec.Validate(APIReporter(r.Field("optimizer")))
 	}
 	if es := t.EarlyStopping; es != nil {
 		er := r.Field("early_stopping")
@@ -481,7 +481,7 @@ func (c *Config) Hash() string {
 // train_examples training examples, then validation_split held out of them,
 // then the first val_examples validation examples.
 func (d *Data) Load(ctx context.Context) (*data.Set, error) {
-	set, err := d.Params.Load(ctx)
+	set, err := d.Params.Load(ctx, registry.DataEnv{})
 	if err != nil {
 		return nil, err
 	}

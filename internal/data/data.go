@@ -1,120 +1,22 @@
 package data
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/exp-runner/exp/registry"
 )
 
-// Info describes a dataset's examples without loading them.
-type Info struct {
-	Shape      []int // per-example input shape, e.g. [28 28 1]
-	NumClasses int   // number of classes of a classification dataset; 0 for regression
-	TargetDim  int   // regression targets per example; 0 for classification
-	Validation bool  // the dataset has its own validation examples
-}
-
-// Classification reports whether examples are labelled with classes.
-func (i Info) Classification() bool { return i.NumClasses > 0 }
-
-// ExampleSize is the number of input values per example.
-func (i Info) ExampleSize() int {
-	n := 1
-	for _, d := range i.Shape {
-		n *= d
-	}
-	return n
-}
-
-// Split is a set of examples in memory: inputs, and labels or targets.
-type Split struct {
-	N       int
-	Shape   []int     // per-example input shape
-	X       []float32 // N × prod(Shape) input values, row-major
-	Labels  []int32   // N class labels (classification), else nil
-	Targets []float32 // N × TargetDim targets (regression), else nil
-}
-
-// ExampleSize is the number of input values per example.
-func (s *Split) ExampleSize() int { return Info{Shape: s.Shape}.ExampleSize() }
-
-// TargetDim is the number of regression targets per example (0 if none).
-func (s *Split) TargetDim() int {
-	if s.N == 0 || s.Targets == nil {
-		return 0
-	}
-	return len(s.Targets) / s.N
-}
-
-// Slice returns examples [from, to) of s, sharing its memory.
-func (s *Split) Slice(from, to int) *Split {
-	if from < 0 || to > s.N || from > to {
-		panic(fmt.Sprintf("data: Slice(%d, %d) of %d examples", from, to, s.N))
-	}
-	es, td := s.ExampleSize(), s.TargetDim()
-	out := &Split{N: to - from, Shape: s.Shape, X: s.X[from*es : to*es]}
-	if s.Labels != nil {
-		out.Labels = s.Labels[from:to]
-	}
-	if s.Targets != nil {
-		out.Targets = s.Targets[from*td : to*td]
-	}
-	return out
-}
-
-// Head returns the first n examples of s (all of them if n is 0 or more than s holds).
-func (s *Split) Head(n int) *Split {
-	if n <= 0 || n >= s.N {
-		return s
-	}
-	return s.Slice(0, n)
-}
-
-// Gather copies the examples idx into x (len(idx) × ExampleSize) and into
-// labels or targets, whichever s has; buffers are reused by the caller.
-func (s *Split) Gather(idx []int, x []float32, labels []int32, targets []float32) {
-	es, td := s.ExampleSize(), s.TargetDim()
-	for i, j := range idx {
-		copy(x[i*es:(i+1)*es], s.X[j*es:(j+1)*es])
-		if s.Labels != nil {
-			labels[i] = s.Labels[j]
-		}
-		if s.Targets != nil {
-			copy(targets[i*td:(i+1)*td], s.Targets[j*td:(j+1)*td])
-		}
-	}
-}
-
-// Set is a loaded dataset: training examples and, optionally, validation ones.
-type Set struct {
-	Info
-	Name  string
-	Train *Split
-	Val   *Split             // nil when there is no validation data
-	Meta  map[string]float64 // facts about the data, e.g. a synthetic set's true parameters
-}
-
-// Limit keeps the first trainN training and valN validation examples (0 keeps all).
-func (s *Set) Limit(trainN, valN int) {
-	s.Train = s.Train.Head(trainN)
-	if s.Val != nil {
-		s.Val = s.Val.Head(valN)
-	}
-}
-
-// HoldOut replaces the validation split by the last fraction frac of the
-// training examples, as Keras's validation_split does.
-func (s *Set) HoldOut(frac float64) error {
-	nVal := int(float64(s.Train.N) * frac)
-	if nVal < 1 || nVal >= s.Train.N {
-		return fmt.Errorf("validation_split %g of %d training examples leaves %d for validation and %d for training",
-			frac, s.Train.N, nVal, s.Train.N-nVal)
-	}
-	split := s.Train.N - nVal
-	s.Val = s.Train.Slice(split, s.Train.N)
-	s.Train = s.Train.Slice(0, split)
-	return nil
-}
+// Info, Split and Set are the registry's data types, under the names this
+// package has always used for them.
+type (
+	// Info describes a dataset's examples without loading them.
+	Info = registry.DataInfo
+	// Split is a set of examples in memory.
+	Split = registry.Examples
+	// Set is a loaded dataset.
+	Set = registry.Data
+)
 
 // Rand is a small deterministic random number generator (PCG-XSL-RR 128/64),
 // defined here rather than taken from math/rand so that a seed's sequence can

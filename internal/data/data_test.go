@@ -65,7 +65,7 @@ func split(n int) *Split {
 }
 
 func TestSplitSlicing(t *testing.T) {
-	set := &Set{Info: Info{Shape: []int{2}, NumClasses: 3}, Train: split(100), Val: split(50)}
+	set := &Set{DataInfo: Info{Shape: []int{2}, NumClasses: 3}, Train: split(100), Val: split(50)}
 	set.Limit(80, 20)
 	if set.Train.N != 80 || set.Val.N != 20 {
 		t.Fatalf("Limit: %d/%d", set.Train.N, set.Val.N)
@@ -84,5 +84,30 @@ func TestSplitSlicing(t *testing.T) {
 	}
 	if err := (&Set{Train: split(3)}).HoldOut(0.1); err == nil {
 		t.Error("HoldOut leaving no validation example succeeded")
+	}
+}
+
+// TestPixelsGather checks that byte inputs gather as v/255, the same
+// float32 values a float copy of them holds.
+func TestPixelsGather(t *testing.T) {
+	pix := []uint8{0, 1, 127, 128, 254, 255}
+	x := make([]float32, len(pix))
+	for i, b := range pix {
+		x[i] = float32(b) / 255
+	}
+	bytesSplit := &Split{N: 3, Shape: []int{2}, Pixels: pix, Labels: []int32{0, 1, 2}}
+	floatSplit := &Split{N: 3, Shape: []int{2}, X: x, Labels: []int32{0, 1, 2}}
+	idx := []int{2, 0}
+	gotB, gotF := make([]float32, 4), make([]float32, 4)
+	lb, lf := make([]int32, 2), make([]int32, 2)
+	bytesSplit.Slice(0, 3).Gather(idx, gotB, lb, nil)
+	floatSplit.Gather(idx, gotF, lf, nil)
+	for i := range gotB {
+		if gotB[i] != gotF[i] || lb[i/2] != lf[i/2] {
+			t.Fatalf("bytes gathered %v %v, floats %v %v", gotB, lb, gotF, lf)
+		}
+	}
+	if gotB[2] != 0 || gotB[1] != 1 {
+		t.Errorf("gathered %v, want example 2 then example 0", gotB)
 	}
 }

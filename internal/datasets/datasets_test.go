@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/exp-runner/exp/registry"
 )
 
 func idxBytes(magic byte, dims []uint32, data []byte) []byte {
@@ -71,7 +73,7 @@ func TestMNIST(t *testing.T) {
 	if _, err := FindMNIST(""); err != nil {
 		t.Fatalf("MNIST is not in the module cache, which the build brings: %v", err)
 	}
-	set, err := (&MNIST{}).Load(context.Background())
+	set, err := (&MNIST{}).Load(context.Background(), registry.DataEnv{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +85,17 @@ func TestMNIST(t *testing.T) {
 	for _, l := range set.Train.Labels {
 		counts[l]++
 	}
-	for _, x := range set.Train.X[:784*100] {
-		maxPix = max(maxPix, x)
+	if set.Train.X != nil || len(set.Train.Pixels) != 60000*784 {
+		t.Fatalf("training inputs: %d floats, %d bytes; want the bytes only", len(set.Train.X), len(set.Train.Pixels))
+	}
+	idx := make([]int, 100)
+	for i := range idx {
+		idx[i] = i
+	}
+	x, labels := make([]float32, 100*784), make([]int32, 100)
+	set.Train.Gather(idx, x, labels, nil)
+	for _, v := range x {
+		maxPix = max(maxPix, v)
 	}
 	// Known facts about MNIST: 5923 zeros and 6742 ones in training; the
 	// first training label is a 5; pixels scaled to [0, 1].
@@ -95,7 +106,7 @@ func TestMNIST(t *testing.T) {
 
 func TestMNISTMissing(t *testing.T) {
 	t.Setenv(EnvData, t.TempDir())
-	_, err := (&MNIST{}).Load(context.Background())
+	_, err := (&MNIST{}).Load(context.Background(), registry.DataEnv{})
 	var le *LoadError
 	if err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte(.gz) not found") {
 		t.Errorf("error %v", err)
@@ -113,7 +124,7 @@ func asLoadError(err error, le **LoadError) bool {
 
 func TestLinear(t *testing.T) {
 	l := &Linear{W: 3, B: 2, N: 10000, Noise: 1}
-	set, err := l.Load(context.Background())
+	set, err := l.Load(context.Background(), registry.DataEnv{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +138,7 @@ func TestLinear(t *testing.T) {
 			t.Fatalf("x = %g outside [-1, 1)", x)
 		}
 	}
-	again, _ := l.Load(context.Background())
+	again, _ := l.Load(context.Background(), registry.DataEnv{})
 	if again.Train.Targets[123] != set.Train.Targets[123] {
 		t.Error("same seed gave different data")
 	}

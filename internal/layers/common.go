@@ -50,14 +50,14 @@ func (p Pair) MarshalYAMLX() *yaml.Node {
 // String formats the pair as "3×3".
 func (p Pair) String() string { return fmt.Sprintf("%d×%d", p[0], p[1]) }
 
-func (p Pair) validatePositive(r *yamlx.Reporter) {
+func (p Pair) validatePositive(r registry.Reporter) {
 	if p[0] <= 0 || p[1] <= 0 {
 		r.Errorf("must be > 0, got %s", p)
 	}
 }
 
 // validActivation reports an unknown activation name.
-func validActivation(r *yamlx.Reporter, name string) {
+func validActivation(r registry.Reporter, name string) {
 	if _, err := registry.Activations.Lookup(name); err != nil {
 		r.Errorf("%v", err)
 	}
@@ -72,7 +72,7 @@ func activate(name string, x *graph.Node) *graph.Node {
 	return fn(x)
 }
 
-func validPadding(r *yamlx.Reporter, padding string) {
+func validPadding(r registry.Reporter, padding string) {
 	if padding != "valid" && padding != "same" {
 		r.Errorf("must be \"valid\" or \"same\", got %q", padding)
 	}
@@ -116,7 +116,7 @@ func variable(ctx *mlctx.Context, x *graph.Node, name string, init mlctx.Variabl
 }
 
 // required reports a missing or non-positive count parameter.
-func required(r *yamlx.Reporter, key string, v int) {
+func required(r registry.Reporter, key string, v int) {
 	switch {
 	case !r.Has(key):
 		r.Field(key).Errorf("is required")

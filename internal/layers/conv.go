@@ -6,7 +6,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 
 	"github.com/exp-runner/exp/internal/grads"
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -27,7 +26,7 @@ type Conv2D struct {
 }
 
 // Validate checks the parameters' ranges and names.
-func (c *Conv2D) Validate(r *yamlx.Reporter) {
+func (c *Conv2D) Validate(r registry.Reporter) {
 	required(r, "filters", c.Filters)
 	if c.KernelSize == (Pair{}) {
 		r.Field("kernel_size").Errorf("is required")

@@ -6,7 +6,6 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -24,7 +23,7 @@ type Dense struct {
 }
 
 // Validate checks units and the activation.
-func (d *Dense) Validate(r *yamlx.Reporter) {
+func (d *Dense) Validate(r registry.Reporter) {
 	required(r, "units", d.Units)
 	validActivation(r.Field("activation"), d.Activation)
 }

@@ -7,7 +7,6 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -29,7 +28,7 @@ type BatchNorm struct {
 }
 
 // Validate checks momentum and epsilon.
-func (bn *BatchNorm) Validate(r *yamlx.Reporter) {
+func (bn *BatchNorm) Validate(r registry.Reporter) {
 	if !(bn.Momentum >= 0 && bn.Momentum < 1) {
 		r.Field("momentum").Errorf("must be in [0, 1), got %g", bn.Momentum)
 	}
@@ -105,7 +104,7 @@ type Dropout struct {
 }
 
 // Validate checks that rate is in [0, 1).
-func (d *Dropout) Validate(r *yamlx.Reporter) {
+func (d *Dropout) Validate(r registry.Reporter) {
 	switch {
 	case math.IsNaN(d.Rate):
 		r.Field("rate").Errorf("is required")

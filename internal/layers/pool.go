@@ -4,7 +4,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -22,7 +21,7 @@ type Pool2D struct {
 }
 
 // Validate checks the parameters.
-func (p *Pool2D) Validate(r *yamlx.Reporter) {
+func (p *Pool2D) Validate(r registry.Reporter) {
 	p.PoolSize.validatePositive(r.Field("pool_size"))
 	if p.Strides != nil {
 		p.Strides.validatePositive(r.Field("strides"))

@@ -6,7 +6,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -20,7 +19,7 @@ func init() {
 type Flatten struct{}
 
 // Validate has nothing to check.
-func (*Flatten) Validate(*yamlx.Reporter) {}
+func (*Flatten) Validate(registry.Reporter) {}
 
 // Build adds the layer.
 func (*Flatten) Build(_ *mlctx.Context, x *graph.Node) (*graph.Node, error) {
@@ -34,7 +33,7 @@ type Reshape struct {
 }
 
 // Validate checks the target shape.
-func (r *Reshape) Validate(rep *yamlx.Reporter) {
+func (r *Reshape) Validate(rep registry.Reporter) {
 	if len(r.Shape) == 0 {
 		rep.Field("shape").Errorf("is required: the shape of one example, e.g. [28, 28, 1]")
 		return
@@ -83,7 +82,7 @@ type ActivationLayer struct {
 }
 
 // Validate checks the activation's name.
-func (a *ActivationLayer) Validate(r *yamlx.Reporter) {
+func (a *ActivationLayer) Validate(r registry.Reporter) {
 	if a.Activation == "" {
 		r.Field("activation").Errorf("is required (known: %s)", fmt.Sprint(registry.Activations.Names()))
 		return

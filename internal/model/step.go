@@ -30,7 +30,8 @@ func (m *Model) TrainStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 		}
 	}
 	grads := graph.Gradient(loss, params...)
-	m.Optimizer.Apply(ctx, m.LearningRate, vars, grads)
+	lr := graph.Scalar(g, loss.DType(), m.LearningRate)
+	m.Optimizer.Apply(ctx, lr, vars, grads)
 	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
 }
 

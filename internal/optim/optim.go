@@ -7,7 +7,6 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -39,7 +38,7 @@ func iterations(ctx *mlctx.Context, g *graph.Graph, dtype dtypes.DType) *graph.N
 	return graph.ConvertDType(t, dtype)
 }
 
-func check01(r *yamlx.Reporter, key string, v float64, closedRight bool) {
+func check01(r registry.Reporter, key string, v float64, closedRight bool) {
 	if v < 0 || v > 1 || (!closedRight && v == 1) || v != v {
 		if closedRight {
 			r.Field(key).Errorf("must be in [0, 1], got %g", v)
@@ -49,7 +48,7 @@ func check01(r *yamlx.Reporter, key string, v float64, closedRight bool) {
 	}
 }
 
-func checkPositive(r *yamlx.Reporter, key string, v float64) {
+func checkPositive(r registry.Reporter, key string, v float64) {
 	if !(v > 0) {
 		r.Field(key).Errorf("must be > 0, got %g", v)
 	}
@@ -65,18 +64,18 @@ type Adam struct {
 }
 
 // Validate checks the betas and epsilon.
-func (a *Adam) Validate(r *yamlx.Reporter) {
+func (a *Adam) Validate(r registry.Reporter) {
 	check01(r, "beta_1", a.Beta1, false)
 	check01(r, "beta_2", a.Beta2, false)
 	checkPositive(r, "epsilon", a.Epsilon)
 }
 
 // Apply adds one Adam step.
-func (a *Adam) Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, grads []*graph.Node) {
+func (a *Adam) Apply(ctx *mlctx.Context, lr *graph.Node, vars []*mlctx.Variable, grads []*graph.Node) {
 	a.apply(ctx, lr, 0, vars, grads)
 }
 
-func (a *Adam) apply(ctx *mlctx.Context, lr, weightDecay float64, vars []*mlctx.Variable, grads []*graph.Node) {
+func (a *Adam) apply(ctx *mlctx.Context, lr *graph.Node, weightDecay float64, vars []*mlctx.Variable, grads []*graph.Node) {
 	if len(vars) == 0 {
 		return
 	}
@@ -85,12 +84,12 @@ func (a *Adam) apply(ctx *mlctx.Context, lr, weightDecay float64, vars []*mlctx.
 	t := iterations(ctx, g, dt)
 	b1, b2 := graph.Scalar(g, dt, a.Beta1), graph.Scalar(g, dt, a.Beta2)
 	one := graph.ScalarOne(g, dt)
-	alpha := graph.Div(graph.MulScalar(graph.Sqrt(graph.Sub(one, graph.Pow(b2, t))), lr), graph.Sub(one, graph.Pow(b1, t)))
+	alpha := graph.Div(graph.Mul(graph.Sqrt(graph.Sub(one, graph.Pow(b2, t))), lr), graph.Sub(one, graph.Pow(b1, t)))
 	for i, v := range vars {
 		grad := grads[i]
 		w := v.ValueGraph(g)
 		if weightDecay != 0 {
-			w = graph.Sub(w, graph.MulScalar(w, lr*weightDecay))
+			w = graph.Sub(w, graph.Mul(w, graph.MulScalar(lr, weightDecay)))
 		}
 		mv, vv := slot(ctx, v, "m"), slot(ctx, v, "v")
 		m := graph.Add(mv.ValueGraph(g), graph.MulScalar(graph.Sub(grad, mv.ValueGraph(g)), 1-a.Beta1))
@@ -115,7 +114,7 @@ type AdamW struct {
 }
 
 // Validate checks the Adam parameters and the weight decay.
-func (a *AdamW) Validate(r *yamlx.Reporter) {
+func (a *AdamW) Validate(r registry.Reporter) {
 	a.Adam.Validate(r)
 	if a.WeightDecay < 0 || a.WeightDecay != a.WeightDecay {
 		r.Field("weight_decay").Errorf("must be ≥ 0, got %g", a.WeightDecay)
@@ -123,7 +122,7 @@ func (a *AdamW) Validate(r *yamlx.Reporter) {
 }
 
 // Apply adds one AdamW step.
-func (a *AdamW) Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, grads []*graph.Node) {
+func (a *AdamW) Apply(ctx *mlctx.Context, lr *graph.Node, vars []*mlctx.Variable, grads []*graph.Node) {
 	a.apply(ctx, lr, a.WeightDecay, vars, grads)
 }
 
@@ -135,14 +134,14 @@ type SGD struct {
 }
 
 // Validate checks the momentum.
-func (s *SGD) Validate(r *yamlx.Reporter) { check01(r, "momentum", s.Momentum, true) }
+func (s *SGD) Validate(r registry.Reporter) { check01(r, "momentum", s.Momentum, true) }
 
 // Apply adds one SGD step.
-func (s *SGD) Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, grads []*graph.Node) {
+func (s *SGD) Apply(ctx *mlctx.Context, lr *graph.Node, vars []*mlctx.Variable, grads []*graph.Node) {
 	for i, v := range vars {
 		g := grads[i].Graph()
 		w := v.ValueGraph(g)
-		step := graph.MulScalar(grads[i], -lr)
+		step := graph.Mul(grads[i], graph.Neg(lr))
 		if s.Momentum == 0 {
 			v.SetValueGraph(graph.Add(w, step))
 			continue
@@ -169,14 +168,14 @@ type RMSprop struct {
 }
 
 // Validate checks rho, momentum and epsilon.
-func (o *RMSprop) Validate(r *yamlx.Reporter) {
+func (o *RMSprop) Validate(r registry.Reporter) {
 	check01(r, "rho", o.Rho, false)
 	check01(r, "momentum", o.Momentum, true)
 	checkPositive(r, "epsilon", o.Epsilon)
 }
 
 // Apply adds one RMSprop step.
-func (o *RMSprop) Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, grads []*graph.Node) {
+func (o *RMSprop) Apply(ctx *mlctx.Context, lr *graph.Node, vars []*mlctx.Variable, grads []*graph.Node) {
 	for i, v := range vars {
 		grad := grads[i]
 		g := grad.Graph()
@@ -191,7 +190,7 @@ func (o *RMSprop) Apply(ctx *mlctx.Context, lr float64, vars []*mlctx.Variable, 
 			mgv.SetValueGraph(mg)
 			denom = graph.Sub(ms, graph.Square(mg))
 		}
-		step := graph.Div(graph.MulScalar(grad, lr), graph.Sqrt(graph.AddScalar(denom, o.Epsilon)))
+		step := graph.Div(graph.Mul(grad, lr), graph.Sqrt(graph.AddScalar(denom, o.Epsilon)))
 		if o.Momentum > 0 {
 			mv := slot(ctx, v, "momentum")
 			m := graph.Add(graph.MulScalar(mv.ValueGraph(g), o.Momentum), step)

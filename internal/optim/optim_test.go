@@ -50,7 +50,7 @@ func steps(t *testing.T, opt registry.Optimizer) [][]float64 {
 		wv := v.ValueGraph(g.Graph())
 		loss := graph.ReduceAllSum(graph.Mul(wv, g))
 		grad := graph.Gradient(loss, wv)
-		opt.Apply(ctx, lr, []*mlctx.Variable{v}, grad)
+		opt.Apply(ctx, graph.Scalar(g.Graph(), g.DType(), lr), []*mlctx.Variable{v}, grad)
 		return loss
 	})
 	if err != nil {
@@ -158,7 +158,7 @@ func TestIterationsCounted(t *testing.T) {
 		e, err := mlctx.NewExec(be, ctx, func(ctx *mlctx.Context, g *graph.Node) *graph.Node {
 			v := ctx.In("model").VariableWithShape("w", shapes.Make(g.DType(), 3))
 			wv := v.ValueGraph(g.Graph())
-			(&Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}).Apply(ctx, lr, []*mlctx.Variable{v}, graph.Gradient(graph.ReduceAllSum(graph.Mul(wv, g)), wv))
+			(&Adam{Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7}).Apply(ctx, graph.Scalar(g.Graph(), g.DType(), lr), []*mlctx.Variable{v}, graph.Gradient(graph.ReduceAllSum(graph.Mul(wv, g)), wv))
 			return g
 		})
 		if err != nil {

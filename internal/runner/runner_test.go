@@ -18,7 +18,6 @@ import (
 	_ "github.com/exp-runner/exp/internal/model"
 	_ "github.com/exp-runner/exp/internal/optim"
 	"github.com/exp-runner/exp/internal/runner"
-	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -26,7 +25,7 @@ import (
 // when built for evaluation.
 type evalPanic struct{}
 
-func (evalPanic) Validate(*yamlx.Reporter) {}
+func (evalPanic) Validate(registry.Reporter) {}
 func (evalPanic) Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) {
 	if !ctx.IsTraining(x.Graph()) {
 		panic("boom: an op failed")

@@ -1,0 +1,130 @@
+package registry
+
+import "fmt"
+
+// DataInfo describes a dataset's examples without loading them.
+type DataInfo struct {
+	Shape      []int // per-example input shape, e.g. [28 28 1]
+	NumClasses int   // number of classes of a classification dataset; 0 for regression
+	TargetDim  int   // regression targets per example; 0 for classification
+	Validation bool  // the dataset has its own validation examples
+}
+
+// Classification reports whether examples are labelled with classes.
+func (i DataInfo) Classification() bool { return i.NumClasses > 0 }
+
+// ExampleSize is the number of input values per example.
+func (i DataInfo) ExampleSize() int {
+	n := 1
+	for _, d := range i.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Examples is a set of examples in memory: inputs, and labels or targets.
+// The inputs are float32 values in X, or bytes in Pixels (images: byte v
+// stands for float32(v)/255, converted batch by batch); exactly one of the
+// two is set.
+type Examples struct {
+	N       int
+	Shape   []int     // per-example input shape
+	X       []float32 // N × prod(Shape) input values, row-major; nil when Pixels holds them
+	Pixels  []uint8   // N × prod(Shape) bytes, row-major; nil when X holds the inputs
+	Labels  []int32   // N class labels (classification), else nil
+	Targets []float32 // N × TargetDim targets (regression), else nil
+}
+
+// ExampleSize is the number of input values per example.
+func (s *Examples) ExampleSize() int { return DataInfo{Shape: s.Shape}.ExampleSize() }
+
+// TargetDim is the number of regression targets per example (0 if none).
+func (s *Examples) TargetDim() int {
+	if s.N == 0 || s.Targets == nil {
+		return 0
+	}
+	return len(s.Targets) / s.N
+}
+
+// Slice returns examples [from, to) of s, sharing its memory.
+func (s *Examples) Slice(from, to int) *Examples {
+	if from < 0 || to > s.N || from > to {
+		panic(fmt.Sprintf("registry: Slice(%d, %d) of %d examples", from, to, s.N))
+	}
+	es, td := s.ExampleSize(), s.TargetDim()
+	out := &Examples{N: to - from, Shape: s.Shape}
+	if s.Pixels != nil {
+		out.Pixels = s.Pixels[from*es : to*es]
+	} else {
+		out.X = s.X[from*es : to*es]
+	}
+	if s.Labels != nil {
+		out.Labels = s.Labels[from:to]
+	}
+	if s.Targets != nil {
+		out.Targets = s.Targets[from*td : to*td]
+	}
+	return out
+}
+
+// Head returns the first n examples of s (all of them if n is 0 or more than s holds).
+func (s *Examples) Head(n int) *Examples {
+	if n <= 0 || n >= s.N {
+		return s
+	}
+	return s.Slice(0, n)
+}
+
+// Gather copies the inputs of examples idx into x (len(idx) × ExampleSize,
+// as float32) and their labels or targets, whichever s has, into labels or
+// targets; the caller reuses the buffers.
+func (s *Examples) Gather(idx []int, x []float32, labels []int32, targets []float32) {
+	es, td := s.ExampleSize(), s.TargetDim()
+	for i, j := range idx {
+		if s.Pixels != nil {
+			dst, src := x[i*es:(i+1)*es], s.Pixels[j*es:(j+1)*es]
+			for k, b := range src {
+				dst[k] = float32(b) / 255
+			}
+		} else {
+			copy(x[i*es:(i+1)*es], s.X[j*es:(j+1)*es])
+		}
+		if s.Labels != nil {
+			labels[i] = s.Labels[j]
+		}
+		if s.Targets != nil {
+			copy(targets[i*td:(i+1)*td], s.Targets[j*td:(j+1)*td])
+		}
+	}
+}
+
+// Data is a loaded dataset: training examples and, optionally, validation ones.
+type Data struct {
+	DataInfo
+	Name  string
+	Train *Examples
+	Val   *Examples          // nil when there is no validation data
+	Meta  map[string]float64 // facts about the data, e.g. a synthetic set's true parameters
+}
+
+// Limit keeps the first trainN training and valN validation examples (0 keeps all).
+func (s *Data) Limit(trainN, valN int) {
+	s.Train = s.Train.Head(trainN)
+	if s.Val != nil {
+		s.Val = s.Val.Head(valN)
+	}
+}
+
+// HoldOut replaces the validation examples by the last fraction frac of the
+// training examples, as Keras's validation_split does.
+func (s *Data) HoldOut(frac float64) error {
+	nVal := int(float64(s.Train.N) * frac)
+	if nVal < 1 || nVal >= s.Train.N {
+		return fmt.Errorf("validation_split %g of %d training examples leaves %d for validation and %d for training",
+			frac, s.Train.N, nVal, s.Train.N-nVal)
+	}
+	split := s.Train.N - nVal
+	s.Val = s.Train.Slice(split, s.Train.N)
+	s.Train = s.Train.Slice(0, split)
+	return nil
+}
