@@ -24,6 +24,8 @@ func init() {
 	})
 }
 
+var _ registry.Dataset = (*Linear)(nil)
+
 // Validate checks n and noise.
 func (l *Linear) Validate(r registry.Reporter, _ registry.DataEnv) {
 	if l.N < 2 {

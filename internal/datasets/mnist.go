@@ -42,6 +42,8 @@ func init() {
 	registry.Datasets.Register("mnist", func() registry.Dataset { return &MNIST{} })
 }
 
+var _ registry.Dataset = (*MNIST)(nil)
+
 // Validate checks that Dir, when given, is a folder.
 func (m *MNIST) Validate(r registry.Reporter, _ registry.DataEnv) {
 	if m.Dir == "" {

@@ -15,6 +15,8 @@ func init() {
 	})
 }
 
+var _ registry.Activated = (*Conv2D)(nil)
+
 // Conv2D is a 2-D convolution over channels-last images [batch, h, w, c].
 type Conv2D struct {
 	Filters    int    `yaml:"filters"`

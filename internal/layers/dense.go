@@ -13,6 +13,8 @@ func init() {
 	registry.Layers.Register("dense", func() registry.Layer { return &Dense{Activation: "linear", UseBias: true} })
 }
 
+var _ registry.Activated = (*Dense)(nil)
+
 func shapeOf(x *graph.Node, dims ...int) shapes.Shape { return shapes.Make(x.DType(), dims...) }
 
 // Dense is a fully connected layer: activation(x·kernel + bias) over the last axis.

@@ -17,6 +17,11 @@ func init() {
 	registry.Layers.Register("dropout", func() registry.Layer { return &Dropout{Rate: math.NaN()} })
 }
 
+var (
+	_ registry.Layer = (*BatchNorm)(nil)
+	_ registry.Layer = (*Dropout)(nil)
+)
+
 // BatchNorm normalises the last axis, Keras style: in training with the
 // batch's mean and (biased) variance, through which the gradient flows, while
 // updating moving averages; in evaluation with the moving averages.

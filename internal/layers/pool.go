@@ -12,6 +12,8 @@ func init() {
 	registry.Layers.Register("avgpool2d", func() registry.Layer { return &Pool2D{PoolSize: Pair{2, 2}, Padding: "valid"} })
 }
 
+var _ registry.Layer = (*Pool2D)(nil)
+
 // Pool2D is 2-D max or average pooling over channels-last images.
 type Pool2D struct {
 	max      bool

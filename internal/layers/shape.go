@@ -15,6 +15,12 @@ func init() {
 	registry.Layers.Register("activation", func() registry.Layer { return &ActivationLayer{} })
 }
 
+var (
+	_ registry.Layer     = (*Flatten)(nil)
+	_ registry.Layer     = (*Reshape)(nil)
+	_ registry.Activated = (*ActivationLayer)(nil)
+)
+
 // Flatten reshapes each example to one axis.
 type Flatten struct{}
 

@@ -22,6 +22,13 @@ func init() {
 	registry.Optimizers.Register("rmsprop", func() registry.Optimizer { return &RMSprop{Rho: 0.9, Epsilon: 1e-7} })
 }
 
+var (
+	_ registry.Optimizer = (*Adam)(nil)
+	_ registry.Optimizer = (*AdamW)(nil)
+	_ registry.Optimizer = (*SGD)(nil)
+	_ registry.Optimizer = (*RMSprop)(nil)
+)
+
 // slot returns the optimizer state variable name for v (zeros, non-trainable).
 func slot(ctx *mlctx.Context, v *mlctx.Variable, name string) *mlctx.Variable {
 	return ctx.InAbsPath(Scope+v.Scope()).WithInitializer(initializers.Zero).
