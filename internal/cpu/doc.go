@@ -11,7 +11,7 @@
 //
 //   - threads=N: goroutines used by large matrix products, im2col and large elementwise ops (default
 //     runtime.GOMAXPROCS(0)).
-//   - gemm=auto|go|asm|simd|blas: force one float32 matrix-multiplication kernel (default auto); an
+//   - gemm=auto|go|asm|blas: force one float32 matrix-multiplication kernel (default auto); an
 //     unavailable kernel falls back to "go".
 //   - conv=native|fallback: "fallback" runs every convolution through simplego (debugging).
 //   - profile: accumulate the time of each op; see Backend.ProfileReport (debugging).
@@ -60,17 +60,12 @@
 //
 // A DotGeneral is normalized to batch × [M×K]·[K×N]: operands whose axes are grouped (batch, then cross and
 // contracting axes in either order) are used in place, with the transposition folded in the kernel's
-// packing; other layouts are transposed first. float32 products use one of four kernels:
+// packing; other layouts are transposed first. float32 products use one of three kernels:
 //
 //   - "go": portable packed, blocked GEMM (BLIS-like loops, 2×4 register tile) in pure Go, 5-9 GFLOP/s.
 //   - "asm": the same packing and blocking with a 6×16 AVX2/FMA micro-kernel in Go assembly (package
 //     internal/vec), on amd64 CPUs with AVX2 and FMA, in every build: 58-108 GFLOP/s single-threaded on the
 //     reference shapes (21-36 on the smallest and thinnest, [32×128]·[128×10] and [25088×9]·[9×16]).
-//   - "simd": the same with a micro-kernel written with simd/archsimd (4×32 AVX-512, or 4×16 AVX2), only
-//     compiled with GOEXPERIMENT=simd (build constraint goexperiment.simd): 40-95 GFLOP/s with AVX-512 on
-//     the large shapes, 10-15 on the small ones. Go's register allocator only uses 16 vector registers and
-//     adds copies around FMAs, so larger tiles spill; it doesn't beat the assembly kernel, and the experiment
-//     made the compiler's scalar code slower (the "go" kernel dropped from ~8 to ~4 GFLOP/s).
 //   - "blas": cblas_sgemm of OpenBLAS, loaded at run time with dlopen (libopenblas.so.0, libopenblas.so,
 //     libblas.so.3 — accepted only if it is OpenBLAS) through cgo, so the build and the binary work
 //     without it (and without cgo); 52-120 GFLOP/s single-threaded. OpenBLAS is set to 1 thread: the
@@ -78,11 +73,11 @@
 //
 // The choice (gemm=auto) depends only on the shape and on what is available, never on the number of threads:
 // BLAS for products of at least 16 Ki flops when it is loaded (it was the fastest on every shape of the
-// reference models, 1.0-2.5× the asm kernel), else asm, else simd, else go. Other dtypes use a simple generic
+// reference models, 1.0-2.5× the asm kernel), else asm, else go. Other dtypes use a simple generic
 // loop.
 //
 // Products of at least 32 Mflops are split across threads by rows or columns of the output, on tile
-// boundaries: with the go, asm and simd kernels every output element is computed by the same sequence of
+// boundaries: with the go and asm kernels every output element is computed by the same sequence of
 // operations whatever the number of threads, so results are bit-for-bit identical for any thread count.
 // With BLAS, results are deterministic for a fixed thread count, but may change in the last bits with the
 // thread count (each goroutine calls sgemm on its part), and with the OpenBLAS build. Everything else is
