@@ -11,14 +11,14 @@ import (
 	gomlxla "github.com/gomlx/gomlx/backends/xla"
 )
 
-// Names are the names the backend is registered under: GoMLX's own.
-var Names = []string{"xla", "stablehlo", "hlo", "shlo"}
+// names are the names the backend is registered under: GoMLX's own.
+var names = []string{"xla", "stablehlo", "hlo", "shlo"}
 
 func init() {
 	gomlxla.EnableAutoInstall(false)
 	// GoMLX's package registered its constructor under these names when it
 	// was initialized (before this package): replace it.
-	for _, name := range Names {
+	for _, name := range names {
 		backends.Register(name, New)
 	}
 }
@@ -32,11 +32,13 @@ func New(config string) (backends.Backend, error) {
 	return gomlxla.New(config)
 }
 
-// CheckPlugin reports whether the PJRT plugin that config names can be
-// found, without loading it: a *MissingPluginError if it cannot.
+// CheckPlugin returns an error if the PJRT plugin that config names cannot
+// be found, without loading anything: a *MissingPluginError if no file has
+// its name. Off Linux, where go-xla searches other folders, it leaves the
+// check to GoMLX.
 func CheckPlugin(config string) error {
 	if runtime.GOOS != "linux" {
-		return nil // go-xla searches other folders there: its own error applies
+		return nil
 	}
 	return checkPlugin(config, defaultSearch())
 }

@@ -11,30 +11,31 @@ import (
 	"github.com/gomlx/gomlx/backends"
 )
 
-// touch creates empty files under dir.
-func touch(t *testing.T, dir string, names ...string) {
+// write creates the file dir/name holding text.
+func write(t *testing.T, dir, name, text string) {
 	t.Helper()
-	for _, n := range names {
-		p := filepath.Join(dir, n)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// touch creates empty files under dir.
+func touch(t *testing.T, dir string, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		write(t, dir, f, "")
 	}
 }
 
 func TestSearchDirs(t *testing.T) {
 	tmp := t.TempDir()
 	conf := filepath.Join(tmp, "ld.so.conf")
-	if err := os.WriteFile(conf, []byte("# comment\ninclude "+filepath.Join(tmp, "conf.d", "*.conf")+"\n/opt/lib\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	touch(t, tmp, "conf.d/a.conf")
-	if err := os.WriteFile(filepath.Join(tmp, "conf.d", "a.conf"), []byte("  /usr/lib/x86_64-linux-gnu  \n\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	write(t, tmp, "ld.so.conf", "# comment\ninclude "+filepath.Join(tmp, "conf.d", "*.conf")+"\n/opt/lib\n")
+	write(t, tmp, "conf.d/a.conf", "  /usr/lib/x86_64-linux-gnu  \n\n")
 	got := newSearch("", false, "/home/u", "/ld1:relative::/ld2", conf).Dirs
 	want := []string{
 		"/home/u/.local/lib/go-xla", "/home/u/.local/lib/go-xla/nvidia", "/home/u/.local/lib/gomlx/pjrt",
@@ -119,7 +120,7 @@ func TestMissingPluginMessage(t *testing.T) {
 // *MissingPluginError (and nothing is downloaded or loaded).
 func TestRegistered(t *testing.T) {
 	t.Setenv(pluginPathsEnv, t.TempDir())
-	for _, name := range Names {
+	for _, name := range names {
 		if !slices.Contains(backends.List(), name) {
 			t.Fatalf("%q not registered: %q", name, backends.List())
 		}
