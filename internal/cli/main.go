@@ -20,6 +20,7 @@ import (
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
 	_ "github.com/exp-runner/exp/internal/optim"
+	_ "github.com/exp-runner/exp/internal/xla"
 	_ "github.com/gomlx/gomlx/backends/simplego"
 )
 

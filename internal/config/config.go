@@ -15,8 +15,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	_ "github.com/exp-runner/exp/internal/cpu" // the default backend (it brings simplego, "go", too)
-
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/suggest"
@@ -25,7 +23,8 @@ import (
 )
 
 // DefaultBackend is the GoMLX backend used when a config names none: exp's
-// own CPU backend (package backends/cpu).
+// own CPU backend (package internal/cpu). Like every backend name, it is
+// valid only in a program that registers it (package cli does).
 const DefaultBackend = "cpu"
 
 // Config is one experiment: what to train on, the model, how to train it.

@@ -12,6 +12,7 @@ import (
 	_ "github.com/gomlx/gomlx/backends/simplego"
 
 	"github.com/exp-runner/exp/internal/config"
+	_ "github.com/exp-runner/exp/internal/cpu" // registers "cpu", the default backend
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
