@@ -1,0 +1,238 @@
+package results
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/exp-runner/exp/internal/record"
+)
+
+// Claimable reports whether a trial in status st may be started by a worker:
+// pending and interrupted trials, and running ones whose worker is gone
+// (which the caller's lock or the trial's lease tells).
+func Claimable(st Status) bool {
+	return st == StatusPending || st == StatusInterrupted || st == StatusRunning
+}
+
+// ClaimTrial starts one trial of the given ids (in order of preference): in
+// one transaction it finds the first claimable one (pending, interrupted, or
+// running with a dead worker: c.Lock took its lock, or, without c.Lock, its
+// lease ran out by the lease clock), marks it running under c.Owner with a
+// lease of c.Lease, counts the attempt and clears a previous finish. It
+// returns nil when no trial can be claimed. On PostgreSQL, candidates another
+// transaction has locked (being claimed or written) are skipped, not waited
+// for; on SQLite the transaction holds the whole database.
+func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error) {
+	var claimed *Run
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		claimed = nil
+		for _, id := range ids {
+			r, err := s.claimable(ctx, tx, id, c.Lock)
+			if err != nil || r == nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			claimed, err = s.claim(ctx, tx, r, c)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("results: claim a trial: %w", err)
+	}
+	return claimed, nil
+}
+
+// claimable locks and returns run id if a worker may claim it now: its
+// status is claimable and, if running, lock took its liveness lock or
+// (without lock) its lease ran out. It returns nil otherwise.
+func (s *store) claimable(ctx context.Context, tx *sql.Tx, id int64, lock func(*Run) bool) (*Run, error) {
+	now, args := s.leaseNow()
+	rows, err := s.query(ctx, tx, `SELECT `+runColumns+`, lease_expires_at IS NOT NULL AND lease_expires_at < `+now+`
+		FROM runs WHERE id = ? AND status IN ('pending', 'interrupted', 'running')`+s.d.skipLocked, append(args, id)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	var expired bool
+	r, err := scanRun(rows, &expired)
+	if err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	switch {
+	case !Claimable(r.Status):
+		return nil, nil
+	case lock != nil:
+		if !lock(r) {
+			return nil, nil
+		}
+	case r.Status == StatusRunning && !expired:
+		return nil, nil // a live worker's, as far as leases tell
+	}
+	return r, nil
+}
+
+// claim marks r running under c.Owner with a lease of c.Lease and returns
+// it as stored. A first attempt starts now; a later one keeps its start.
+func (s *store) claim(ctx context.Context, tx *sql.Tx, r *Run, c Claim) (*Run, error) {
+	started := r.StartedAt
+	if r.Attempts == 0 {
+		started = s.now()
+	}
+	lease, args := s.leaseUntil(c.Lease)
+	args = append([]any{s.d.timeArg(started), nullString(c.Owner)}, args...)
+	rs, err := s.queryRuns(ctx, tx, `UPDATE runs SET status = 'running', attempts = attempts + 1,
+		started_at = ?, finished_at = NULL, error = NULL, stop_reason = NULL, owner = ?, lease_expires_at = `+lease+`
+		WHERE id = ? RETURNING `+runColumns, append(args, r.ID)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("run %d: %d rows claimed", r.ID, len(rs))
+	}
+	return rs[0], nil
+}
+
+// checkOwner locks run id's row for the rest of tx (on PostgreSQL) and
+// returns ErrLeaseLost unless it is owned by owner ("" skips the check)
+// with its lease, if any, still running by the lease clock.
+func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner string) error {
+	now, args := s.leaseNow()
+	var cur sql.NullString
+	var live bool
+	err := s.queryRow(ctx, tx, `SELECT owner, lease_expires_at IS NULL OR lease_expires_at >= `+now+`
+		FROM runs WHERE id = ?`+s.d.forUpdate, append(args, id)...).Scan(&cur, &live)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("run %w", ErrNotFound)
+	case err != nil:
+		return err
+	case owner == "":
+		return nil
+	case cur.String != owner || !live:
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// Heartbeat renews owner's lease on run id for another lease from the lease
+// clock, or returns ErrLeaseLost if the trial is no longer owner's.
+func (s *store) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
+			return err
+		}
+		until, args := s.leaseUntil(lease)
+		_, err := s.exec(ctx, tx, `UPDATE runs SET lease_expires_at = `+until+` WHERE id = ?`, append(args, id)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("results: heartbeat of run %d: %w", id, err)
+	}
+	return nil
+}
+
+// AddTrialEpoch records epoch e of a trial for the worker owner ("" for
+// none), in one transaction with the ownership check: a worker that lost
+// the trial gets ErrLeaseLost and writes nothing. If e.FinishedAt is zero
+// it is set to now by the store's clock; either way it is set to the time
+// as stored (UTC, whole milliseconds). Recording an epoch twice is an error
+// wrapping ErrDuplicate; an epoch of a missing run one wrapping ErrNotFound.
+func (s *store) AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error {
+	if e == nil {
+		return errors.New("results: add epoch: nil epoch")
+	}
+	if err := validateEpoch(e); err != nil {
+		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
+	}
+	finished := normTime(e.FinishedAt)
+	if e.FinishedAt.IsZero() {
+		finished = s.now()
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.checkOwner(ctx, tx, e.RunID, owner); err != nil {
+			return err
+		}
+		return s.insertEpoch(ctx, tx, e, finished)
+	})
+	if err != nil {
+		if s.d.isUnique(err) {
+			err = ErrDuplicate
+		}
+		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
+	}
+	e.FinishedAt = finished
+	return nil
+}
+
+// FinishTrial records how a trial's attempt ended, now by the store's
+// clock, checked against owner ("" for none). It does not refuse a run that
+// finished before: the latest attempt's outcome wins. The owner and lease
+// are cleared.
+func (s *store) FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error {
+	if !o.Status.Terminal() {
+		return fmt.Errorf("results: finish trial %d: invalid final status %q", id, o.Status)
+	}
+	summary, err := encodeSummary(o.Summary)
+	if err != nil {
+		return fmt.Errorf("results: finish trial %d: %w", id, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
+			return err
+		}
+		if o.Summary != nil {
+			if _, err := s.exec(ctx, tx, `UPDATE runs SET summary = ? WHERE id = ?`, summary, id); err != nil {
+				return err
+			}
+		}
+		_, err := s.exec(ctx, tx, `UPDATE runs SET status = ?, finished_at = ?, error = ?, stop_reason = ?,
+			owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+			string(o.Status), s.nowArg(), nullString(o.Error), nullString(o.StopReason), id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("results: finish trial %d: %w", id, err)
+	}
+	return nil
+}
+
+// MetricAt returns, for each run of sweep sweepID that recorded epoch, its
+// value of metric (one of record.MetricNames) there; runs whose value is
+// NULL are left out.
+func (s *store) MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error) {
+	// Only a known metric's name, which is its column's, goes into the SQL.
+	if _, ok := record.LookupMetric(metric); !ok {
+		return nil, fmt.Errorf("results: unknown metric %q (want one of %v)", metric, record.MetricNames())
+	}
+	rows, err := s.query(ctx, s.db, `SELECT e.run_id, e.`+metric+` FROM epochs e JOIN runs r ON r.id = e.run_id
+		WHERE r.sweep_id = ? AND e.epoch = ? AND e.`+metric+` IS NOT NULL`, sweepID, epoch)
+	if err != nil {
+		return nil, fmt.Errorf("results: %s at epoch %d: %w", metric, epoch, err)
+	}
+	defer rows.Close()
+	out := map[int64]float64{}
+	for rows.Next() {
+		var id int64
+		var v float64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, fmt.Errorf("results: %s at epoch %d: %w", metric, epoch, err)
+		}
+		out[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("results: %s at epoch %d: %w", metric, epoch, err)
+	}
+	return out, nil
+}
