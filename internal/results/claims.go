@@ -29,15 +29,16 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 	var claimed *Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		claimed = nil
+		now := s.now()
 		for _, id := range ids {
-			r, err := s.claimable(ctx, tx, id, c.Lock)
+			r, err := s.claimable(ctx, tx, now, id, c.Lock)
 			if err != nil || r == nil {
 				if err != nil {
 					return err
 				}
 				continue
 			}
-			claimed, err = s.claim(ctx, tx, r, c)
+			claimed, err = s.claim(ctx, tx, now, r, c)
 			return err
 		}
 		return nil
@@ -48,12 +49,13 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 	return claimed, nil
 }
 
-// claimable locks and returns run id if a worker may claim it now: its
-// status is claimable and, if running, lock took its liveness lock or
-// (without lock) its lease ran out. It returns nil otherwise.
-func (s *store) claimable(ctx context.Context, tx *sql.Tx, id int64, lock func(*Run) bool) (*Run, error) {
-	now, args := s.leaseNow()
-	rows, err := s.query(ctx, tx, `SELECT `+runColumns+`, lease_expires_at IS NOT NULL AND lease_expires_at < `+now+`
+// claimable locks and returns run id if a worker may claim it at now (a
+// reading of the store's clock): its status is claimable and, if running,
+// lock took its liveness lock or (without lock) its lease ran out. It
+// returns nil otherwise.
+func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*Run) bool) (*Run, error) {
+	leaseNow, args := s.leaseNow(now)
+	rows, err := s.query(ctx, tx, `SELECT `+runColumns+`, lease_expires_at IS NOT NULL AND lease_expires_at < `+leaseNow+`
 		FROM runs WHERE id = ? AND status IN ('pending', 'interrupted', 'running')`+s.d.skipLocked, append(args, id)...)
 	if err != nil {
 		return nil, err
@@ -85,12 +87,12 @@ func (s *store) claimable(ctx context.Context, tx *sql.Tx, id int64, lock func(*
 
 // claim marks r running under c.Owner with a lease of c.Lease and returns
 // it as stored. A first attempt starts now; a later one keeps its start.
-func (s *store) claim(ctx context.Context, tx *sql.Tx, r *Run, c Claim) (*Run, error) {
+func (s *store) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *Run, c Claim) (*Run, error) {
 	started := r.StartedAt
 	if r.Attempts == 0 {
-		started = s.now()
+		started = now
 	}
-	lease, args := s.leaseUntil(c.Lease)
+	lease, args := s.leaseUntil(now, c.Lease)
 	args = append([]any{s.d.timeArg(started), nullString(c.Owner)}, args...)
 	rs, err := s.queryRuns(ctx, tx, `UPDATE runs SET status = 'running', attempts = attempts + 1,
 		started_at = ?, finished_at = NULL, error = NULL, stop_reason = NULL, owner = ?, lease_expires_at = `+lease+`
@@ -104,15 +106,31 @@ func (s *store) claim(ctx context.Context, tx *sql.Tx, r *Run, c Claim) (*Run, e
 	return rs[0], nil
 }
 
+// owned runs fn in one write transaction after checking, in it, that run
+// id is owner's (see checkOwner).
+func (s *store) owned(ctx context.Context, id int64, owner string, fn func(tx *sql.Tx) error) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
 // checkOwner locks run id's row for the rest of tx (on PostgreSQL) and
 // returns ErrLeaseLost unless it is owned by owner ("" skips the check)
 // with its lease, if any, still running by the lease clock.
 func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner string) error {
-	now, args := s.leaseNow()
+	live, args := "1 = 1", []any(nil) // no owner: no lease to judge
+	if owner != "" {
+		var now string
+		now, args = s.leaseNow(s.now())
+		live = "lease_expires_at IS NULL OR lease_expires_at >= " + now
+	}
 	var cur sql.NullString
-	var live bool
-	err := s.queryRow(ctx, tx, `SELECT owner, lease_expires_at IS NULL OR lease_expires_at >= `+now+`
-		FROM runs WHERE id = ?`+s.d.forUpdate, append(args, id)...).Scan(&cur, &live)
+	var isLive bool
+	err := s.queryRow(ctx, tx, `SELECT owner, `+live+` FROM runs WHERE id = ?`+s.d.forUpdate,
+		append(args, id)...).Scan(&cur, &isLive)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("run %w", ErrNotFound)
@@ -120,7 +138,7 @@ func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner stri
 		return err
 	case owner == "":
 		return nil
-	case cur.String != owner || !live:
+	case cur.String != owner || !isLive:
 		return ErrLeaseLost
 	}
 	return nil
@@ -129,18 +147,12 @@ func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner stri
 // Heartbeat renews owner's lease on run id for another lease from the lease
 // clock, or returns ErrLeaseLost if the trial is no longer owner's.
 func (s *store) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
-			return err
-		}
-		until, args := s.leaseUntil(lease)
+	err := s.owned(ctx, id, owner, func(tx *sql.Tx) error {
+		until, args := s.leaseUntil(s.now(), lease)
 		_, err := s.exec(ctx, tx, `UPDATE runs SET lease_expires_at = `+until+` WHERE id = ?`, append(args, id)...)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("results: heartbeat of run %d: %w", id, err)
-	}
-	return nil
+	return wrapErr(err, "results: heartbeat of run %d", id)
 }
 
 // AddTrialEpoch records epoch e of a trial for the worker owner ("" for
@@ -160,12 +172,7 @@ func (s *store) AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error
 	if e.FinishedAt.IsZero() {
 		finished = s.now()
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.checkOwner(ctx, tx, e.RunID, owner); err != nil {
-			return err
-		}
-		return s.insertEpoch(ctx, tx, e, finished)
-	})
+	err := s.owned(ctx, e.RunID, owner, func(tx *sql.Tx) error { return s.insertEpoch(ctx, tx, e, finished) })
 	if err != nil {
 		if s.d.isUnique(err) {
 			err = ErrDuplicate
@@ -188,10 +195,7 @@ func (s *store) FinishTrial(ctx context.Context, id int64, owner string, o Outco
 	if err != nil {
 		return fmt.Errorf("results: finish trial %d: %w", id, err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
-			return err
-		}
+	err = s.owned(ctx, id, owner, func(tx *sql.Tx) error {
 		if o.Summary != nil {
 			if _, err := s.exec(ctx, tx, `UPDATE runs SET summary = ? WHERE id = ?`, summary, id); err != nil {
 				return err
@@ -202,10 +206,7 @@ func (s *store) FinishTrial(ctx context.Context, id int64, owner string, o Outco
 			string(o.Status), s.nowArg(), nullString(o.Error), nullString(o.StopReason), id)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("results: finish trial %d: %w", id, err)
-	}
-	return nil
+	return wrapErr(err, "results: finish trial %d", id)
 }
 
 // MetricAt returns, for each run of sweep sweepID that recorded epoch, its

@@ -45,11 +45,7 @@ func validateEpoch(e *Epoch) error {
 // Epochs returns the epochs of run runID, by epoch number. A run without
 // epochs gives none; a missing run gives an error wrapping ErrNotFound.
 func (s *store) Epochs(ctx context.Context, runID int64) ([]*Epoch, error) {
-	rows, err := s.query(ctx, s.db, `SELECT `+epochColumns+` FROM epochs WHERE run_id = ? ORDER BY epoch`, runID)
-	if err != nil {
-		return nil, fmt.Errorf("results: epochs of run %d: %w", runID, err)
-	}
-	epochs, err := scanEpochs(rows)
+	epochs, err := s.queryEpochs(ctx, `SELECT `+epochColumns+` FROM epochs WHERE run_id = ? ORDER BY epoch`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("results: epochs of run %d: %w", runID, err)
 	}
@@ -67,11 +63,7 @@ func (s *store) Epochs(ctx context.Context, runID int64) ([]*Epoch, error) {
 
 // AllEpochs returns the epochs of every run, by run id, each run's in epoch order.
 func (s *store) AllEpochs(ctx context.Context) (map[int64][]*Epoch, error) {
-	rows, err := s.query(ctx, s.db, `SELECT `+epochColumns+` FROM epochs ORDER BY run_id, epoch`)
-	if err != nil {
-		return nil, fmt.Errorf("results: epochs: %w", err)
-	}
-	epochs, err := scanEpochs(rows)
+	epochs, err := s.queryEpochs(ctx, `SELECT `+epochColumns+` FROM epochs ORDER BY run_id, epoch`)
 	if err != nil {
 		return nil, fmt.Errorf("results: epochs: %w", err)
 	}
@@ -82,28 +74,25 @@ func (s *store) AllEpochs(ctx context.Context) (map[int64][]*Epoch, error) {
 	return out, nil
 }
 
-// scanEpochs reads rows of epochColumns and closes them.
-func scanEpochs(rows *sql.Rows) ([]*Epoch, error) {
-	defer rows.Close()
-	var epochs []*Epoch
-	for rows.Next() {
-		var (
-			e                          Epoch
-			loss, acc, valLoss, valAcc sql.NullFloat64
-			finished                   dbTime
-		)
-		if err := rows.Scan(&e.RunID, &e.Epoch, &loss, &acc, &valLoss, &valAcc,
-			&e.Seconds, &e.MsPerStep, &e.ExamplesPerSecond, &finished); err != nil {
-			return nil, err
-		}
-		e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy = floatPtr(loss), floatPtr(acc), floatPtr(valLoss), floatPtr(valAcc)
-		e.FinishedAt = finished.Time
-		epochs = append(epochs, &e)
-	}
-	if err := rows.Err(); err != nil {
+// queryEpochs returns the epochs a query of epochColumns selects.
+func (s *store) queryEpochs(ctx context.Context, query string, args ...any) ([]*Epoch, error) {
+	return queryAll(ctx, s, s.db, scanEpoch, query, args...)
+}
+
+// scanEpoch reads a row of epochColumns.
+func scanEpoch(rows *sql.Rows) (*Epoch, error) {
+	var (
+		e                          Epoch
+		loss, acc, valLoss, valAcc sql.NullFloat64
+		finished                   dbTime
+	)
+	if err := rows.Scan(&e.RunID, &e.Epoch, &loss, &acc, &valLoss, &valAcc,
+		&e.Seconds, &e.MsPerStep, &e.ExamplesPerSecond, &finished); err != nil {
 		return nil, err
 	}
-	return epochs, nil
+	e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy = floatPtr(loss), floatPtr(acc), floatPtr(valLoss), floatPtr(valAcc)
+	e.FinishedAt = finished.Time
+	return &e, nil
 }
 
 // nullFloat is the SQL value of an optional metric: NULL for nil or NaN.
@@ -114,10 +103,5 @@ func nullFloat(p *float64) any {
 	return *p
 }
 
-func floatPtr(v sql.NullFloat64) *float64 {
-	if !v.Valid {
-		return nil
-	}
-	f := v.Float64
-	return &f
-}
+// floatPtr returns a pointer to a nullable metric's value, nil for NULL.
+func floatPtr(v sql.NullFloat64) *float64 { return valuePtr(v.Float64, v.Valid) }

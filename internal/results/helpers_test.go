@@ -46,32 +46,6 @@ func (s *store) createRun(ctx context.Context, r *Run) error {
 	return nil
 }
 
-// addEpoch is AddTrialEpoch without an owner, telling an epoch of a
-// missing run (ErrNotFound) by the foreign key.
-func (s *store) addEpoch(ctx context.Context, e *Epoch) error {
-	if e == nil {
-		return errors.New("results: add epoch: nil epoch")
-	}
-	if err := validateEpoch(e); err != nil {
-		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
-	}
-	finished := normTime(e.FinishedAt)
-	if e.FinishedAt.IsZero() {
-		finished = s.now()
-	}
-	err := s.write(ctx, func(tx *sql.Tx) error { return s.insertEpoch(ctx, tx, e, finished) })
-	switch {
-	case err != nil && s.d.isUnique(err):
-		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, ErrDuplicate)
-	case err != nil && s.d.isForeignKey(err):
-		return fmt.Errorf("results: add epoch %d of run %d: run %w", e.Epoch, e.RunID, ErrNotFound)
-	case err != nil:
-		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
-	}
-	e.FinishedAt = finished
-	return nil
-}
-
 // finishRun records that run id finished now (by the store's clock) with
 // status, which must be terminal, and errMsg ("" for none, stored as NULL).
 // Finishing a run twice is an error wrapping ErrFinished.

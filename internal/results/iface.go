@@ -94,17 +94,17 @@ func IsPostgres(dsn string) bool {
 // (postgres://user@host/db) or the path of a SQLite file, created if needed,
 // and applies the migrations it has not seen yet.
 func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
-	s, err := open(ctx, dsn, false, opts)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return asStore(open(ctx, dsn, false, opts))
 }
 
 // OpenExisting is Open for commands that only read: a SQLite file must
 // already exist.
 func OpenExisting(ctx context.Context, dsn string, opts ...Option) (Store, error) {
-	s, err := open(ctx, dsn, true, opts)
+	return asStore(open(ctx, dsn, true, opts))
+}
+
+// asStore returns s as a Store: a nil interface, not a nil *store, with err.
+func asStore(s *store, err error) (Store, error) {
 	if err != nil {
 		return nil, err
 	}

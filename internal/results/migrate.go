@@ -3,12 +3,28 @@ package results
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strings"
 	"time"
 )
+
+// migrationFS holds every dialect's migrations, a folder each.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFS embed.FS
+
+// migrationFolder returns the migrations of the dialect called name. name
+// is a constant naming an embedded folder, so an error is a bug.
+func migrationFolder(name string) fs.FS {
+	sub, err := fs.Sub(migrationFS, "migrations/"+name)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
 
 // migrationNames returns the migration files of fsys, in the order they
 // are applied.
@@ -107,20 +123,10 @@ func (s *store) appliedMigrations(ctx context.Context) ([]string, error) {
 	if err := s.queryRow(ctx, s.db, s.d.tableExists, "migrations").Scan(&exists); err != nil || !exists {
 		return nil, err
 	}
-	rows, err := s.query(ctx, s.db, `SELECT name FROM migrations ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		names = append(names, name)
-	}
-	return names, rows.Err()
+	return queryAll(ctx, s, s.db, func(rows *sql.Rows) (name string, err error) {
+		err = rows.Scan(&name)
+		return name, err
+	}, `SELECT name FROM migrations ORDER BY name`)
 }
 
 // applyMigrations applies each of the migrations names that the database
@@ -146,8 +152,8 @@ func (s *store) applyMigrations(ctx context.Context, names []string) error {
 // migrationTx runs fn in a write transaction holding the migration lock.
 func (s *store) migrationTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if s.d.lockMigrations != nil {
-			if err := s.d.lockMigrations(ctx, tx); err != nil {
+		if s.d.lockMigrations != "" {
+			if _, err := s.exec(ctx, tx, s.d.lockMigrations); err != nil {
 				return err
 			}
 		}

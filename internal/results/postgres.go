@@ -2,8 +2,6 @@ package results
 
 import (
 	"context"
-	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"net"
@@ -18,9 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-//go:embed migrations/postgres/*.sql
-var pgMigrationFS embed.FS
-
 // Advisory lock keys (per database). pgMigrationLock serialises schema
 // migrations; pgSweepLock, with a hash of a sweep's name and file, the
 // lookup-or-create of OpenSweep.
@@ -29,38 +24,27 @@ const (
 	pgSweepLock     int32 = 0x65787073         // "exps"
 )
 
-// SQLSTATEs exp tells apart.
-const (
-	pgUniqueViolation     = "23505"
-	pgForeignKeyViolation = "23503"
-)
+// pgUniqueViolation is the SQLSTATE of a unique constraint's violation.
+const pgUniqueViolation = "23505"
 
 // pgDialect stores times as timestamptz and judges leases by the server's
 // clock. A claim skips rows other claimers hold (FOR UPDATE SKIP LOCKED);
 // writes for a trial lock its row; advisory locks serialise migrations and
 // the lookup-or-create of a sweep. Summaries read one snapshot.
 var pgDialect = &dialect{
-	name:        "postgres",
-	dollar:      true,
-	serverClock: true,
-	forUpdate:   " FOR UPDATE",
-	skipLocked:  " FOR UPDATE SKIP LOCKED",
-	timeArg:     func(t time.Time) any { return normTime(t) },
-	migrations:  mustSub(pgMigrationFS, "migrations/postgres"),
-	tableExists: `SELECT to_regclass(?) IS NOT NULL`,
-	lockMigrations: func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrationLock)
-		return err
-	},
-	lockSweep: func(ctx context.Context, tx *sql.Tx, name, file string) error {
-		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text || E'\n' || $3::text))`,
-			pgSweepLock, name, file)
-		return err
-	},
-	isUnique:     func(err error) bool { return pgCode(err) == pgUniqueViolation },
-	isForeignKey: func(err error) bool { return pgCode(err) == pgForeignKeyViolation },
-	retryOpen:    func(error) bool { return false },
-	snapshot:     &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	name:           "postgres",
+	dollar:         true,
+	serverClock:    true,
+	forUpdate:      " FOR UPDATE",
+	skipLocked:     " FOR UPDATE SKIP LOCKED",
+	timeArg:        func(t time.Time) any { return normTime(t) },
+	migrations:     migrationFolder("postgres"),
+	tableExists:    `SELECT to_regclass(?) IS NOT NULL`,
+	lockMigrations: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, pgMigrationLock),
+	lockSweep:      fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext(CAST(? AS text) || E'\n' || CAST(? AS text)))`, pgSweepLock),
+	isUnique:       func(err error) bool { return pgCode(err) == pgUniqueViolation },
+	retryOpen:      func(error) bool { return false },
+	snapshots:      true,
 }
 
 // openPostgres opens the PostgreSQL database at dsn, a URL such as

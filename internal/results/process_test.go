@@ -82,7 +82,7 @@ func helper(mode string) error {
 		for n := 1; in.Scan(); n++ {
 			switch in.Text() {
 			case "add":
-				if err := s.addEpoch(ctx, helperEpoch(runID, n)); err != nil {
+				if err := s.AddTrialEpoch(ctx, "", helperEpoch(runID, n)); err != nil {
 					return err
 				}
 				fmt.Printf("committed %d\n", n)
@@ -103,7 +103,7 @@ func helper(mode string) error {
 		return in.Err()
 	case "loop":
 		for n := 1; ; n++ {
-			if err := s.addEpoch(ctx, helperEpoch(runID, n)); err != nil {
+			if err := s.AddTrialEpoch(ctx, "", helperEpoch(runID, n)); err != nil {
 				return err
 			}
 			fmt.Printf("committed %d\n", n)
@@ -118,7 +118,7 @@ func helper(mode string) error {
 			return fmt.Errorf("want go, got %q (%v)", in.Text(), in.Err())
 		}
 		for n := 1; n <= count; n++ {
-			if err := s.addEpoch(ctx, helperEpoch(runID, n)); err != nil {
+			if err := s.AddTrialEpoch(ctx, "", helperEpoch(runID, n)); err != nil {
 				return err
 			}
 		}
@@ -277,7 +277,7 @@ func TestDurability(t *testing.T) {
 			checkHelperEpoch(t, e, ids[0], i+1)
 		}
 		// The dead writer's lock and its half-done epoch are gone.
-		if err := s.addEpoch(ctx, helperEpoch(ids[0], committed+1)); err != nil {
+		if err := s.AddTrialEpoch(ctx, "", helperEpoch(ids[0], committed+1)); err != nil {
 			t.Fatalf("adding the epoch the killed child held: %v", err)
 		}
 	})
@@ -351,7 +351,7 @@ func TestConcurrentStores(t *testing.T) {
 			}
 			ids[i] = r.ID
 			for n := 1; n <= perWriter; n++ {
-				if errs[i] = s.addEpoch(ctx, helperEpoch(r.ID, n)); errs[i] != nil {
+				if errs[i] = s.AddTrialEpoch(ctx, "", helperEpoch(r.ID, n)); errs[i] != nil {
 					return
 				}
 			}
@@ -411,7 +411,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	for i, s := range stores {
 		wg.Go(func() {
 			for n := 1; n <= perWriter; n++ {
-				if errs[i] = s.addEpoch(ctx, helperEpoch(ids[2+i], n)); errs[i] != nil {
+				if errs[i] = s.AddTrialEpoch(ctx, "", helperEpoch(ids[2+i], n)); errs[i] != nil {
 					return
 				}
 			}

@@ -30,35 +30,34 @@ func (s *store) Run(ctx context.Context, id int64) (*Run, error) {
 // none is not an error.
 func (s *store) RunsByName(ctx context.Context, name string) ([]*Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE name = ? ORDER BY id`, name)
-	if err != nil {
-		return nil, fmt.Errorf("results: runs named %q: %w", name, err)
-	}
-	return runs, nil
+	return runs, wrapErr(err, "results: runs named %q", name)
 }
 
 // Runs returns all runs, by id.
 func (s *store) Runs(ctx context.Context) ([]*Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("results: runs: %w", err)
-	}
-	return runs, nil
+	return runs, wrapErr(err, "results: runs")
 }
 
 // queryRuns returns the runs a query of runColumns selects.
 func (s *store) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]*Run, error) {
+	return queryAll(ctx, s, q, func(rows *sql.Rows) (*Run, error) { return scanRun(rows) }, query, args...)
+}
+
+// queryAll returns each row of a query, read by scan.
+func queryAll[T any](ctx context.Context, s *store, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := s.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*Run
+	var out []T
 	for rows.Next() {
-		r, err := scanRun(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -129,11 +128,7 @@ func encodeSummary(m map[string]float64) (any, error) {
 		}
 		out[k] = &v
 	}
-	buf, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("summary: %w", err)
-	}
-	return string(buf), nil
+	return jsonText("summary", out)
 }
 
 // decodeSummary is the inverse of encodeSummary; null reads as NaN.
@@ -161,9 +156,14 @@ func encodeParams(p map[string]any) (any, error) {
 	if len(p) == 0 {
 		return nil, nil
 	}
-	b, err := json.Marshal(p)
+	return jsonText("params", p)
+}
+
+// jsonText returns v, the value of column name, as JSON text.
+func jsonText(name string, v any) (any, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("params: %w", err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return string(b), nil
 }

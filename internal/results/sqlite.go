@@ -3,7 +3,6 @@ package results
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 )
-
-//go:embed migrations/sqlite/*.sql
-var sqliteMigrationFS embed.FS
 
 // sqliteParams are the connection parameters that held with several
 // processes writing to one file at once: WAL, a 30 s busy timeout, BEGIN
@@ -30,23 +26,12 @@ const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=30000&
 var sqliteDialect = &dialect{
 	name:        "sqlite",
 	timeArg:     func(t time.Time) any { return formatTime(t) },
-	migrations:  mustSub(sqliteMigrationFS, "migrations/sqlite"),
+	migrations:  migrationFolder("sqlite"),
 	tableExists: `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	isUnique: func(err error) bool {
 		return isSQLiteCode(err, sqlite3.ErrConstraintPrimaryKey, sqlite3.ErrConstraintUnique)
 	},
-	isForeignKey: func(err error) bool { return isSQLiteCode(err, sqlite3.ErrConstraintForeignKey) },
-	retryOpen:    isBusy,
-}
-
-// mustSub returns the folder dir of fsys; dir is a constant naming an
-// embedded folder, so an error is a bug.
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
+	retryOpen: isBusy,
 }
 
 // openSQLite opens the SQLite results database at path, creating the file

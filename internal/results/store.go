@@ -31,18 +31,17 @@ type dialect struct {
 	migrations fs.FS
 	// tableExists is a query whose one row tells whether table ? exists.
 	tableExists string
-	// lockMigrations and lockSweep, if not nil, take a transaction-level
-	// lock serialising migrations, and the lookup-or-create of the sweep
-	// of (name, file).
-	lockMigrations func(ctx context.Context, tx *sql.Tx) error
-	lockSweep      func(ctx context.Context, tx *sql.Tx, name, file string) error
-	// isUnique and isForeignKey tell constraint violations apart.
-	isUnique, isForeignKey func(err error) bool
+	// lockMigrations and lockSweep, if not "", take a transaction-level
+	// lock serialising migrations, and (with the arguments name and file)
+	// the lookup-or-create of the sweep of (name, file).
+	lockMigrations, lockSweep string
+	// isUnique tells a unique constraint's violation.
+	isUnique func(err error) bool
 	// retryOpen reports whether opening failed for a passing reason.
 	retryOpen func(err error) bool
-	// snapshot are the options of a read-only transaction over one
-	// snapshot; nil: read without a transaction.
-	snapshot *sql.TxOptions
+	// snapshots: Summaries reads one snapshot, in a read-only REPEATABLE
+	// READ transaction; otherwise it reads without a transaction.
+	snapshots bool
 }
 
 // store is the one implementation of Store. Its methods are safe for
@@ -135,10 +134,11 @@ func (s *store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.T
 // read runs fn on one snapshot where the dialect has one (a read-only
 // transaction), else straight on the database.
 func (s *store) read(ctx context.Context, fn func(q querier) error) error {
-	if s.d.snapshot == nil {
+	if !s.d.snapshots {
 		return fn(s.db)
 	}
-	return s.inTx(ctx, s.d.snapshot, func(tx *sql.Tx) error { return fn(tx) })
+	opts := &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	return s.inTx(ctx, opts, func(tx *sql.Tx) error { return fn(tx) })
 }
 
 // now returns the store's clock reading as stored: UTC, whole milliseconds.
@@ -148,24 +148,24 @@ func (s *store) now() time.Time { return normTime(s.clock()) }
 func (s *store) nowArg() any { return s.d.timeArg(s.now()) }
 
 // leaseNow returns the SQL, and its arguments, of the clock that judges
-// leases: the server's now() or the store's clock.
-func (s *store) leaseNow() (string, []any) {
+// leases: the server's now(), or now, a reading of the store's clock.
+func (s *store) leaseNow(now time.Time) (string, []any) {
 	if s.d.serverClock {
 		return "now()", nil
 	}
-	return "?", []any{s.nowArg()}
+	return "?", []any{s.d.timeArg(now)}
 }
 
-// leaseUntil returns the SQL, and its arguments, of the lease clock plus d,
-// as stored; NULL for d ≤ 0 (no lease).
-func (s *store) leaseUntil(d time.Duration) (string, []any) {
+// leaseUntil returns the SQL, and its arguments, of the lease clock (see
+// leaseNow) plus d, as stored; NULL for d ≤ 0 (no lease).
+func (s *store) leaseUntil(now time.Time, d time.Duration) (string, []any) {
 	switch {
 	case d <= 0:
 		return "NULL", nil
 	case s.d.serverClock:
 		return "date_trunc('milliseconds', now() + CAST(? AS bigint) * interval '1 microsecond')", []any{d.Microseconds()}
 	}
-	return "?", []any{s.d.timeArg(s.now().Add(d))}
+	return "?", []any{s.d.timeArg(now.Add(d))}
 }
 
 // timeLayout is how SQLite stores timestamps: RFC 3339 in UTC with exactly
@@ -214,12 +214,23 @@ func (t *dbTime) Scan(v any) error {
 }
 
 // ptr returns a pointer to the time, nil for NULL.
-func (t dbTime) ptr() *time.Time {
-	if !t.Valid {
+func (t dbTime) ptr() *time.Time { return valuePtr(t.Time, t.Valid) }
+
+// valuePtr returns a pointer to a copy of v if valid, else nil (NULL).
+func valuePtr[T any](v T, valid bool) *T {
+	if !valid {
 		return nil
 	}
-	u := t.Time
-	return &u
+	return &v
+}
+
+// wrapErr returns err prefixed with what was being done (format and
+// args), nil for nil.
+func wrapErr(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
 func nullString(s string) any {

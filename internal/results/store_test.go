@@ -192,12 +192,12 @@ func testRoundTrip(t *testing.T, db *testDB) {
 		want := tt.run
 		want.ID, want.Status, want.StartedAt = r.ID, StatusRunning, tick()
 		if r.ID == 0 || r.Status != want.Status || !r.StartedAt.Equal(want.StartedAt) {
-			t.Errorf("CreateRun set ID %d, Status %q, StartedAt %v; want non-zero, %q, %v", r.ID, r.Status, r.StartedAt, want.Status, want.StartedAt)
+			t.Errorf("createRun set ID %d, Status %q, StartedAt %v; want non-zero, %q, %v", r.ID, r.Status, r.StartedAt, want.Status, want.StartedAt)
 		}
 		for _, in := range tt.epochs {
 			e := in
 			e.RunID = r.ID
-			if err := s.addEpoch(ctx, &e); err != nil {
+			if err := s.AddTrialEpoch(ctx, "", &e); err != nil {
 				t.Fatal(err)
 			}
 			w := e
@@ -207,7 +207,7 @@ func testRoundTrip(t *testing.T, db *testDB) {
 				w.FinishedAt = in.FinishedAt.UTC().Truncate(time.Millisecond)
 			}
 			if !e.FinishedAt.Equal(w.FinishedAt) {
-				t.Errorf("AddEpoch set FinishedAt %v, want %v", e.FinishedAt, w.FinishedAt)
+				t.Errorf("AddTrialEpoch set FinishedAt %v, want %v", e.FinishedAt, w.FinishedAt)
 			}
 			if w.Loss != nil && math.IsNaN(*w.Loss) {
 				w.Loss = nil
@@ -302,7 +302,7 @@ func testStoredText(t *testing.T, db *testDB) {
 	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.addEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
+	if err := s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
 		t.Fatal(err)
 	}
 	var started, finished, summary string
@@ -337,7 +337,7 @@ func testStoredText(t *testing.T, db *testDB) {
 		t.Fatal(err)
 	}
 	if got, err := s.Run(ctx, r.ID); err != nil || got.Summary != nil {
-		t.Errorf("after an empty SetSummary, Summary = %v, %v; want nil", got.Summary, err)
+		t.Errorf("after an empty setSummary, Summary = %v, %v; want nil", got.Summary, err)
 	}
 }
 
@@ -539,9 +539,9 @@ func testMigrations(t *testing.T, db *testDB) {
 			}
 		}
 		// The foreign key holds: an epoch needs its run.
-		err = s.addEpoch(ctx, &Epoch{RunID: 999, Epoch: 1})
+		err = s.AddTrialEpoch(ctx, "", &Epoch{RunID: 999, Epoch: 1})
 		if !errors.Is(err, ErrNotFound) {
-			t.Errorf("AddEpoch for a missing run: %v, want ErrNotFound", err)
+			t.Errorf("AddTrialEpoch for a missing run: %v, want ErrNotFound", err)
 		}
 		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
 			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
@@ -627,7 +627,7 @@ func testErrors(t *testing.T, db *testDB) {
 	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.addEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
+	if err := s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.finishRun(ctx, r.ID, StatusCompleted, ""); err != nil {
@@ -640,15 +640,15 @@ func testErrors(t *testing.T, db *testDB) {
 		is      error // nil: any error
 		wantMsg string
 	}{
-		{"duplicate epoch", func() error { return s.addEpoch(ctx, &Epoch{RunID: id, Epoch: 1, Loss: ptr(2)}) },
+		{"duplicate epoch", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: id, Epoch: 1, Loss: ptr(2)}) },
 			ErrDuplicate, fmt.Sprintf("results: add epoch 1 of run %d: already recorded", id)},
-		{"epoch of missing run", func() error { return s.addEpoch(ctx, &Epoch{RunID: 7, Epoch: 3}) },
+		{"epoch of missing run", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: 7, Epoch: 3}) },
 			ErrNotFound, "results: add epoch 3 of run 7: run not found"},
-		{"epoch zero", func() error { return s.addEpoch(ctx, &Epoch{RunID: id, Epoch: 0}) },
+		{"epoch zero", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: id, Epoch: 0}) },
 			nil, fmt.Sprintf("results: add epoch 0 of run %d: epoch number 0 is not positive (epochs count from 1)", id)},
-		{"NaN seconds", func() error { return s.addEpoch(ctx, &Epoch{RunID: id, Epoch: 2, Seconds: math.NaN()}) },
+		{"NaN seconds", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: id, Epoch: 2, Seconds: math.NaN()}) },
 			nil, fmt.Sprintf("results: add epoch 2 of run %d: seconds is NaN, want a finite number ≥ 0", id)},
-		{"nil epoch", func() error { return s.addEpoch(ctx, nil) }, nil, "results: add epoch: nil epoch"},
+		{"nil epoch", func() error { return s.AddTrialEpoch(ctx, "", nil) }, nil, "results: add epoch: nil epoch"},
 		{"run without name", func() error { return s.createRun(ctx, &Run{}) }, nil, `results: create run "": empty name`},
 		{"NaN learning rate", func() error { return s.createRun(ctx, &Run{Name: "n", LearningRate: math.NaN()}) },
 			nil, `results: create run "n": learning rate NaN is not finite`},

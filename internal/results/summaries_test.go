@@ -108,7 +108,7 @@ func testSummaries(t *testing.T, db *testDB) {
 			t.Fatalf("run %q got id %d, want %d", tt.name, r.ID, i+1)
 		}
 		for j, e := range tt.epochs {
-			err := s.addEpoch(ctx, &Epoch{RunID: r.ID, Epoch: j + 1, Loss: e.loss, ValLoss: e.valLoss, ValAccuracy: e.valAcc, Seconds: e.seconds})
+			err := s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: j + 1, Loss: e.loss, ValLoss: e.valLoss, ValAccuracy: e.valAcc, Seconds: e.seconds})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,13 +3,17 @@ package results
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 )
 
 const sweepColumns = `id, name, file, spec_hash, created_at, prune`
 
-func scanSweep(row interface{ Scan(...any) error }) (*Sweep, error) {
+// querySweeps returns the sweeps a query of sweepColumns selects.
+func (s *store) querySweeps(ctx context.Context, q querier, query string, args ...any) ([]*Sweep, error) {
+	return queryAll(ctx, s, q, scanSweep, query, args...)
+}
+
+func scanSweep(row *sql.Rows) (*Sweep, error) {
 	var sw Sweep
 	var created dbTime
 	var prune sql.NullString
@@ -28,20 +32,19 @@ func scanSweep(row interface{ Scan(...any) error }) (*Sweep, error) {
 func (s *store) OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (sw *Sweep, created bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		sw, created = nil, false
-		if s.d.lockSweep != nil {
-			if err := s.d.lockSweep(ctx, tx, name, file); err != nil {
+		if s.d.lockSweep != "" {
+			if _, err := s.exec(ctx, tx, s.d.lockSweep, name, file); err != nil {
 				return err
 			}
 		}
 		if !fresh {
-			row := s.queryRow(ctx, tx, `SELECT `+sweepColumns+` FROM sweeps WHERE name = ? AND file = ? ORDER BY id DESC LIMIT 1`, name, file)
-			found, err := scanSweep(row)
-			if err == nil {
-				sw = found
-				return s.updateSweep(ctx, tx, sw, specHash, prune)
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
+			found, err := s.querySweeps(ctx, tx, `SELECT `+sweepColumns+` FROM sweeps WHERE name = ? AND file = ? ORDER BY id DESC LIMIT 1`, name, file)
+			if err != nil {
 				return err
+			}
+			if len(found) == 1 {
+				sw = found[0]
+				return s.updateSweep(ctx, tx, sw, specHash, prune)
 			}
 		}
 		now := s.now()
@@ -73,35 +76,20 @@ func (s *store) updateSweep(ctx context.Context, tx *sql.Tx, sw *Sweep, specHash
 
 // Sweep returns the sweep with the given id, or an error wrapping ErrNotFound.
 func (s *store) Sweep(ctx context.Context, id int64) (*Sweep, error) {
-	sw, err := scanSweep(s.queryRow(ctx, s.db, `SELECT `+sweepColumns+` FROM sweeps WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("results: sweep %d: %w", id, ErrNotFound)
+	found, err := s.querySweeps(ctx, s.db, `SELECT `+sweepColumns+` FROM sweeps WHERE id = ?`, id)
+	if err == nil && len(found) == 0 {
+		err = ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("results: sweep %d: %w", id, err)
 	}
-	return sw, nil
+	return found[0], nil
 }
 
 // Sweeps returns every sweep, by id.
 func (s *store) Sweeps(ctx context.Context) ([]*Sweep, error) {
-	rows, err := s.query(ctx, s.db, `SELECT `+sweepColumns+` FROM sweeps ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("results: sweeps: %w", err)
-	}
-	defer rows.Close()
-	var out []*Sweep
-	for rows.Next() {
-		sw, err := scanSweep(rows)
-		if err != nil {
-			return nil, fmt.Errorf("results: sweeps: %w", err)
-		}
-		out = append(out, sw)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("results: sweeps: %w", err)
-	}
-	return out, nil
+	sweeps, err := s.querySweeps(ctx, s.db, `SELECT `+sweepColumns+` FROM sweeps ORDER BY id`)
+	return sweeps, wrapErr(err, "results: sweeps")
 }
 
 // PlanTrials records the trials of sweep sweepID: each run whose config hash
@@ -178,8 +166,5 @@ func (s *store) planTrial(ctx context.Context, tx *sql.Tx, sweepID, trial int64,
 // Trials returns the runs of sweep sweepID, by trial number.
 func (s *store) Trials(ctx context.Context, sweepID int64) ([]*Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE sweep_id = ? ORDER BY trial`, sweepID)
-	if err != nil {
-		return nil, fmt.Errorf("results: trials of sweep %d: %w", sweepID, err)
-	}
-	return runs, nil
+	return runs, wrapErr(err, "results: trials of sweep %d", sweepID)
 }
