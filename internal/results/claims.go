@@ -10,13 +10,6 @@ import (
 	"github.com/exp-runner/exp/internal/record"
 )
 
-// Claimable reports whether a trial in status st may be started by a worker:
-// pending and interrupted trials, and running ones whose worker is gone
-// (which the caller's lock or the trial's lease tells).
-func Claimable(st Status) bool {
-	return st == StatusPending || st == StatusInterrupted || st == StatusRunning
-}
-
 // ClaimTrial starts one trial of the given ids (in order of preference): in
 // one transaction it finds the first claimable one (pending, interrupted, or
 // running with a dead worker: c.Lock took its lock, or, without c.Lock, its
@@ -32,14 +25,13 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 		now := s.now()
 		for _, id := range ids {
 			r, err := s.claimable(ctx, tx, now, id, c.Lock)
-			if err != nil || r == nil {
-				if err != nil {
-					return err
-				}
-				continue
+			if err != nil {
+				return err
 			}
-			claimed, err = s.claim(ctx, tx, now, r, c)
-			return err
+			if r != nil {
+				claimed, err = s.claim(ctx, tx, now, r, c)
+				return err
+			}
 		}
 		return nil
 	})
@@ -50,39 +42,25 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 }
 
 // claimable locks and returns run id if a worker may claim it at now (a
-// reading of the store's clock): its status is claimable and, if running,
-// lock took its liveness lock or (without lock) its lease ran out. It
-// returns nil otherwise.
+// reading of the store's clock): it is pending or interrupted, or running
+// and either lock took its liveness lock or (without lock) its lease ran
+// out by the lease clock. It returns nil otherwise. Rows it does not return
+// are not locked, so their owners' writes never wait on a claim.
 func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*Run) bool) (*Run, error) {
-	leaseNow, args := s.leaseNow(now)
-	rows, err := s.query(ctx, tx, `SELECT `+runColumns+`, lease_expires_at IS NOT NULL AND lease_expires_at < `+leaseNow+`
-		FROM runs WHERE id = ? AND status IN ('pending', 'interrupted', 'running')`+s.d.skipLocked, append(args, id)...)
-	if err != nil {
+	cond, args := `status IN ('pending', 'interrupted', 'running')`, []any{id}
+	if lock == nil {
+		leaseNow, nowArgs := s.leaseNow(now)
+		cond = `(status IN ('pending', 'interrupted') OR (status = 'running' AND lease_expires_at < ` + leaseNow + `))`
+		args = append(args, nowArgs...)
+	}
+	rs, err := s.queryRuns(ctx, tx, `SELECT `+runColumns+` FROM runs WHERE id = ? AND `+cond+s.d.skipLocked, args...)
+	if err != nil || len(rs) != 1 {
 		return nil, err
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, rows.Err()
-	}
-	var expired bool
-	r, err := scanRun(rows, &expired)
-	if err != nil {
-		return nil, err
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	switch {
-	case !Claimable(r.Status):
+	if lock != nil && !lock(rs[0]) {
 		return nil, nil
-	case lock != nil:
-		if !lock(r) {
-			return nil, nil
-		}
-	case r.Status == StatusRunning && !expired:
-		return nil, nil // a live worker's, as far as leases tell
 	}
-	return r, nil
+	return rs[0], nil
 }
 
 // claim marks r running under c.Owner with a lease of c.Lease and returns

@@ -32,7 +32,6 @@ const pgUniqueViolation = "23505"
 // writes for a trial lock its row; advisory locks serialise migrations and
 // the lookup-or-create of a sweep. Summaries read one snapshot.
 var pgDialect = &dialect{
-	name:           "postgres",
 	dollar:         true,
 	serverClock:    true,
 	forUpdate:      " FOR UPDATE",

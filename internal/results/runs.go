@@ -41,7 +41,7 @@ func (s *store) Runs(ctx context.Context) ([]*Run, error) {
 
 // queryRuns returns the runs a query of runColumns selects.
 func (s *store) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]*Run, error) {
-	return queryAll(ctx, s, q, func(rows *sql.Rows) (*Run, error) { return scanRun(rows) }, query, args...)
+	return queryAll(ctx, s, q, scanRun, query, args...)
 }
 
 // queryAll returns each row of a query, read by scan.
@@ -62,8 +62,8 @@ func queryAll[T any](ctx context.Context, s *store, q querier, scan func(*sql.Ro
 	return out, rows.Err()
 }
 
-// scanRun reads a row of runColumns, followed by the columns of extra.
-func scanRun(rows *sql.Rows, extra ...any) (*Run, error) {
+// scanRun reads a row of runColumns.
+func scanRun(rows *sql.Rows) (*Run, error) {
 	var (
 		r                             Run
 		status                        string
@@ -72,10 +72,9 @@ func scanRun(rows *sql.Rows, extra ...any) (*Run, error) {
 		stop, owner                   sql.NullString
 		sweepID, trial                sql.NullInt64
 	)
-	dest := []any{&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
+	if err := rows.Scan(&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
 		&r.Backend, &r.Optimizer, &r.LearningRate, &r.BatchSize, &r.Epochs, &r.Threads,
-		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &param, &r.Attempts, &stop, &owner, &lease}
-	if err := rows.Scan(append(dest, extra...)...); err != nil {
+		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &param, &r.Attempts, &stop, &owner, &lease); err != nil {
 		return nil, err
 	}
 	if !started.Valid {

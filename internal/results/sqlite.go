@@ -24,7 +24,6 @@ const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=30000&
 // by the store's clock. Every transaction holds the whole database, so it
 // needs no row or advisory locks.
 var sqliteDialect = &dialect{
-	name:        "sqlite",
 	timeArg:     func(t time.Time) any { return formatTime(t) },
 	migrations:  migrationFolder("sqlite"),
 	tableExists: `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?`,

@@ -15,8 +15,7 @@ import (
 // placeholders, which the store rebinds to $1, $2, … for dialects with
 // dollar set.
 type dialect struct {
-	name   string // "sqlite" or "postgres"
-	dollar bool   // placeholders are $n
+	dollar bool // placeholders are $n
 	// serverClock: leases are set and judged by the server's now() (so
 	// workers whose clocks disagree still agree); otherwise by the store's
 	// clock.
