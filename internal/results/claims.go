@@ -97,18 +97,17 @@ func (s *store) owned(ctx context.Context, id int64, owner string, fn func(tx *s
 
 // checkOwner locks run id's row for the rest of tx (on PostgreSQL) and
 // returns ErrLeaseLost unless it is owned by owner ("" skips the check)
-// with its lease, if any, still running by the lease clock.
+// with its lease, if any, still running by the lease clock. The store's
+// clock is read only for a lease it judges.
 func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner string) error {
-	live, args := "1 = 1", []any(nil) // no owner: no lease to judge
-	if owner != "" {
-		var now string
-		now, args = s.leaseNow(s.now())
-		live = "lease_expires_at IS NULL OR lease_expires_at >= " + now
+	serverNow := "NULL"
+	if s.d.serverClock {
+		serverNow = "now()"
 	}
 	var cur sql.NullString
-	var isLive bool
-	err := s.queryRow(ctx, tx, `SELECT owner, `+live+` FROM runs WHERE id = ?`+s.d.forUpdate,
-		append(args, id)...).Scan(&cur, &isLive)
+	var lease, server dbTime
+	err := s.queryRow(ctx, tx, `SELECT owner, lease_expires_at, `+serverNow+` FROM runs WHERE id = ?`+s.d.forUpdate,
+		id).Scan(&cur, &lease, &server)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("run %w", ErrNotFound)
@@ -116,7 +115,11 @@ func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner stri
 		return err
 	case owner == "":
 		return nil
-	case cur.String != owner || !isLive:
+	case cur.String != owner:
+		return ErrLeaseLost
+	case !lease.Valid:
+		return nil
+	case server.Valid && lease.Time.Before(server.Time), !server.Valid && lease.Time.Before(s.now()):
 		return ErrLeaseLost
 	}
 	return nil
