@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/exp-runner/exp/internal/record"
@@ -23,7 +25,11 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		claimed = nil
 		now := s.now()
-		for _, id := range ids {
+		cands, err := s.candidates(ctx, tx, now, ids, c.Lock)
+		if err != nil {
+			return err
+		}
+		for _, id := range cands {
 			r, err := s.claimable(ctx, tx, now, id, c.Lock)
 			if err != nil {
 				return err
@@ -41,19 +47,54 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 	return claimed, nil
 }
 
-// claimable locks and returns run id if a worker may claim it at now (a
-// reading of the store's clock): it is pending or interrupted, or running
-// and either lock took its liveness lock or (without lock) its lease ran
-// out by the lease clock. It returns nil otherwise. Rows it does not return
-// are not locked, so their owners' writes never wait on a claim.
-func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*Run) bool) (*Run, error) {
-	cond, args := `status IN ('pending', 'interrupted', 'running')`, []any{id}
-	if lock == nil {
-		leaseNow, nowArgs := s.leaseNow(now)
-		cond = `(status IN ('pending', 'interrupted') OR (status = 'running' AND lease_expires_at < ` + leaseNow + `))`
-		args = append(args, nowArgs...)
+// claimCond returns the SQL condition, and its arguments, of a trial a
+// worker may claim at now (a reading of the store's clock): pending or
+// interrupted, or running and either checked by lock or (without lock)
+// with a lease that ran out by the lease clock.
+func (s *store) claimCond(now time.Time, lock func(*Run) bool) (string, []any) {
+	if lock != nil {
+		return `status IN ('pending', 'interrupted', 'running')`, nil
 	}
-	rs, err := s.queryRuns(ctx, tx, `SELECT `+runColumns+` FROM runs WHERE id = ? AND `+cond+s.d.skipLocked, args...)
+	leaseNow, args := s.leaseNow(now)
+	return `(status IN ('pending', 'interrupted') OR (status = 'running' AND lease_expires_at < ` + leaseNow + `))`, args
+}
+
+// maxIDs bounds the ids of one IN list (SQLite allows 32,766 arguments).
+const maxIDs = 1000
+
+// candidates returns, in their order, those of ids that meet claimCond
+// now, read without locks: one query instead of one per trial. claimable
+// checks each again under its row lock.
+func (s *store) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids []int64, lock func(*Run) bool) ([]int64, error) {
+	cond, condArgs := s.claimCond(now, lock)
+	found := map[int64]bool{}
+	for chunk := range slices.Chunk(ids, maxIDs) {
+		args := make([]any, 0, len(chunk)+len(condArgs))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		marks := strings.Repeat(", ?", len(chunk))[2:]
+		got, err := queryAll(ctx, s, tx, func(rows *sql.Rows) (id int64, err error) {
+			err = rows.Scan(&id)
+			return id, err
+		}, `SELECT id FROM runs WHERE id IN (`+marks+`) AND `+cond, append(args, condArgs...)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			found[id] = true
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return !found[id] }), nil
+}
+
+// claimable locks and returns run id if it still meets claimCond now and,
+// with lock, lock took its liveness lock; it returns nil otherwise. On
+// PostgreSQL a row another transaction holds is skipped, and rows it does
+// not return are not locked, so their owners' writes never wait on a claim.
+func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*Run) bool) (*Run, error) {
+	cond, args := s.claimCond(now, lock)
+	rs, err := s.queryRuns(ctx, tx, `SELECT `+runColumns+` FROM runs WHERE id = ? AND `+cond+s.d.skipLocked, append([]any{id}, args...)...)
 	if err != nil || len(rs) != 1 {
 		return nil, err
 	}
