@@ -111,7 +111,10 @@ func (s *store) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *Run, c 
 	if r.Attempts == 0 {
 		started = now
 	}
-	lease, args := s.leaseUntil(now, c.Lease)
+	lease, args := "NULL", []any(nil) // no lease
+	if c.Lease > 0 {
+		lease, args = s.leaseUntil(now, c.Lease)
+	}
 	args = append([]any{s.d.timeArg(started), nullString(c.Owner)}, args...)
 	rs, err := s.queryRuns(ctx, tx, `UPDATE runs SET status = 'running', attempts = attempts + 1,
 		started_at = ?, finished_at = NULL, error = NULL, stop_reason = NULL, owner = ?, lease_expires_at = `+lease+`

@@ -156,12 +156,9 @@ func (s *store) leaseNow(now time.Time) (string, []any) {
 }
 
 // leaseUntil returns the SQL, and its arguments, of the lease clock (see
-// leaseNow) plus d, as stored; NULL for d ≤ 0 (no lease).
+// leaseNow) plus d, as stored.
 func (s *store) leaseUntil(now time.Time, d time.Duration) (string, []any) {
-	switch {
-	case d <= 0:
-		return "NULL", nil
-	case s.d.serverClock:
+	if s.d.serverClock {
 		return "date_trunc('milliseconds', now() + CAST(? AS bigint) * interval '1 microsecond')", []any{d.Microseconds()}
 	}
 	return "?", []any{s.d.timeArg(now.Add(d))}
