@@ -27,7 +27,8 @@ Flags:
 	--db PATH            results database (default $EXP_DB, else ./runs.db)
 	--sweep NAME|ID      only this sweep's trials
 	--runs IDS           only these runs, e.g. 3,5,9
-	--metric M           val_accuracy (default), val_loss, accuracy or loss
+	--metric M           val_accuracy, val_loss, accuracy or loss (default:
+	                     val_accuracy if the runs have it, else val_loss, else loss)
 	--group-by PATHS     comma-separated key paths, or variant
 	--where PATH=VALUE   keep matching runs, as for exp table; repeatable
 	-o FILE              the image to write; its extension picks PNG or SVG
@@ -69,7 +70,7 @@ func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (results
 		store.Close()
 		return nil, nil, "", nil, err
 	}
-	rows, err := report.Select(ctx, store, f, metric)
+	rows, metric, err := report.Select(ctx, store, f, metric)
 	if err != nil {
 		store.Close()
 		return nil, nil, "", nil, err
@@ -186,7 +187,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	}
 	for _, row := range rows {
 		title := fmt.Sprintf("run %d: %s (%s), %s", row.Run.ID, row.Run.Name, row.Run.ModelName, row.Run.Status)
-		if p := formatParams(row.Run.Params); p != "" {
+		if p := report.FormatParams(row.Run.Params); p != "" {
 			title += ": " + p
 		}
 		r.Runs = append(r.Runs, htmlreport.Run{ID: row.Run.ID, Title: title, Config: row.Run.ConfigYAML})

@@ -66,7 +66,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	fmt.Fprintln(w)
 	if r.SweepID != 0 {
 		fmt.Fprintf(w, "sweep %d, trial %d", r.SweepID, r.Trial)
-		if p := formatParams(r.Params); p != "" {
+		if p := report.FormatParams(r.Params); p != "" {
 			fmt.Fprintf(w, ": %s", p)
 		}
 		fmt.Fprintf(w, " (attempts: %d)\n", r.Attempts)
