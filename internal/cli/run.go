@@ -12,7 +12,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/sweep"
 	"github.com/exp-runner/exp/internal/yamlx"
@@ -110,7 +109,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m.printPlan(rep, p)
+	rep.WritePlan(m.Stdout, p.File)
 	exe, err := m.exe()
 	if err != nil {
 		return err
@@ -126,7 +125,8 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 		PassThrough: m.PassThrough, Lease: leaseFor,
 	})
 	if final != nil {
-		if err := m.printOutcome(context.WithoutCancel(ctx), store, final, time.Since(start)); err != nil {
+		err := final.WriteOutcome(context.WithoutCancel(ctx), store, m.Stdout, m.Stderr, time.Since(start), m.isTerminal(m.Stdout))
+		if err != nil {
 			return err
 		}
 	}
@@ -212,65 +212,7 @@ func (m *Main) exe() (string, error) {
 	return os.Executable()
 }
 
-func (m *Main) printPlan(rep *sweep.Report, p *plan.Plan) {
-	c := rep.Counts()
-	n := len(rep.Trials)
-	what := fmt.Sprintf("%d trials", n)
-	if n == 1 {
-		what = "1 trial"
-	}
-	fmt.Fprintf(m.Stdout, "sweep %d %q (%s): %s", rep.Sweep.ID, rep.Sweep.Name, p.File, what)
-	var parts []string
-	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed, results.StatusDiverged,
-		results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
-		if c[st] > 0 && c[st] != n {
-			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
-		}
-	}
-	if len(parts) > 0 {
-		fmt.Fprintf(m.Stdout, " (%s)", strings.Join(parts, ", "))
-	}
-	fmt.Fprintln(m.Stdout)
-	if len(rep.Added) > 0 && len(rep.Added) < n {
-		fmt.Fprintf(m.Stdout, "the file gained %d trial(s):\n", len(rep.Added))
-		for _, r := range rep.Added {
-			fmt.Fprintf(m.Stdout, "  trial %d: %s\n", r.Trial, report.FormatParams(r.Params))
-		}
-	}
-	if c[results.StatusCompleted]+c[results.StatusPruned] == n {
-		fmt.Fprintln(m.Stdout, "nothing to do: every trial has finished (--new starts a fresh sweep)")
-	}
-}
-
-func (m *Main) printOutcome(ctx context.Context, store results.Store, rep *sweep.Report, took time.Duration) error {
-	c := rep.Counts()
-	var parts []string
-	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,
-		results.StatusDiverged, results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
-		if c[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
-		}
-	}
-	fmt.Fprintf(m.Stdout, "sweep %d after %s: %s\n", rep.Sweep.ID, took.Round(time.Second), strings.Join(parts, ", "))
-	for _, r := range rep.Trials {
-		if r.Error != "" && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
-			fmt.Fprintf(m.Stderr, "trial %d (run %d) %s: %s\n", r.Trial, r.ID, r.Status, firstLine(r.Error))
-		}
-		if line := report.FittedLine(r.ID, r.Summary); line != "" {
-			fmt.Fprintln(m.Stdout, line)
-		}
-	}
-	var ids []int64
-	for _, r := range rep.Trials {
-		ids = append(ids, r.ID)
-	}
-	rows, metric, err := report.Select(ctx, store, report.Filter{Sweep: rep.Sweep, Runs: ids}, "")
-	if err != nil {
-		return err
-	}
-	return report.RunsTable(rows, report.Varying(rows), metric).Render(m.Stdout, "table", m.isTerminal(m.Stdout))
-}
-
+// firstLine returns the first line of s.
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]

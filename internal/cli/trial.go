@@ -70,6 +70,8 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	case results.StatusInterrupted:
 		return &ExitError{Code: ExitInterrupted}
 	}
+	// The error message is a courtesy: without the run (err != nil) the exit
+	// code alone says the trial failed.
 	r, err := store.Run(context.WithoutCancel(ctx), *id)
 	if err == nil && r.Error != "" {
 		fmt.Fprintf(m.Stderr, "run %d %s: %s\n", *id, status, firstLine(r.Error))

@@ -91,14 +91,18 @@ func HigherIsBetter(name string) bool {
 }
 
 // Better reports whether value a of metric name is strictly better than b.
-// A NaN is never better, and anything else is better than a NaN.
+// A NaN is never better, and anything else is better than a NaN. Nothing
+// is better for an unranked or unknown metric.
 func Better(name string, a, b float64) bool {
+	m, ok := LookupMetric(name)
 	switch {
+	case !ok || m.Direction == Unranked:
+		return false
 	case math.IsNaN(a):
 		return false
 	case math.IsNaN(b):
 		return true
-	case HigherIsBetter(name):
+	case m.Direction == Higher:
 		return a > b
 	}
 	return a < b
