@@ -16,13 +16,14 @@ import (
 
 // Status is the progress of a sweep, as exp status shows it.
 type Status struct {
-	Sweep     *results.Sweep
-	Trials    []*results.Run                // in plan order
-	Summaries map[int64]*results.RunSummary // by run id
-	// Best is the trial with the highest val_accuracy so far (nil: none
-	// has one), and BestCurve its val_accuracy by epoch.
-	Best      *results.RunSummary
-	BestCurve []float64
+	Sweep  *results.Sweep
+	Trials []*results.Run // in plan order
+	Rows   map[int64]*Row // each trial's row (run and epochs), by run id
+	// Metric ranks the trials: record.DefaultMetric of the sweep's epochs.
+	Metric Metric
+	// Best is the trial with the best value of Metric so far (nil: none
+	// has one).
+	Best *Row
 	Throughput
 }
 
@@ -59,32 +60,25 @@ func SweepStatus(ctx context.Context, store results.Store, sw *results.Sweep, no
 	if err != nil {
 		return nil, err
 	}
-	sums, err := store.Summaries(ctx)
+	// Rows of the trials' epochs alone: their configs need not decode.
+	epochs, err := store.AllEpochs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &Status{Sweep: sw, Trials: trials, Summaries: map[int64]*results.RunSummary{}}
-	for _, sum := range sums {
-		s.Summaries[sum.Run.ID] = sum
+	rows := make([]*Row, len(trials))
+	for i, t := range trials {
+		rows[i] = &Row{Run: t, Epochs: epochs[t.ID]}
+	}
+	metric := DefaultMetric(rows)
+	s := &Status{Sweep: sw, Trials: trials, Rows: map[int64]*Row{}, Metric: metric}
+	for _, r := range rows {
+		r.rank(metric)
+		s.Rows[r.Run.ID] = r
+		if r.Best != nil && (s.Best == nil || metric.Better(*r.Best, *s.Best.Best)) {
+			s.Best = r
+		}
 	}
 	s.Throughput = s.throughput(now)
-	for _, t := range trials {
-		sum := s.Summaries[t.ID]
-		if sum != nil && sum.BestValAccuracy != nil && (s.Best == nil || *sum.BestValAccuracy > *s.Best.BestValAccuracy) {
-			s.Best = sum
-		}
-	}
-	if s.Best != nil {
-		eps, err := store.Epochs(ctx, s.Best.Run.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range eps {
-			if e.ValAccuracy != nil {
-				s.BestCurve = append(s.BestCurve, *e.ValAccuracy)
-			}
-		}
-	}
 	return s, nil
 }
 
@@ -95,20 +89,21 @@ func (s *Status) throughput(now time.Time) Throughput {
 	running := false
 	for _, t := range s.Trials {
 		running = running || t.Status == results.StatusRunning
-		sum := s.Summaries[t.ID]
-		if sum == nil {
-			continue
-		}
-		th.Done += sum.EpochsDone
+		r := s.Rows[t.ID]
+		done := len(r.Epochs)
+		th.Done += done
 		switch t.Status {
 		case results.StatusPending, results.StatusRunning, results.StatusInterrupted:
-			th.Left += max(0, t.Epochs-sum.EpochsDone)
+			th.Left += max(0, t.Epochs-done)
 		}
-		if sum.EpochsDone > 0 && (first.IsZero() || t.StartedAt.Before(first)) {
+		if done == 0 {
+			continue
+		}
+		if first.IsZero() || t.StartedAt.Before(first) {
 			first = t.StartedAt
 		}
-		if sum.LastEpochAt.After(last) {
-			last = sum.LastEpochAt
+		if at := r.Epochs[done-1].FinishedAt; at.After(last) {
+			last = at
 		}
 	}
 	if th.Done == 0 {
@@ -160,7 +155,7 @@ func (s *Status) Write(w io.Writer) error {
 
 // writeBest prints the best trial so far and its curve.
 func (s *Status) writeBest(w io.Writer) {
-	best := s.Best
+	best, m := s.Best, s.Metric
 	if best == nil {
 		return
 	}
@@ -168,27 +163,30 @@ func (s *Status) writeBest(w io.Writer) {
 	if p := FormatParams(best.Run.Params); p != "" {
 		fmt.Fprintf(w, ", %s", p)
 	}
-	fmt.Fprintf(w, "): val_accuracy %.2f%% at epoch %d\n", 100**best.BestValAccuracy, best.BestEpoch)
-	if c := s.BestCurve; len(c) > 1 {
-		fmt.Fprintf(w, "  val_accuracy by epoch: %s  %.2f%% → %.2f%%\n", Sparkline(c, 60), 100*c[0], 100*c[len(c)-1])
+	fmt.Fprintf(w, "): %s %s at epoch %d\n", m, FormatMetric(m, best.Best), best.BestEpoch)
+	var curve []float64
+	for _, e := range best.Epochs {
+		if v := m.Of(e); v != nil {
+			curve = append(curve, *v)
+		}
+	}
+	if n := len(curve); n > 1 {
+		fmt.Fprintf(w, "  %s by epoch: %s  %s → %s\n", m, Sparkline(curve, 60), FormatMetric(m, &curve[0]), FormatMetric(m, &curve[n-1]))
 	}
 }
 
-// writeTrials prints a table of the trials.
+// writeTrials prints a table of the trials with their best value of the
+// metric (accuracy shortened to acc in the header).
 func (s *Status) writeTrials(w io.Writer) error {
 	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-	t.Header("trial", "run", "status", "epochs", "best val_acc", "params")
+	t.Header("trial", "run", "status", "epochs", "best "+strings.ReplaceAll(string(s.Metric), "accuracy", "acc"), "params")
 	for _, tr := range s.Trials {
-		sum := s.Summaries[tr.ID]
-		bestAcc := "—"
-		if sum != nil && sum.BestValAccuracy != nil {
-			bestAcc = fmt.Sprintf("%.2f%% (%d)", 100**sum.BestValAccuracy, sum.BestEpoch)
+		r := s.Rows[tr.ID]
+		best := "—"
+		if r.Best != nil {
+			best = fmt.Sprintf("%s (%d)", FormatMetric(s.Metric, r.Best), r.BestEpoch)
 		}
-		epochs := 0
-		if sum != nil {
-			epochs = sum.EpochsDone
-		}
-		if err := t.Append(fmt.Sprint(tr.Trial), fmt.Sprint(tr.ID), string(tr.Status), fmt.Sprintf("%d/%d", epochs, tr.Epochs), bestAcc, FormatParams(tr.Params)); err != nil {
+		if err := t.Append(fmt.Sprint(tr.Trial), fmt.Sprint(tr.ID), string(tr.Status), fmt.Sprintf("%d/%d", len(r.Epochs), tr.Epochs), best, FormatParams(tr.Params)); err != nil {
 			return err
 		}
 	}

@@ -24,10 +24,9 @@ import (
 // keeps (Run leaves its RunID and FinishedAt to the store) and timings only
 // the runner knows.
 type Epoch struct {
-	Record        record.Epoch
-	EvalSeconds   float64 // the evaluation on the validation set
-	Steps         int     // training steps
-	TrainExamples int     // training examples seen
+	Record      record.Epoch
+	EvalSeconds float64 // the evaluation on the validation set
+	Steps       int     // training steps
 }
 
 // Options configures Run.
@@ -320,7 +319,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 	}
 	trainSecs := t.opts.Now().Sub(start).Seconds()
 	bar.clear()
-	ep := Epoch{Steps: steps, TrainExamples: seen, Record: record.Epoch{
+	ep := Epoch{Steps: steps, Record: record.Epoch{
 		Epoch:     epoch,
 		Loss:      ptr(lossSum / float64(seen)),
 		Accuracy:  t.accuracy(correct, seen),
