@@ -15,12 +15,12 @@ import (
 	"github.com/exp-runner/exp/internal/datasets"
 )
 
-// Pythons are the interpreters FindTorch tries after $EXP_PYTHON, in order.
-var Pythons = []string{"/usr/bin/python3", "python3"}
+// pythons are the interpreters FindTorch tries after $EXP_PYTHON, in order.
+var pythons = []string{"/usr/bin/python3", "python3"}
 
 // FindTorch sets up the PyTorch side of o: the first of envPython (from
-// $EXP_PYTHON, "" for none) and Pythons that can import torch, the peer
-// script, and the MNIST files it reads. When the script is missing or no
+// $EXP_PYTHON, "" for none), /usr/bin/python3 and python3 that can import
+// torch, the peer script, and the MNIST files it reads. When the script is missing or no
 // python imports torch, it leaves o without PyTorch and returns why; an
 // error means the MNIST files cannot be found.
 func FindTorch(o *Options, script, envPython string) (off string, err error) {
@@ -28,7 +28,7 @@ func FindTorch(o *Options, script, envPython string) (off string, err error) {
 		return fmt.Sprintf("%s not found", script), nil
 	}
 	python := ""
-	for _, p := range append([]string{envPython}, Pythons...) {
+	for _, p := range append([]string{envPython}, pythons...) {
 		if p != "" && TorchAvailable(p) {
 			python = p
 			break
