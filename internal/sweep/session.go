@@ -263,6 +263,7 @@ func (s *session) wait(d time.Duration) {
 	}
 }
 
+// runningCount is the number of this session's children still running.
 func (s *session) runningCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
