@@ -412,7 +412,8 @@ func (s *session) reap(c *claimed, cmd *exec.Cmd, waitErr error) {
 }
 
 // recordDeath finishes c's trial if it is still running under c's claim,
-// as the child died without recording an outcome.
+// as the child died without recording an outcome. A claim whose lease has
+// run out is left alone.
 func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	bg := context.WithoutCancel(s.ctx)
 	r, err := s.opts.Store.Run(bg, c.run.ID)
@@ -433,7 +434,13 @@ func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	if s.ctx.Err() != nil {
 		status = results.StatusInterrupted
 	}
-	return s.opts.Store.FinishTrial(bg, c.run.ID, c.owner, results.Outcome{Status: status, Error: msg})
+	err = s.opts.Store.FinishTrial(bg, c.run.ID, c.owner, results.Outcome{Status: status, Error: msg})
+	if errors.Is(err, results.ErrLeaseLost) {
+		// The claim's lease ran out meanwhile: the trial is claimable by any
+		// worker, which resumes it; there is nothing left to record here.
+		return nil
+	}
+	return err
 }
 
 // stopChildren sends SIGTERM to the running children.
