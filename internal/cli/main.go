@@ -273,5 +273,3 @@ func (m *Main) writeOutput(path string, fn func(w io.Writer) error) error {
 	fmt.Fprintf(m.Stderr, "wrote %s\n", path)
 	return nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

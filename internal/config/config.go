@@ -17,6 +17,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/keypath"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
@@ -92,18 +93,12 @@ type EarlyStopping struct {
 	MinDelta float64 `yaml:"min_delta"`
 }
 
-// Metrics are the per-epoch metrics a run records, which early stopping,
-// pruning and the result tables can refer to.
-var Metrics = []string{"loss", "accuracy", "val_loss", "val_accuracy"}
-
-// HigherIsBetter reports whether larger values of metric are better
-// (accuracies) rather than smaller (losses).
-func HigherIsBetter(metric string) bool { return strings.HasSuffix(metric, "accuracy") }
-
 // UnmarshalYAMLX decodes early stopping settings over Keras's defaults
-// (monitor val_loss, patience 0, min_delta 0).
+// (monitor val_loss, patience 0, min_delta 0). The monitor is written into
+// the resolved config, so its default is part of every config hash that has
+// early stopping: it stays Keras's rather than record.DefaultMetric.
 func (e *EarlyStopping) UnmarshalYAMLX(r *yamlx.Reporter) {
-	*e = EarlyStopping{Monitor: "val_loss"}
+	*e = EarlyStopping{Monitor: record.ValLoss}
 	type plain EarlyStopping
 	yamlx.Decode(r, (*plain)(e))
 }
@@ -321,22 +316,7 @@ func (t *Train) validate(r *yamlx.Reporter, d Data) {
 	}
 	if es := t.EarlyStopping; es != nil {
 		er := r.Field("early_stopping")
-		if !slices.Contains(Metrics, es.Monitor) {
-			msg := fmt.Sprintf("unknown metric %q (known: %s)", es.Monitor, strings.Join(Metrics, ", "))
-			if s := suggest.Nearest(es.Monitor, Metrics); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			}
-			er.Field("monitor").Errorf("%s", msg)
-		}
-		if d.Params != nil && slices.Contains(Metrics, es.Monitor) {
-			info := d.Params.Info()
-			switch {
-			case strings.HasPrefix(es.Monitor, "val_") && !info.Validation && d.ValidationSplit == 0:
-				er.Field("monitor").Errorf("%q needs validation data: dataset %q has none; set data.validation_split", es.Monitor, d.Dataset)
-			case strings.HasSuffix(es.Monitor, "accuracy") && !info.Classification():
-				er.Field("monitor").Errorf("%q needs class labels; dataset %q is a regression", es.Monitor, d.Dataset)
-			}
-		}
+		checkMonitor(er.Field("monitor"), &d, es.Monitor)
 		if es.Patience < 0 {
 			er.Field("patience").Errorf("must be ≥ 0, got %d", es.Patience)
 		}
@@ -465,6 +445,46 @@ func (c *Config) Node() *yaml.Node { return yamlx.Encode(c) }
 
 // YAML returns the resolved config, every default filled in.
 func (c *Config) YAML() string { return yamlx.Marshal(c.Node()) }
+
+// checkMonitor reports at r a monitor that is not an epoch metric, or one
+// that runs on d do not record.
+func checkMonitor(r *yamlx.Reporter, d *Data, monitor string) {
+	m, ok := record.LookupMetric(monitor)
+	if !ok {
+		names := record.MetricNames()
+		msg := fmt.Sprintf("unknown metric %q (known: %s)", monitor, strings.Join(names, ", "))
+		if s := suggest.Nearest(monitor, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		r.Errorf("%s", msg)
+		return
+	}
+	if d.Params == nil {
+		return
+	}
+	switch {
+	case m.Validation && !d.hasValidation():
+		r.Errorf("%q needs validation data: dataset %q has none; set data.validation_split", monitor, d.Dataset)
+	case m.Classes && !d.Params.Info().Classification():
+		r.Errorf("%q needs class labels; dataset %q is a regression", monitor, d.Dataset)
+	}
+}
+
+// hasValidation reports whether d has validation data: the dataset's own,
+// or a validation_split.
+func (d *Data) hasValidation() bool {
+	return d.Params != nil && (d.Params.Info().Validation || d.ValidationSplit > 0)
+}
+
+// HasMetric reports whether a run of c records the epoch metric called
+// name: validation metrics need validation data, accuracies class labels.
+func (c *Config) HasMetric(name string) bool {
+	m, ok := record.LookupMetric(name)
+	if !ok || c.Data.Params == nil {
+		return false
+	}
+	return (!m.Validation || c.Data.hasValidation()) && (!m.Classes || c.Data.Params.Info().Classification())
+}
 
 // Hash returns the sha256 (hex) of the resolved config's canonical JSON,
 // leaving out the labels name and model.name.
