@@ -40,7 +40,7 @@ func TestSweepStatusRegression(t *testing.T) {
 			t.Fatalf("claim: %v %v", r, err)
 		}
 		for e, l := range losses {
-			if err := s.AddEpoch(ctx, &results.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1), ValLoss: f(l), Seconds: 1}); err != nil {
+			if err := s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1), ValLoss: f(l), Seconds: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}

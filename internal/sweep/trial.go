@@ -114,7 +114,7 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 		return results.Outcome{}, err
 	}
 	res := runner.Run(ctx, cfg, set, t.runnerOptions(cfg, be, history, prune))
-	out := results.Outcome{Status: results.Status(res.Status), StopReason: res.StopReason, Summary: res.Summary}
+	out := results.Outcome{Status: res.Status, StopReason: res.StopReason, Summary: res.Summary}
 	if res.Err != nil {
 		out.Error = res.Err.Error()
 	}
