@@ -150,4 +150,3 @@ func (c *Cropping2D) Build(_ *mlctx.Context, x *graph.Node) (*graph.Node, error)
 	return graph.Slice(x, graph.AxisRange(),
 		graph.AxisRange(m[0][0], d[1]-m[0][1]), graph.AxisRange(m[1][0], d[2]-m[1][1])), nil
 }
-

@@ -28,7 +28,7 @@ type Model struct {
 	// Sources holds, for each layer, the positions of the layers it takes as
 	// input (-1: the model's input).
 	Sources [][]int
-	Loss   registry.Loss
+	Loss    registry.Loss
 	// FoldSoftmax is true when the last layer ends in a softmax that the
 	// cross-entropy loss takes over: the stack then outputs logits.
 	FoldSoftmax  bool
