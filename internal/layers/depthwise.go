@@ -99,26 +99,25 @@ func (d *DepthwiseConv2D) depthwise(ctx *mlctx.Context, x *graph.Node) (*graph.N
 
 // DepthwiseTaps returns Σ_{p,q} x[:, i·s+p, j·s+q, c]·kernel[p, q, c, k] as
 // [batch, out[0], out[1], c·m] for x [batch, h, w, c] (already padded) and
-// kernel [kh, kw, c, m].
+// kernel [kh, kw, c, m]. With m > 1 each input channel is first repeated m
+// times. Each tap's weights are tiled along the output's width, so that each
+// product runs over rows of width·channels values rather than channels.
 func DepthwiseTaps(x, kernel *graph.Node, out [2]int, strides Pair) *graph.Node {
 	kd := kernel.Shape().Dimensions
-	kh, kw, c, m := kd[0], kd[1], kd[2], kd[3]
-	b := x.Shape().Dimensions[0]
-	if m > 1 {
-		x = graph.Reshape(x, append(x.Shape().Clone().Dimensions, 1)...)
+	kh, kw, cm := kd[0], kd[1], kd[2]*kd[3]
+	if kd[3] > 1 {
+		d := x.Shape().Dimensions
+		x5 := graph.BroadcastToDims(graph.Reshape(x, d[0], d[1], d[2], d[3], 1), d[0], d[1], d[2], d[3], kd[3])
+		x = graph.Reshape(x5, d[0], d[1], d[2], cm)
 	}
+	tiled := graph.BroadcastToDims(graph.Reshape(kernel, kh, kw, 1, cm), kh, kw, out[1], cm)
 	var y *graph.Node
 	for p := range kh {
 		for q := range kw {
 			tap := graph.Slice(x, graph.AxisRange(),
 				graph.AxisRange(p, p+(out[0]-1)*strides[0]+1).Stride(strides[0]),
 				graph.AxisRange(q, q+(out[1]-1)*strides[1]+1).Stride(strides[1]))
-			w := graph.Slice(kernel, graph.AxisElem(p), graph.AxisElem(q))
-			if m > 1 {
-				w = graph.Reshape(w, 1, 1, 1, c, m)
-			} else {
-				w = graph.Reshape(w, 1, 1, 1, c)
-			}
+			w := graph.Slice(tiled, graph.AxisElem(p), graph.AxisElem(q)) // [1, 1, ow, cm]
 			term := graph.Mul(tap, w)
 			if y == nil {
 				y = term
@@ -127,7 +126,7 @@ func DepthwiseTaps(x, kernel *graph.Node, out [2]int, strides Pair) *graph.Node 
 			}
 		}
 	}
-	return graph.Reshape(y, b, out[0], out[1], c*m)
+	return y
 }
 
 // SeparableConv2D is a depthwise convolution followed by a pointwise (1×1)

@@ -103,31 +103,6 @@ func (z *ZeroPadding2D) Build(_ *mlctx.Context, x *graph.Node) (*graph.Node, err
 	return padZeros(x, [2]int{}, z.Padding[0], z.Padding[1]), nil
 }
 
-// padZeros pads x with zeros before and after its leading axes by
-// concatenation, whose gradient (slices) every backend has; GoMLX's Pad has
-// no gradient.
-func padZeros(x *graph.Node, pads ...[2]int) *graph.Node {
-	g := x.Graph()
-	for axis, p := range pads {
-		if p == ([2]int{}) {
-			continue
-		}
-		parts := []*graph.Node{}
-		dims := x.Shape().Clone()
-		if p[0] > 0 {
-			dims.Dimensions[axis] = p[0]
-			parts = append(parts, graph.Zeros(g, dims.Clone()))
-		}
-		parts = append(parts, x)
-		if p[1] > 0 {
-			dims.Dimensions[axis] = p[1]
-			parts = append(parts, graph.Zeros(g, dims.Clone()))
-		}
-		x = graph.Concatenate(parts, axis)
-	}
-	return x
-}
-
 // Cropping2D removes rows and columns at the edges of the height and width
 // axes.
 type Cropping2D struct {
