@@ -180,3 +180,53 @@ func tokenBatch(r *rand.Rand, n int) (*tensors.Tensor, *tensors.Tensor) {
 	}
 	return tensors.FromFlatDataAndDimensions(x, n, 8), tensors.FromFlatDataAndDimensions(y, n)
 }
+
+// TestKerasParamCounts checks each layer's parameter count in the summary
+// against Keras's formulas, worked out by hand for these shapes, and that a
+// graph model ending in a dense softmax still folds it into the loss.
+func TestKerasParamCounts(t *testing.T) {
+	be, err := backends.NewWithConfig("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := parse(t,
+		"{name: stem, type: conv2d, filters: 8, kernel_size: 3, padding: same}",   // 9·1·8 + 8 = 80
+		"{type: depthwiseconv2d, kernel_size: 3, depth_multiplier: 2}",            // 9·8·2 + 16 = 160 → (26, 26, 16)
+		"{type: separableconv2d, filters: 8, kernel_size: [3, 2], padding: same}", // 6·16 + 16·8 + 8 = 232
+		"{type: layernorm}",                                           // 2·8 = 16
+		"{type: zeropadding2d, padding: 1}",                           // (28, 28, 8)
+		"{name: side, type: cropping2d, cropping: 0, inputs: [stem]}", // (28, 28, 8)
+		"{name: merged, type: concat, inputs: [zeropadding2d, side]}", // (28, 28, 16)
+		"{type: upsampling2d, size: [1, 1]}",
+		"{type: reshape, shape: [784, 16]}",
+		"{type: conv1d, filters: 4, kernel_size: 5, strides: 4}", // 5·16·4 + 4 = 324 → (195, 4)
+		"{type: maxpool1d, pool_size: 3}",                        // (65, 4)
+		"{type: globalmaxpool1d}",
+		"{type: dense, units: 10, activation: softmax}", // 4·10 + 10 = 50
+	)
+	sum, errs := Inspect(cfg, be)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := []int{80, 160, 232, 16, 0, 0, 0, 0, 0, 324, 0, 0, 50}
+	for i, row := range sum.Rows {
+		if row.Params != want[i] {
+			t.Errorf("%s: %d parameters, Keras %d", row.Name, row.Params, want[i])
+		}
+	}
+	if !sum.Connected || sum.Total != 862 {
+		t.Errorf("connected %v, total %d, want true and 862", sum.Connected, sum.Total)
+	}
+	if m, err := New(cfg); err != nil || !m.FoldSoftmax {
+		t.Errorf("FoldSoftmax %v (err %v), want true", m != nil && m.FoldSoftmax, err)
+	}
+	emb := parse(t, "{type: flatten}", "{type: embedding, input_dim: 300, output_dim: 4}", // 1,200
+		"{type: globalavgpool2d, inputs: [embedding]}", "{type: dense, units: 10}")
+	if _, errs := Inspect(emb, be); errs == nil || !strings.Contains(errs.Error(), "model.layers[2] (globalavgpool2d): needs 4-D input") {
+		t.Errorf("got %v, want a rank error naming globalavgpool2d", errs)
+	}
+	emb = parse(t, "{type: flatten}", "{type: embedding, input_dim: 300, output_dim: 4}", "{type: globalavgpool1d}", "{type: dense, units: 10}")
+	if sum, errs := Inspect(emb, be); errs != nil || sum.Rows[1].Params != 1200 || sum.Connected {
+		t.Errorf("embedding: %v, %+v", errs, sum)
+	}
+}
