@@ -110,14 +110,15 @@ func DepthwiseTaps(x, kernel *graph.Node, out [2]int, strides Pair) *graph.Node 
 		x5 := graph.BroadcastToDims(graph.Reshape(x, d[0], d[1], d[2], d[3], 1), d[0], d[1], d[2], d[3], kd[3])
 		x = graph.Reshape(x5, d[0], d[1], d[2], cm)
 	}
+	d := x.Shape().Dimensions
 	tiled := graph.BroadcastToDims(graph.Reshape(kernel, kh, kw, 1, cm), kh, kw, out[1], cm)
 	var y *graph.Node
 	for p := range kh {
 		for q := range kw {
-			tap := graph.Slice(x, graph.AxisRange(),
-				graph.AxisRange(p, p+(out[0]-1)*strides[0]+1).Stride(strides[0]),
-				graph.AxisRange(q, q+(out[1]-1)*strides[1]+1).Stride(strides[1]))
-			w := graph.Slice(tiled, graph.AxisElem(p), graph.AxisElem(q)) // [1, 1, ow, cm]
+			tap := slice(x, []int{0, p, q, 0},
+				[]int{d[0], p + (out[0]-1)*strides[0] + 1, q + (out[1]-1)*strides[1] + 1, d[3]},
+				[]int{1, strides[0], strides[1], 1})
+			w := slice(tiled, []int{p, q, 0, 0}, []int{p + 1, q + 1, out[1], cm}, []int{1, 1, 1, 1}) // [1, 1, ow, cm]
 			term := graph.Mul(tap, w)
 			if y == nil {
 				y = term

@@ -122,6 +122,5 @@ func (c *Cropping2D) Build(_ *mlctx.Context, x *graph.Node) (*graph.Node, error)
 	if m[0][0]+m[0][1] >= d[1] || m[1][0]+m[1][1] >= d[2] {
 		return nil, registry.FieldErrorf("cropping", "cropping %v leaves nothing of its input %d×%d", [][2]int(m[:]), d[1], d[2])
 	}
-	return graph.Slice(x, graph.AxisRange(),
-		graph.AxisRange(m[0][0], d[1]-m[0][1]), graph.AxisRange(m[1][0], d[2]-m[1][1])), nil
+	return slice(x, []int{0, m[0][0], m[1][0], 0}, []int{d[0], d[1] - m[0][1], d[2] - m[1][1], d[3]}, []int{1, 1, 1, 1}), nil
 }
