@@ -70,6 +70,8 @@ func validateGraph(r *yamlx.Reporter, layers []Layer) {
 			lr.Field("name").Errorf("%q names the model's input; choose another name", InputName)
 		} else if j := slices.Index(names[:i], names[i]); j >= 0 && l.Name != "" {
 			lr.Field("name").Errorf("duplicate layer name %q (model.layers[%d] has it)", names[i], j)
+		} else if j >= 0 {
+			lr.Errorf("its default name %q is taken by model.layers[%d]; give one of them another name", names[i], j)
 		}
 		for k, name := range l.Inputs {
 			validateInput(lr.Field("inputs").Index(k), names, i, name)
