@@ -21,7 +21,8 @@ func init() {
 // filters (Keras DepthwiseConv2D): output channel c·m+k is channel c
 // convolved with filter k of c. It is computed as a sum over the kernel's
 // taps of shifted (strided) slices of the input times per-channel weights,
-// which every backend runs with elementwise ops.
+// which every backend runs with elementwise ops, or, where the backend runs
+// grouped convolutions natively (exp's cpu), as one grouped convolution.
 type DepthwiseConv2D struct {
 	KernelSize      Pair   `yaml:"kernel_size"`
 	Strides         Pair   `yaml:"strides"`
@@ -91,18 +92,21 @@ func (d *DepthwiseConv2D) depthwise(ctx *mlctx.Context, x *graph.Node) (*graph.N
 	}
 	c, m := dims[3], d.DepthMultiplier
 	kernel := variable(ctx, x, "depthwise_kernel", initializers.GlorotUniformFn(ctx), d.KernelSize[0], d.KernelSize[1], c, m)
+	if nativeDepthwise(x) {
+		return depthwiseConv(x, kernel, d.Strides, [2][2]int{pads[1], pads[2]}), nil
+	}
 	if d.Padding == "same" {
 		x = padZeros(x, pads[:]...)
 	}
-	return DepthwiseTaps(x, kernel, out, d.Strides), nil
+	return depthwiseTaps(x, kernel, out, d.Strides), nil
 }
 
-// DepthwiseTaps returns Σ_{p,q} x[:, i·s+p, j·s+q, c]·kernel[p, q, c, k] as
+// depthwiseTaps returns Σ_{p,q} x[:, i·s+p, j·s+q, c]·kernel[p, q, c, k] as
 // [batch, out[0], out[1], c·m] for x [batch, h, w, c] (already padded) and
 // kernel [kh, kw, c, m]. With m > 1 each input channel is first repeated m
 // times. Each tap's weights are tiled along the output's width, so that each
 // product runs over rows of width·channels values rather than channels.
-func DepthwiseTaps(x, kernel *graph.Node, out [2]int, strides Pair) *graph.Node {
+func depthwiseTaps(x, kernel *graph.Node, out [2]int, strides Pair) *graph.Node {
 	kd := kernel.Shape().Dimensions
 	kh, kw, cm := kd[0], kd[1], kd[2]*kd[3]
 	if kd[3] > 1 {
