@@ -101,8 +101,12 @@ func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out 
 	for i, l := range m.Layers {
 		xs := make([]*graph.Node, len(m.Sources[i]))
 		for k, j := range m.Sources[i] {
-			xs[k] = x
-			if j >= 0 {
+			switch {
+			case j == -1:
+				xs[k] = x
+			case j < 0: // config validation reports it
+				return nil, &LayerError{Index: i, Type: l.Type, Field: "inputs", Err: fmt.Errorf("unknown layer %q", l.Inputs[k])}
+			default:
 				xs[k] = outs[j]
 			}
 		}
