@@ -194,7 +194,7 @@ func TestValidateSummaries(t *testing.T) {
 	// From internal/, the config paths read as they do from a folder beside
 	// configs/, as the golden files print them.
 	t.Chdir("..")
-	for _, name := range []string{"mlp", "cnn", "linear"} {
+	for _, name := range []string{"mlp", "cnn", "linear", "residual", "residual_gap"} {
 		code, out, errOut := run(t, nil, "validate", fmt.Sprintf("../configs/%s.yaml", name))
 		if code != ExitOK {
 			t.Fatalf("%s: exit %d: %s", name, code, errOut)

@@ -62,12 +62,14 @@ type Model struct {
 	Layers []Layer `yaml:"layers"`
 }
 
-// Layer is one entry of model.layers: its type, an optional name, and the
-// type's own parameters.
+// Layer is one entry of model.layers: its type, an optional name, the
+// names of the layers it takes as input (empty: the previous layer, or the
+// model's input for the first), and the type's own parameters.
 type Layer struct {
-	Type string         `yaml:"type"`
-	Name string         `yaml:"name,omitempty"`
-	Spec registry.Layer `yaml:",inline"`
+	Type   string         `yaml:"type"`
+	Name   string         `yaml:"name,omitempty"`
+	Inputs []string       `yaml:"inputs,omitempty"`
+	Spec   registry.Layer `yaml:",inline"`
 }
 
 // Train holds the training hyperparameters.
@@ -296,6 +298,7 @@ func (m *Model) validate(r *yamlx.Reporter) {
 			l.Spec.Validate(APIReporter(r.Field("layers").Index(i)))
 		}
 	}
+	validateGraph(r.Field("layers"), m.Layers)
 }
 
 func (t *Train) validate(r *yamlx.Reporter, d Data) {
