@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -10,20 +11,20 @@ import (
 
 // split cuts x along axis into consecutive parts of the given sizes, with
 // the gradient of a split: the parts' gradients concatenated along axis.
+// The caller must use the first part whenever it uses any.
 //
-// GoMLX's gradient of each Slice is a zero-padded tensor of x's full shape,
-// summed over the parts: for the timesteps of a sequence that is quadratic
-// in its length. Here each part passes through an identity whose gradient
-// function stores the part's gradient and returns nil (nothing flows
-// through its Slice), except for the first part to receive a gradient,
-// which lets it flow so that x's own gradient function runs; GoMLX computes
-// gradients node by node in reverse creation order, so x's runs after all
-// the parts', and returns the stored gradients concatenated (zeros for a
-// part without one). The padded gradient of that one part is then unused,
-// and a backend that skips unused nodes (cpu) never computes it.
+// GoMLX's gradient of each Slice is a zero-padded tensor of x's full shape
+// (a Pad, which GoMLX's pure-Go backend lacks), summed over the parts: for
+// the timesteps of a sequence, quadratic in its length. Here each part
+// passes through an identity whose gradient function stores the part's
+// gradient and lets nothing flow back through its Slice. x's own gradient
+// function returns the stored gradients concatenated (zeros for a part
+// without one); GoMLX computes gradients node by node in reverse creation
+// order, so it runs after the parts'. For it to run at all, the first part
+// has an exact zero added that depends on one element of x (a Gather whose
+// gradient, unused, a backend that skips unused nodes, cpu, never computes).
 func split(x *graph.Node, axis int, sizes ...int) []*graph.Node {
 	caught := make([]*graph.Node, len(sizes))
-	flowing := false
 	whole := graph.IdentityWithCustomGradient(x, func(x, _ *graph.Node) *graph.Node {
 		for i, v := range caught {
 			if v == nil {
@@ -34,7 +35,6 @@ func split(x *graph.Node, axis int, sizes ...int) []*graph.Node {
 		}
 		v := graph.Concatenate(caught, axis)
 		clear(caught)
-		flowing = false
 		return v
 	})
 	parts := make([]*graph.Node, len(sizes))
@@ -43,18 +43,22 @@ func split(x *graph.Node, axis int, sizes ...int) []*graph.Node {
 		part := graph.SliceAxis(whole, axis, graph.AxisRange(start, start+size))
 		parts[i] = graph.IdentityWithCustomGradient(part, func(_, v *graph.Node) *graph.Node {
 			caught[i] = v
-			if flowing {
-				return nil
-			}
-			flowing = true
-			return v
+			return nil
 		})
 		start += size
 	}
 	if start != x.Shape().Dimensions[axis] {
 		panic(fmt.Sprintf("split: sizes %v do not add up to axis %d of %s", sizes, axis, x.Shape()))
 	}
+	parts[0] = graph.Add(parts[0], zeroOf(whole))
 	return parts
+}
+
+// zeroOf returns a scalar zero through which a gradient flows to x.
+func zeroOf(x *graph.Node) *graph.Node {
+	g := x.Graph()
+	first := graph.Reshape(graph.Gather(x, graph.Zeros(g, shapes.Make(dtypes.Int32, 1, x.Rank()))))
+	return graph.Where(graph.Const(g, false), first, graph.ZerosLike(first))
 }
 
 // equal returns n copies of size, for split.

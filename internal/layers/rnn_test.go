@@ -94,51 +94,51 @@ func newRNN(kind string, units int, sequences, resetAfter bool) registry.Layer {
 var rnnWeights = []string{"kernel", "recurrent_kernel", "bias"}
 
 // TestRNNReference compares the layers' output and gradients with
-// PyTorch's (float64) on the cpu backend. (GoMLX's pure-Go backend has no
-// Pad, which the gradient of a Slice needs.)
+// PyTorch's (float64), on both backends.
 func TestRNNReference(t *testing.T) {
 	ref := loadRNNReference(t)
-	be, err := backends.NewWithConfig("cpu")
+	eachBackend(t, func(t *testing.T, be backends.Backend) {
+		for _, c := range ref.Cases {
+			t.Run(c.name(), func(t *testing.T) { checkRNNCase(t, be, ref, c) })
+		}
+	})
+}
+
+// checkRNNCase loads a reference case's weights into the layer's variables
+// and compares its output and gradients with the case's.
+func checkRNNCase(t *testing.T, be backends.Backend, ref *rnnReference, c rnnCase) {
+	layer := newRNN(c.Layer, ref.Units, c.ReturnSequences, c.ResetAfter)
+	ctx := mlctx.New()
+	lctx := ctx.In("layer")
+	lctx.VariableWithValue("kernel", tensors.FromFlatDataAndDimensions(f32(c.Kernel), c.KernelShape...))
+	lctx.VariableWithValue("recurrent_kernel", tensors.FromFlatDataAndDimensions(f32(c.Rec), c.RecShape...))
+	lctx.VariableWithValue("bias", tensors.FromFlatDataAndDimensions(f32(c.Bias), c.BiasShape...))
+	e, err := mlctx.NewExec(be, ctx.Checked(false), func(ctx *mlctx.Context, x, w *graph.Node) []*graph.Node {
+		lc := ctx.In("layer")
+		y, err := layer.Build(lc, x)
+		if err != nil {
+			panic(err)
+		}
+		params := []*graph.Node{x}
+		for _, name := range rnnWeights {
+			params = append(params, lc.GetVariable(name).ValueGraph(x.Graph()))
+		}
+		return append([]*graph.Node{y}, graph.Gradient(graph.ReduceAllSum(graph.Mul(y, w)), params...)...)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, ts, d := ref.Batch, ref.Timesteps, ref.Features
-	for _, c := range ref.Cases {
-		t.Run(c.name(), func(t *testing.T) {
-			layer := newRNN(c.Layer, ref.Units, c.ReturnSequences, c.ResetAfter)
-			ctx := mlctx.New()
-			lctx := ctx.In("layer")
-			lctx.VariableWithValue("kernel", tensors.FromFlatDataAndDimensions(f32(c.Kernel), c.KernelShape...))
-			lctx.VariableWithValue("recurrent_kernel", tensors.FromFlatDataAndDimensions(f32(c.Rec), c.RecShape...))
-			lctx.VariableWithValue("bias", tensors.FromFlatDataAndDimensions(f32(c.Bias), c.BiasShape...))
-			e, err := mlctx.NewExec(be, ctx.Checked(false), func(ctx *mlctx.Context, x, w *graph.Node) []*graph.Node {
-				lc := ctx.In("layer")
-				y, err := layer.Build(lc, x)
-				if err != nil {
-					panic(err)
-				}
-				params := []*graph.Node{x}
-				for _, name := range rnnWeights {
-					params = append(params, lc.GetVariable(name).ValueGraph(x.Graph()))
-				}
-				return append([]*graph.Node{y}, graph.Gradient(graph.ReduceAllSum(graph.Mul(y, w)), params...)...)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := e.Exec(tensors.FromFlatDataAndDimensions(f32(c.X), b, ts, d),
-				tensors.FromFlatDataAndDimensions(f32(c.W), c.YShape...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := out[0].Shape().Dimensions; fmt.Sprint(got) != fmt.Sprint(c.YShape) {
-				t.Fatalf("output shape %v, want %v", got, c.YShape)
-			}
-			compareRef(t, "y", flat(out[0]), c.Y)
-			for i, name := range append([]string{"x"}, rnnWeights...) {
-				compareRef(t, "d/d"+name, flat(out[i+1]), c.Grad[name])
-			}
-		})
+	out, err := e.Exec(tensors.FromFlatDataAndDimensions(f32(c.X), ref.Batch, ref.Timesteps, ref.Features),
+		tensors.FromFlatDataAndDimensions(f32(c.W), c.YShape...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out[0].Shape().Dimensions; fmt.Sprint(got) != fmt.Sprint(c.YShape) {
+		t.Fatalf("output shape %v, want %v", got, c.YShape)
+	}
+	compareRef(t, "y", flat(out[0]), c.Y)
+	for i, name := range append([]string{"x"}, rnnWeights...) {
+		compareRef(t, "d/d"+name, flat(out[i+1]), c.Grad[name])
 	}
 }
 
