@@ -21,8 +21,9 @@ import (
 // function returns the stored gradients concatenated (zeros for a part
 // without one); GoMLX computes gradients node by node in reverse creation
 // order, so it runs after the parts'. For it to run at all, the first part
-// has an exact zero added that depends on one element of x (a Gather whose
-// gradient, unused, a backend that skips unused nodes, cpu, never computes).
+// has an exact zero added that depends on one element of x through a
+// Gather: the gradient reaching x that way is discarded, and a backend that
+// skips unused nodes (cpu) never computes it.
 func split(x *graph.Node, axis int, sizes ...int) []*graph.Node {
 	caught := make([]*graph.Node, len(sizes))
 	whole := graph.IdentityWithCustomGradient(x, func(x, _ *graph.Node) *graph.Node {
