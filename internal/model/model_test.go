@@ -12,6 +12,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/exp-runner/exp/internal/config"
+	_ "github.com/exp-runner/exp/internal/cpu" // the cpu backend, its op profile included
 	"github.com/exp-runner/exp/internal/data"
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
