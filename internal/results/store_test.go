@@ -544,8 +544,8 @@ func testMigrations(t *testing.T, db *testDB) {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("AddTrialEpoch for a missing run: %v, want ErrNotFound", err)
 		}
-		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
-			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
+		if err := rawExec(s, `INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, ms_per_step, examples_per_second, finished_at) VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
+			`INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, ms_per_step, examples_per_second, finished_at) VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
 			t.Errorf("raw insert of an epoch of a missing run succeeded")
 		}
 		if i == 0 {
