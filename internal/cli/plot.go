@@ -26,8 +26,9 @@ Flags:
 	--db PATH            results database (default $EXP_DB, else ./runs.db)
 	--sweep NAME|ID      only this sweep's trials
 	--runs IDS           only these runs, e.g. 3,5,9
-	--metric M           val_accuracy, val_loss, accuracy or loss (default:
-	                     val_accuracy if the runs have it, else val_loss, else loss)
+	--metric M           val_accuracy, val_loss, accuracy, loss, or lr (the
+	                     learning rate at each epoch's end) (default: val_accuracy
+	                     if the runs have it, else val_loss, else loss)
 	--group-by PATHS     comma-separated key paths, or variant
 	--where PATH=VALUE   keep matching runs, as for exp table; repeatable
 	-o FILE              the image to write; its extension picks PNG or SVG

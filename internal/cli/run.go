@@ -47,6 +47,9 @@ Flags:
 	--new              start a fresh sweep rather than continue the last one
 	--retry-failed     run failed and diverged trials again
 	--max-trials N     refuse sweeps with more trials (default 1000)
+	--force            run trials whose memory estimate (times the trials run at
+	                   once) exceeds the machine's memory, which are otherwise
+	                   refused (recorded as failed; alone, exit status 2)
 	--lease D          with a PostgreSQL database: how long a worker's claim on a
 	                   trial holds without a heartbeat (default 60s; renewed every
 	                   third of it); a trial whose worker died is taken over after it
@@ -77,6 +80,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	retry := fs.Bool("retry-failed", false, "")
 	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
 	lease := fs.Duration("lease", 60*time.Second, "")
+	force := fs.Bool("force", false, "")
 	var sets multiFlag
 	fs.Var(&sets, "set", "")
 	pos, err := m.parse(fs, "run", args)
@@ -96,8 +100,15 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkData(ctx, p); err != nil {
+	mems, err := trialMemory(ctx, p)
+	if err != nil {
 		return err
+	}
+	refuse, estimate := memoryCheck(p, mems, min(*jobs, len(p.Trials)), *force)
+	if !p.Sweep {
+		if msg := refuse(p.Trials[0]); msg != "" {
+			return usageError("exp run: %s", msg)
+		}
 	}
 	dbPath := m.dbPath(*db)
 	store, err := results.Open(ctx, dbPath)
@@ -122,7 +133,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	final, runErr := sweep.Run(ctx, rep, p, sweep.Options{
 		Store: store, DB: dbPath, Checkpoints: checkpoints, Jobs: *jobs, Threads: *threadsFlag,
 		RetryFailed: *retry, Exe: exe, Env: m.ChildEnv, Stdout: m.Stdout, Stderr: m.Stderr,
-		PassThrough: m.PassThrough, Lease: leaseFor,
+		PassThrough: m.PassThrough, Lease: leaseFor, Refuse: refuse, Estimate: estimate,
 	})
 	if final != nil {
 		err := final.WriteOutcome(context.WithoutCancel(ctx), store, m.Stdout, m.Stderr, time.Since(start), m.isTerminal(m.Stdout))
@@ -185,23 +196,6 @@ func loadPlan(path string, o []config.Override, maxTrials int) (*plan.Plan, erro
 		return nil, usageError("exp: %v", err)
 	}
 	return p, nil
-}
-
-// checkData loads each distinct dataset of the plan once, so that a missing
-// or corrupt file stops the run (exit 2) before anything trains.
-func checkData(ctx context.Context, p *plan.Plan) error {
-	seen := map[string]bool{}
-	for _, t := range p.Trials {
-		key := yamlx.Marshal(yamlx.Encode(t.Config.Data))
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		if _, err := loadData(ctx, t.Config); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // exe is the program that runs trials: this one.

@@ -21,7 +21,9 @@ func init() {
 Checks FILE without training: every error in it, and in every trial of its
 sweep, is reported at once, as FILE:LINE:COL: key.path: message. A valid
 config's model is built once and summarised, Keras-style: each layer's
-output shape and parameter count. For a sweep it lists the trials and
+output shape and parameter count, and the memory training it takes (an
+estimate: weights, gradients and optimizer state, the activations of one
+training step at the batch size, and the examples). For a sweep it lists the trials and
 summarises each distinct model.
 
 Flags:
@@ -57,9 +59,14 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	mems, err := trialMemory(ctx, p)
+	if err != nil {
+		return err
+	}
 	if !p.Sweep {
 		fmt.Fprintf(m.Stdout, "%s: ok\n", pos[0])
 		WriteSummary(m.Stdout, p.Trials[0].Config.Model.Name, p.Architectures[0].Summary)
+		writeMemory(m.Stdout, p, p.Architectures[0], mems)
 		return nil
 	}
 	axes := make([]string, len(p.Spec.Axes))
@@ -78,6 +85,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout)
 		fmt.Fprintf(m.Stdout, "Trials %s:\n", ranges(a.Trials))
 		WriteSummary(m.Stdout, a.Model, a.Summary)
+		writeMemory(m.Stdout, p, a, mems)
 	}
 	return nil
 }

@@ -70,6 +70,9 @@ type Layer struct {
 	Name   string         `yaml:"name,omitempty"`
 	Inputs []string       `yaml:"inputs,omitempty"`
 	Spec   registry.Layer `yaml:",inline"`
+	// KernelRegularizer adds a penalty on the layer's kernel to the loss
+	// (dense and convolution layers; see regularize.go).
+	KernelRegularizer *Regularizer `yaml:"kernel_regularizer,omitempty"`
 }
 
 // Train holds the training hyperparameters.
@@ -84,6 +87,13 @@ type Train struct {
 	// EarlyStopping, when set, stops a run whose monitored metric has not
 	// improved for a while.
 	EarlyStopping *EarlyStopping `yaml:"early_stopping"`
+	// LRSchedule, when set, changes the learning rate during training.
+	LRSchedule *LRSchedule `yaml:"lr_schedule,omitempty"`
+	// LabelSmoothing mixes one-hot labels with the uniform distribution
+	// (0: off), as Keras's CategoricalCrossentropy.
+	LabelSmoothing float64 `yaml:"label_smoothing,omitempty"`
+	// ClassWeight weighs each training example's loss by its class.
+	ClassWeight *ClassWeight `yaml:"class_weight,omitempty"`
 }
 
 // EarlyStopping is train.early_stopping, with Keras's EarlyStopping
@@ -110,6 +120,7 @@ func (e *EarlyStopping) UnmarshalYAMLX(r *yamlx.Reporter) {
 type Optimizer struct {
 	Name string             `yaml:"name"`
 	Spec registry.Optimizer `yaml:",inline"`
+	Clip `yaml:",inline"`
 }
 
 // Default returns the configuration used for what a file leaves out, named
@@ -199,6 +210,7 @@ func FromDoc(doc *yamlx.Doc, overrides []Override) (*Config, error) {
 // resolve fills the defaults that depend on other keys: the loss follows the
 // dataset (cross-entropy for classes, mean squared error for regression).
 func (c *Config) resolve() {
+	c.resolveSchedule()
 	if c.Train.Loss == "" {
 		c.Train.Loss = "sparse_categorical_crossentropy"
 		if c.Data.Params != nil && !c.Data.Params.Info().Classification() {
@@ -258,6 +270,7 @@ func (c *Config) Validate(r *yamlx.Reporter) {
 	c.Data.validate(r.Field("data"))
 	c.Model.validate(r.Field("model"))
 	c.Train.validate(r.Field("train"), c.Data)
+	c.validateExtras(r)
 }
 
 func validateBackend(r *yamlx.Reporter, spec string) {
@@ -453,7 +466,7 @@ func (c *Config) YAML() string { return yamlx.Marshal(c.Node()) }
 // that runs on d do not record.
 func checkMonitor(r *yamlx.Reporter, d *Data, monitor string) {
 	m, ok := record.LookupMetric(monitor)
-	if !ok {
+	if !ok || m.Direction == record.Unranked {
 		names := record.MetricNames()
 		msg := fmt.Sprintf("unknown metric %q (known: %s)", monitor, strings.Join(names, ", "))
 		if s := suggest.Nearest(monitor, names); s != "" {

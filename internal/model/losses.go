@@ -17,14 +17,7 @@ func init() {
 		PerExample: func(out, labels *graph.Node, fromLogits bool) *graph.Node {
 			classes := out.Shape().Dimensions[out.Rank()-1]
 			onehot := graph.OneHot(labels, classes, out.DType())
-			var logp *graph.Node
-			if fromLogits {
-				logp = graph.LogSoftmax(out, -1)
-			} else {
-				p := graph.Div(out, graph.ReduceAndKeep(out, graph.ReduceSum, -1))
-				logp = graph.Log(graph.ClipScalar(p, probabilityEpsilon, 1-probabilityEpsilon))
-			}
-			return graph.Neg(graph.ReduceSum(graph.Mul(onehot, logp), -1))
+			return graph.Neg(graph.ReduceSum(graph.Mul(onehot, logProbs(out, fromLogits)), -1))
 		},
 	})
 	registry.Losses.Register("mse", registry.Loss{
@@ -39,4 +32,14 @@ func init() {
 			return graph.ReduceMean(graph.Abs(graph.Sub(out, targets)), -1)
 		},
 	})
+}
+
+// logProbs returns the log-probabilities of each class: of logits, or of
+// the stack's own output, normalised and clipped as Keras does.
+func logProbs(out *graph.Node, fromLogits bool) *graph.Node {
+	if fromLogits {
+		return graph.LogSoftmax(out, -1)
+	}
+	p := graph.Div(out, graph.ReduceAndKeep(out, graph.ReduceSum, -1))
+	return graph.Log(graph.ClipScalar(p, probabilityEpsilon, 1-probabilityEpsilon))
 }

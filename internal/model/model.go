@@ -35,6 +35,13 @@ type Model struct {
 	Info         data.Info
 	Optimizer    registry.Optimizer
 	LearningRate float64
+	// LabelSmoothing is train.label_smoothing (0: off).
+	LabelSmoothing float64
+	// ClassWeights weighs each training example's loss by its class (nil:
+	// all 1); see config.ClassWeight.Of.
+	ClassWeights []float64
+	// Clip is the gradient clipping of train.optimizer.
+	Clip config.Clip
 }
 
 // New prepares the model of a validated config.
@@ -46,6 +53,7 @@ func New(cfg *config.Config) (*Model, error) {
 	m := &Model{
 		Layers: cfg.Model.Layers, Loss: loss, Info: cfg.Data.Params.Info(),
 		Optimizer: cfg.Train.Optimizer.Spec, LearningRate: cfg.Train.LearningRate,
+		LabelSmoothing: cfg.Train.LabelSmoothing, Clip: cfg.Train.Optimizer.Clip,
 	}
 	m.Names = LayerNames(cfg.Model.Layers)
 	m.Sources = config.InputIndices(cfg.Model.Layers)

@@ -10,17 +10,33 @@ import (
 // given a batch of inputs x and labels or targets y, it updates every
 // variable (the optimizer's step on the batch's mean loss, BatchNorm's moving
 // averages, the RNG state) and returns the batch's summed loss and its number
-// of correct predictions (0 for regression), as float32 scalars.
+// of correct predictions (0 for regression), as float32 scalars. The loss
+// includes the class weights and, per example, the regularization penalty.
 func (m *Model) TrainStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
+	return m.trainStep(ctx, x, y, nil)
+}
+
+// TrainStepLR is TrainStep with the learning rate as a third input, a
+// float32 scalar, so that a schedule can change it at every step.
+func (m *Model) TrainStepLR(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Node {
+	return m.trainStep(ctx, x, y, lr)
+}
+
+func (m *Model) trainStep(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Node {
 	g := x.Graph()
 	ctx.SetTraining(g, true)
 	out, err := m.Forward(ctx, x)
 	if err != nil {
 		panic(err)
 	}
-	perExample := m.Loss.PerExample(out, y, m.FoldSoftmax)
+	perExample := m.weighted(m.perExample(out, y), y)
 	lossSum := graph.ReduceAllSum(perExample)
-	loss := graph.DivScalar(lossSum, float64(x.Shape().Dimensions[0]))
+	n := float64(x.Shape().Dimensions[0])
+	loss := graph.DivScalar(lossSum, n)
+	if p := m.penalty(ctx, g); p != nil {
+		loss = graph.Add(loss, p)
+		lossSum = graph.Add(lossSum, graph.MulScalar(p, n))
+	}
 	var vars []*mlctx.Variable
 	var params []*graph.Node
 	for v := range ctx.IterVariables() {
@@ -29,8 +45,12 @@ func (m *Model) TrainStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 			params = append(params, v.ValueGraph(g))
 		}
 	}
-	grads := graph.Gradient(loss, params...)
-	lr := graph.Scalar(g, loss.DType(), m.LearningRate)
+	grads := m.clip(graph.Gradient(loss, params...))
+	if lr == nil {
+		lr = graph.Scalar(g, loss.DType(), m.LearningRate)
+	} else {
+		lr = graph.ConvertDType(lr, loss.DType())
+	}
 	m.Optimizer.Apply(ctx, lr, vars, grads)
 	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
 }
@@ -45,7 +65,10 @@ func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 	if err != nil {
 		panic(err)
 	}
-	lossSum := graph.ReduceAllSum(m.Loss.PerExample(out, y, m.FoldSoftmax))
+	lossSum := graph.ReduceAllSum(m.perExample(out, y))
+	if p := m.penalty(ctx, g); p != nil {
+		lossSum = graph.Add(lossSum, graph.MulScalar(p, float64(x.Shape().Dimensions[0])))
+	}
 	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
 }
 

@@ -226,7 +226,7 @@ func (s *Spec) validate(r *yamlx.Reporter) {
 		if p.MinTrials < 1 {
 			pr.Field("min_trials").Errorf("must be ≥ 1, got %d", p.MinTrials)
 		}
-		if _, ok := record.LookupMetric(p.Monitor); !ok && p.Monitor != "" {
+		if !record.Ranked(p.Monitor) && p.Monitor != "" {
 			pr.Field("monitor").Errorf("unknown metric %q (known: %s)", p.Monitor, strings.Join(record.MetricNames(), ", "))
 		}
 		if p.Eta < 2 {

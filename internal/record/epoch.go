@@ -13,6 +13,10 @@ type Epoch struct {
 	// stored as NULL and reads back nil.
 	Loss, Accuracy, ValLoss, ValAccuracy *float64
 
+	// LR is the learning rate in force at the epoch's last training step,
+	// nil for epochs recorded before exp stored it.
+	LR *float64
+
 	Seconds           float64 // wall time of the epoch: training and evaluation
 	MsPerStep         float64 // mean milliseconds per training step
 	ExamplesPerSecond float64 // training examples per second of training time
@@ -31,6 +35,8 @@ func (e *Epoch) Value(name string) *float64 {
 		return e.ValLoss
 	case ValAccuracy:
 		return e.ValAccuracy
+	case LR:
+		return e.LR
 	}
 	return nil
 }

@@ -53,18 +53,25 @@ var metrics = []Metric{
 	{Name: ValAccuracy, Direction: Higher, Validation: true, Classes: true, Doc: "accuracy on the validation set (classification only)"},
 }
 
+// unranked are the epoch metrics that are recorded and plotted but never
+// ranked nor monitored; MetricNames leaves them out.
+var unranked = []Metric{
+	{Name: LR, Direction: Unranked, Doc: "learning rate in force at the epoch's last training step"},
+}
+
 // The names of the epoch metrics.
 const (
+	LR          = "lr"
 	Loss        = "loss"
 	Accuracy    = "accuracy"
 	ValLoss     = "val_loss"
 	ValAccuracy = "val_accuracy"
 )
 
-// Metrics returns the epoch metrics in table order.
+// Metrics returns the ranked epoch metrics in table order.
 func Metrics() []Metric { return slices.Clone(metrics) }
 
-// MetricNames returns the names of the epoch metrics in table order.
+// MetricNames returns the names of the ranked epoch metrics in table order.
 func MetricNames() []string {
 	names := make([]string, len(metrics))
 	for i, m := range metrics {
@@ -73,14 +80,21 @@ func MetricNames() []string {
 	return names
 }
 
-// LookupMetric returns the metric called name.
+// LookupMetric returns the metric called name, ranked or unranked.
 func LookupMetric(name string) (Metric, bool) {
-	for _, m := range metrics {
+	for _, m := range slices.Concat(metrics, unranked) {
 		if m.Name == name {
 			return m, true
 		}
 	}
 	return Metric{}, false
+}
+
+// Ranked reports whether name is a ranked metric: one that tables rank by
+// and that early stopping, pruning and search may monitor.
+func Ranked(name string) bool {
+	m, ok := LookupMetric(name)
+	return ok && m.Direction != Unranked
 }
 
 // HigherIsBetter reports whether larger values of the metric called name are

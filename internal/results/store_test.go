@@ -145,7 +145,8 @@ func testRoundTrip(t *testing.T, db *testDB) {
 			},
 			epochs: []Epoch{
 				{Epoch: 1, Loss: ptr(1.0978), Accuracy: ptr(0.694), ValLoss: ptr(0.3262), ValAccuracy: ptr(0.9122), Seconds: 7.25, MsPerStep: 3.5, ExamplesPerSecond: 8571.4},
-				{Epoch: 2, Loss: ptr(0.3469), Accuracy: ptr(0.9029), ValLoss: ptr(0.252), ValAccuracy: ptr(0.9292), Seconds: 5, MsPerStep: 3, ExamplesPerSecond: 12000},
+				// A learning rate (migration 005), stored to the last bit.
+				{Epoch: 2, Loss: ptr(0.3469), Accuracy: ptr(0.9029), ValLoss: ptr(0.252), ValAccuracy: ptr(0.9292), Seconds: 5, MsPerStep: 3, ExamplesPerSecond: 12000, LR: ptr(9.765625e-05 / 3)},
 				// An explicit finish time, in another zone, with nanoseconds.
 				{Epoch: 3, Loss: ptr(0.25), Accuracy: ptr(0.93), ValLoss: ptr(0.2), ValAccuracy: ptr(0.94), Seconds: 5, MsPerStep: 3, ExamplesPerSecond: 12000,
 					FinishedAt: time.Date(2027, 1, 2, 3, 4, 5, 999999999, time.FixedZone("Y", -7*3600))},
@@ -363,7 +364,7 @@ var sqliteSchema = map[string]string{
 	"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
 	"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
 		"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
-		"finished_at TEXT NOT NULL",
+		"finished_at TEXT NOT NULL, lr REAL",
 }
 
 var postgresSchema = map[string]string{
@@ -380,7 +381,7 @@ var postgresSchema = map[string]string{
 	"epochs": "run_id bigint NOT NULL, epoch bigint NOT NULL, loss double precision, accuracy double precision, " +
 		"val_loss double precision, val_accuracy double precision, seconds double precision NOT NULL, " +
 		"ms_per_step double precision NOT NULL, examples_per_second double precision NOT NULL, " +
-		"finished_at timestamp with time zone NOT NULL",
+		"finished_at timestamp with time zone NOT NULL, lr double precision",
 }
 
 // columnNames keeps the names of a schema string's columns.
@@ -543,8 +544,8 @@ func testMigrations(t *testing.T, db *testDB) {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("AddTrialEpoch for a missing run: %v, want ErrNotFound", err)
 		}
-		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
-			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
+		if err := rawExec(s, `INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, ms_per_step, examples_per_second, finished_at) VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
+			`INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, ms_per_step, examples_per_second, finished_at) VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
 			t.Errorf("raw insert of an epoch of a missing run succeeded")
 		}
 		if i == 0 {

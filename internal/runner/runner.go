@@ -101,6 +101,7 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 	stopper := newEarlyStopper(cfg.Train.EarlyStopping)
 	for _, ep := range opts.History {
 		stopper.observe(ep)
+		t.rates.Observe(ep)
 	}
 	for epoch := len(opts.History) + 1; epoch <= cfg.Train.Epochs; epoch++ {
 		ep, status, err := t.epoch(ctx, epoch)
@@ -115,6 +116,7 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 			}
 		}
 		res.Epochs = append(res.Epochs, ep)
+		t.rates.Observe(ep.Record)
 		if opts.OnEpoch != nil {
 			stop, err := opts.OnEpoch(ep)
 			if err != nil {
@@ -201,6 +203,8 @@ type trainer struct {
 	batches map[int]*batchTensors
 	// evalBatches caches the validation set's batches: it never changes.
 	evalBatches []*batchTensors
+	// rates gives each step's learning rate (see rates.go).
+	rates rates
 }
 
 // batchTensors are a batch's inputs and labels (or targets).
@@ -221,9 +225,18 @@ func newTrainer(cfg *config.Config, set *data.Set, opts Options) (*trainer, erro
 		}
 	}
 	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx}
+	if w := cfg.Train.ClassWeight; w != nil && set.Train.Labels != nil {
+		m.ClassWeights = w.Of(m.Info.NumClasses, set.Train.Labels)
+	}
+	t.rates = newRates(cfg, set.Train.N)
 	// Unchecked: the graphs create the variables on a fresh start and reuse
 	// the restored ones on a resumed run.
-	if t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStep); err != nil {
+	if t.rates.fed() {
+		t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStepLR)
+	} else {
+		t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStep)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStep); err != nil {
@@ -269,9 +282,10 @@ func (t *trainer) trainBatch(s *data.Split, idx []int) *batchTensors {
 	return b
 }
 
-// step runs exec on a batch and returns its summed loss and correct count.
-func step(exec *mlctx.Exec, b *batchTensors) (lossSum, correct float64, err error) {
-	out, err := exec.Exec(b.x, b.y)
+// step runs exec on a batch (and any further inputs) and returns its
+// summed loss and correct count.
+func step(exec *mlctx.Exec, b *batchTensors, more ...any) (lossSum, correct float64, err error) {
+	out, err := exec.Exec(append([]any{b.x, b.y}, more...)...)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -303,7 +317,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 			return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
 		}
 		idx := perm[s*bs : min((s+1)*bs, train.N)]
-		l, c, err := step(t.train, t.trainBatch(train, idx))
+		l, c, err := step(t.train, t.trainBatch(train, idx), t.rates.inputs(epoch, s)...)
 		if err != nil {
 			bar.clear()
 			return Epoch{}, record.StatusFailed, err
@@ -324,6 +338,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 		Loss:      ptr(lossSum / float64(seen)),
 		Accuracy:  t.accuracy(correct, seen),
 		MsPerStep: 1000 * trainSecs / float64(steps),
+		LR:        ptr(t.rates.rate(epoch, steps-1)),
 	}}
 	if trainSecs > 0 {
 		ep.Record.ExamplesPerSecond = float64(seen) / trainSecs

@@ -46,6 +46,13 @@ type Options struct {
 	// (PostgreSQL, many machines); 0 uses per-trial lock files instead (one
 	// machine).
 	Lease time.Duration
+	// Refuse, if set, says why a trial must not start (its memory
+	// estimate exceeds the machine's): it is recorded as failed with that
+	// message instead, and the other trials run.
+	Refuse func(t *plan.Trial) string
+	// Estimate, if set, gives a trial's memory estimate, for the message
+	// of a trial that ran out of memory.
+	Estimate func(t *plan.Trial) string
 }
 
 // Report is the state of a sweep's planned trials after Run.
@@ -276,6 +283,9 @@ type claimed struct {
 	owner string
 	// lock is the trial's lock file, held (no lease) until the child has it.
 	lock *os.File
+	// oom watches the child's stderr for the Go runtime's out-of-memory
+	// error (nil when the child writes to this process's stderr).
+	oom *oomWatch
 }
 
 // claim claims the next claimable trial, or returns nil if there is none.
@@ -327,6 +337,9 @@ func (c *claimed) closeLock() {
 // failed, and the error ends the session.
 func (s *session) spawn(c *claimed) error {
 	defer c.closeLock()
+	if refused, err := s.refuse(c); refused || err != nil {
+		return err
+	}
 	t := s.byID[c.run.ID]
 	what := "starting"
 	if c.run.Attempts > 1 {
@@ -353,9 +366,14 @@ func (s *session) spawn(c *claimed) error {
 	s.mu.Unlock()
 	var copies sync.WaitGroup
 	prefix := fmt.Sprintf("[%d] ", t.Index)
+	c.oom = &oomWatch{}
 	for i, pipe := range pipes {
 		w := []io.Writer{s.out, s.errOut}[i]
-		copies.Go(func() { prefixLines(w, pipe, prefix) })
+		r := io.Reader(pipe)
+		if i == 1 {
+			r = io.TeeReader(pipe, c.oom)
+		}
+		copies.Go(func() { prefixLines(w, r, prefix) })
 	}
 	s.children.Go(func() {
 		copies.Wait() // all output read before Wait closes the pipes
@@ -427,8 +445,8 @@ func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	if waitErr != nil {
 		msg += ": " + waitErr.Error()
 	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		msg += " (killed: out of memory?)"
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); outOfMemory(c, ws, ok) {
+		msg = s.oomMessage(c, msg)
 	}
 	status := results.StatusFailed
 	if s.ctx.Err() != nil {

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/plan"
+	"github.com/exp-runner/exp/internal/yamlx"
+)
+
+// trialMemory estimates the memory of each trial of p (by position),
+// loading each distinct dataset once.
+func trialMemory(ctx context.Context, p *plan.Plan) ([]model.Memory, error) {
+	sums := map[int]*model.Summary{}
+	for _, a := range p.Architectures {
+		for _, i := range a.Trials {
+			sums[i] = a.Summary
+		}
+	}
+	sets := map[string]*data.Set{}
+	out := make([]model.Memory, len(p.Trials))
+	for i, t := range p.Trials {
+		key := yamlx.Marshal(yamlx.Encode(t.Config.Data))
+		set, ok := sets[key]
+		if !ok {
+			var err error
+			if set, err = loadData(ctx, t.Config); err != nil {
+				return nil, err
+			}
+			sets[key] = set
+		}
+		if s := sums[t.Index]; s != nil {
+			out[i] = model.EstimateMemory(t.Config, s, set)
+		}
+	}
+	return out, nil
+}
+
+// memTotal returns the machine's memory in bytes (MemTotal of
+// /proc/meminfo), or 0 when it cannot be read.
+func memTotal() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemTotal:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// memoryRefusal returns why a trial needing mem, run jobs at a time on a
+// machine of total bytes, is refused ("" if it fits or total is unknown).
+func memoryRefusal(mem model.Memory, jobs int, total int64) string {
+	need := mem.Total() * int64(jobs)
+	if total <= 0 || need <= total {
+		return ""
+	}
+	times := ""
+	if jobs > 1 {
+		times = fmt.Sprintf(" × %d jobs = %s", jobs, model.Bytes(need))
+	}
+	return fmt.Sprintf("not enough memory: the trial needs an estimated %s%s, more than the machine's %s (--force to try anyway)",
+		mem.String(), times, model.Bytes(total))
+}
+
+// memoryCheck returns, for sweep.Options, the refusal of each trial whose
+// estimate times jobs exceeds the machine's memory (none with force) and
+// each trial's estimate.
+func memoryCheck(p *plan.Plan, mems []model.Memory, jobs int, force bool) (refuse, estimate func(*plan.Trial) string) {
+	total := memTotal()
+	refuse = func(t *plan.Trial) string {
+		if force {
+			return ""
+		}
+		return memoryRefusal(mems[t.Index-1], jobs, total)
+	}
+	estimate = func(t *plan.Trial) string { return mems[t.Index-1].String() }
+	return refuse, estimate
+}
+
+// writeMemory prints the memory estimate of architecture a's trials: the
+// largest, with its batch size.
+func writeMemory(w io.Writer, p *plan.Plan, a *plan.Architecture, mems []model.Memory) {
+	best := a.Trials[0]
+	for _, i := range a.Trials {
+		if mems[i-1].Total() > mems[best-1].Total() {
+			best = i
+		}
+	}
+	what := "Memory"
+	if len(a.Trials) > 1 {
+		what = fmt.Sprintf("Memory (the largest, trial %d)", best)
+	}
+	fmt.Fprintf(w, "%s at batch size %d: %s\n", what, p.Trials[best-1].Config.Train.BatchSize, mems[best-1])
+}

@@ -1,0 +1,95 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/optim"
+)
+
+// Memory is an estimate, in bytes, of what training a model takes: its
+// weights, the gradients and the optimizer's state, the activations of one
+// training step at the batch size, and the examples held in memory.
+type Memory struct {
+	Params      int64 // the weights, float32
+	Optimizer   int64 // the gradients and the optimizer's slots
+	Activations int64 // every layer's output for one batch, and its gradient
+	Data        int64 // the training and validation examples
+}
+
+// Total returns the sum of the parts.
+func (m Memory) Total() int64 { return m.Params + m.Optimizer + m.Activations + m.Data }
+
+// String formats the estimate: "12.3 MB (parameters …, optimizer state …,
+// activations …, data …)".
+func (m Memory) String() string {
+	return fmt.Sprintf("%s (parameters %s, gradients and optimizer state %s, activations %s, data %s)",
+		Bytes(m.Total()), Bytes(m.Params), Bytes(m.Optimizer), Bytes(m.Activations), Bytes(m.Data))
+}
+
+// Bytes formats a size in bytes with a binary unit: 512 B, 1.5 KiB, 3.2 GiB.
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// EstimateMemory estimates the memory of training cfg's model, summarised
+// by sum, on set (nil: no data counted).
+func EstimateMemory(cfg *config.Config, sum *Summary, set *data.Set) Memory {
+	const f32 = 4
+	var m Memory
+	m.Params = int64(sum.Total) * f32
+	m.Optimizer = int64(sum.Trainable) * f32 * int64(1+slots(cfg))
+	perExample := int64(data.Info{Shape: sum.Input[1:]}.ExampleSize())
+	for _, r := range sum.Rows {
+		perExample += int64(data.Info{Shape: r.Output[1:]}.ExampleSize())
+	}
+	// Each output is kept for the backward pass, which makes its gradient.
+	m.Activations = 2 * perExample * int64(cfg.Train.BatchSize) * f32
+	if set != nil {
+		for _, s := range []*data.Split{set.Train, set.Val} {
+			m.Data += splitBytes(s)
+		}
+	}
+	return m
+}
+
+// splitBytes is the memory of a split's examples: inputs of 1 (pixels) or
+// 4 bytes, labels or targets of 4.
+func splitBytes(s *data.Split) int64 {
+	if s == nil {
+		return 0
+	}
+	return int64(len(s.X))*4 + int64(len(s.Pixels)) + int64(len(s.Labels))*4 + int64(len(s.Targets))*4
+}
+
+// slots is the number of values the optimizer keeps per weight.
+func slots(cfg *config.Config) int {
+	switch o := cfg.Train.Optimizer.Spec.(type) {
+	case *optim.Adam:
+		return 2 + boolInt(o.AMSGrad)
+	case *optim.AdamW:
+		return 2 + boolInt(o.AMSGrad)
+	case *optim.SGD:
+		return boolInt(o.Momentum != 0)
+	case *optim.RMSprop:
+		return 1 + boolInt(o.Momentum != 0) + boolInt(o.Centered)
+	}
+	return 2 // an optimizer of a custom build: as Adam
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
