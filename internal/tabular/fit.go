@@ -244,14 +244,13 @@ func (p *Preprocessing) checkMissing(t *Table, c *Column, isTarget bool, errs *E
 	if p.Missing == MissingDrop || (p.Missing == MissingMean && !isTarget) {
 		return
 	}
-	hint := "set missing: mean or drop"
+	msg := "missing value (set missing: mean or drop)"
 	if isTarget {
-		hint = "the target needs a value; set missing: drop to leave such rows out"
+		msg = "missing target (set missing: drop to leave such rows out)"
 	}
 	for i := range t.N() {
 		if c.Missing(i) {
-			errs.Add(&CellError{Path: t.Path, Line: int(t.Lines[i]), Column: c.Name,
-				Msg: "missing value (" + hint + ")"})
+			errs.Add(&CellError{Path: t.Path, Line: int(t.Lines[i]), Column: c.Name, Msg: msg})
 		}
 	}
 }
