@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,44 +135,112 @@ func parseHeader(name string, data []byte, delim byte) (names []string, body []b
 }
 
 // parseBody parses the rows after the header: numbers first, in parallel
-// chunks, then the text of the columns that are not all numbers.
+// chunks written straight into the columns, then the text of the columns
+// that are not all numbers.
 func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte) error {
-	chunks := splitChunks(body)
-	res := make([]*chunk, len(chunks))
-	parallel(len(chunks), func(i int) {
-		res[i] = &chunk{buf: chunks[i]}
-		res[i].numbers(len(names), delim)
-	})
-	base := bodyLine
+	res := survey(body, bodyLine)
+	ncol := len(names)
+	// Every row of a chunk but the last ends in a newline, so a chunk holds at
+	// most as many rows as newlines (plus one for the last): each parses
+	// into its own stretch of the columns, and only blank or bad rows leave
+	// gaps to close afterwards.
+	bound := 0
+	for k, c := range res {
+		c.off = bound
+		bound += c.newlines
+		if k == len(res)-1 {
+			bound++
+		}
+	}
+	lines := make([]int32, bound)
+	cols := make([][]float64, ncol)
+	for j := range cols {
+		cols[j] = make([]float64, bound)
+	}
+	parallel(len(res), func(i int) { res[i].numbers(lines, cols, delim) })
 	errs := &Errors{}
 	for _, c := range res {
-		c.base = base
 		for _, e := range c.errs {
-			ce := &CellError{Path: t.Path, Line: base + e.line, Msg: e.msg}
+			ce := &CellError{Path: t.Path, Line: e.line, Msg: e.msg}
 			if e.column >= 0 {
 				ce.Column = names[e.column]
 			}
 			errs.Add(ce)
 		}
 		errs.More += c.moreErrs
-		base += c.newlines
 	}
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	t.assemble(res, names, delim)
+	n := compact(res, lines, cols)
+	t.Lines = lines[:n:n]
+	var textCols []int
+	for j, name := range names {
+		t.Columns = append(t.Columns, &Column{Name: name, Num: cols[j][:n:n]})
+		bad := 0
+		for _, c := range res {
+			bad += c.bad[j]
+		}
+		if bad > 0 {
+			textCols = append(textCols, j)
+		}
+	}
+	if len(textCols) > 0 {
+		parallel(len(res), func(i int) { res[i].texts(ncol, textCols, delim) })
+		for k, j := range textCols {
+			t.Columns[j].joinText(res, k)
+		}
+	}
 	return nil
+}
+
+// survey cuts body into chunks and counts their newlines in parallel,
+// setting each chunk's first physical line. A body with a quote in it is
+// one chunk: a quoted field may hold a newline, and only a scan from the
+// start knows.
+func survey(body []byte, bodyLine int) []*chunk {
+	pieces := splitChunks(body)
+	res := make([]*chunk, len(pieces))
+	quoted := make([]bool, len(pieces))
+	parallel(len(pieces), func(i int) {
+		res[i] = &chunk{buf: pieces[i], newlines: bytes.Count(pieces[i], []byte{'\n'})}
+		quoted[i] = bytes.IndexByte(pieces[i], '"') >= 0
+	})
+	if len(res) > 1 && slices.Contains(quoted, true) {
+		res = []*chunk{{buf: body, newlines: bytes.Count(body, []byte{'\n'})}}
+	}
+	base := bodyLine
+	for _, c := range res {
+		c.base = base
+		base += c.newlines
+	}
+	return res
+}
+
+// compact closes the gaps that blank and bad rows left between the chunks'
+// stretches and returns the number of rows.
+func compact(res []*chunk, lines []int32, cols [][]float64) int {
+	n := 0
+	for _, c := range res {
+		if c.off != n {
+			copy(lines[n:], lines[c.off:c.off+c.rows])
+			for _, col := range cols {
+				copy(col[n:], col[c.off:c.off+c.rows])
+			}
+		}
+		n += c.rows
+	}
+	return n
 }
 
 // chunkSize is the least data worth a goroutine of its own.
 const chunkSize = 1 << 20
 
-// splitChunks cuts body at line ends into about twice as many pieces as
-// there are processors. A body with a quote in it stays whole: a quoted
-// field may hold a newline, and only a scan from the start knows.
+// splitChunks cuts body after newlines into about twice as many pieces as
+// there are processors.
 func splitChunks(body []byte) [][]byte {
 	n := min(len(body)/chunkSize, 2*runtime.GOMAXPROCS(0))
-	if n <= 1 || bytes.IndexByte(body, '"') >= 0 {
+	if n <= 1 {
 		return [][]byte{body}
 	}
 	var out [][]byte
@@ -209,32 +278,29 @@ func parallel(n int, f func(i int)) {
 // chunk is a piece of the body and what was parsed from it.
 type chunk struct {
 	buf      []byte
-	base     int         // physical line of buf's first byte
-	newlines int         // newlines in buf
-	lines    []int32     // each row's line relative to buf
-	nums     [][]float64 // per column
-	bad      []int       // per column: cells that are neither numbers nor missing
-	text     [][]int32   // per column with text: codes into levels
+	base     int       // physical line of buf's first byte
+	newlines int       // newlines in buf
+	off      int       // the chunk's first row in the columns
+	rows     int       // its good rows
+	bad      []int     // per column: cells that are neither numbers nor missing
+	text     [][]int32 // per column with text: codes into levels
 	levels   [][]string
-	errs     []rowErr
-	moreErrs int // problems found past maxChunkErrs
+	errs     []rowErr // lines here are physical
+	moreErrs int      // problems found past maxChunkErrs
 }
 
 // maxChunkErrs bounds the problems one chunk keeps (Errors caps the total).
 const maxChunkErrs = MaxErrors + 1
 
-// numbers parses every row of the chunk as numbers, counting the cells that
-// are not, and records ragged rows and malformed quotes.
-func (c *chunk) numbers(ncol int, delim byte) {
+// numbers parses every row of the chunk as numbers into lines and cols from
+// row c.off on, counting the cells that are not numbers, and records ragged
+// rows and malformed quotes.
+func (c *chunk) numbers(lines []int32, cols [][]float64, delim byte) {
 	s := &scanner{buf: c.buf, delim: delim}
-	estimate := bytes.Count(c.buf, []byte{'\n'}) + 1
-	c.lines = make([]int32, 0, estimate)
-	c.nums = make([][]float64, ncol)
-	for j := range c.nums {
-		c.nums[j] = make([]float64, 0, estimate)
-	}
+	ncol := len(cols)
 	c.bad = make([]int, ncol)
 	nan := math.NaN()
+	row := c.off
 	for s.pos < len(s.buf) {
 		if s.atBlank() {
 			continue
@@ -255,70 +321,34 @@ func (c *chunk) numbers(ncol int, delim byte) {
 					c.bad[col]++
 				}
 			}
-			c.nums[col] = append(c.nums[col], v)
+			cols[col][row] = v
 		}
 		if s.err != nil || col != ncol {
-			c.dropRow(line, col, ncol, s)
+			c.badRow(c.base+line, col, ncol, s)
 			continue
 		}
-		c.lines = append(c.lines, int32(line))
+		lines[row] = int32(c.base + line)
+		row++
 	}
-	c.newlines = s.line
+	c.rows = row - c.off
 }
 
-// dropRow takes back a malformed row's cells and records why it was bad.
-func (c *chunk) dropRow(line, col, ncol int, s *scanner) {
-	for j := range min(col, ncol) {
-		c.nums[j] = c.nums[j][:len(c.nums[j])-1]
-	}
+// badRow records why a row was left out.
+func (c *chunk) badRow(line, col, ncol int, s *scanner) {
 	if len(c.errs) >= maxChunkErrs {
 		s.err = nil
 		c.moreErrs++
 		return
 	}
 	if s.err != nil {
-		c.errs = append(c.errs, *s.err)
+		e := *s.err
+		e.line += c.base
+		c.errs = append(c.errs, e)
 		s.err = nil
 		return
 	}
 	c.errs = append(c.errs, rowErr{line: line, column: -1,
 		msg: fmt.Sprintf("the row has %d fields, the header %d", col, ncol)})
-}
-
-// assemble joins the chunks' columns and, for columns with text, reads the
-// text in a second pass.
-func (t *Table) assemble(res []*chunk, names []string, delim byte) {
-	n := 0
-	for _, c := range res {
-		n += len(c.lines)
-	}
-	t.Lines = make([]int32, 0, n)
-	for _, c := range res {
-		for _, l := range c.lines {
-			t.Lines = append(t.Lines, int32(c.base)+l)
-		}
-	}
-	var textCols []int
-	for j, name := range names {
-		col := &Column{Name: name, Num: make([]float64, 0, n)}
-		bad := 0
-		for _, c := range res {
-			col.Num = append(col.Num, c.nums[j]...)
-			c.nums[j] = nil
-			bad += c.bad[j]
-		}
-		if bad > 0 {
-			textCols = append(textCols, j)
-		}
-		t.Columns = append(t.Columns, col)
-	}
-	if len(textCols) == 0 {
-		return
-	}
-	parallel(len(res), func(i int) { res[i].texts(len(names), textCols, delim) })
-	for k, j := range textCols {
-		t.Columns[j].joinText(res, k)
-	}
 }
 
 // texts reads the text of columns cols (ascending) of every good row,
@@ -330,7 +360,7 @@ func (c *chunk) texts(ncol int, cols []int, delim byte) {
 	raw := make([]map[string]int32, len(cols))
 	canon := make([]map[string]int32, len(cols))
 	for k := range cols {
-		c.text[k] = make([]int32, 0, len(c.lines))
+		c.text[k] = make([]int32, 0, c.rows)
 		raw[k], canon[k] = map[string]int32{}, map[string]int32{}
 	}
 	row := make([]int32, 0, len(cols))

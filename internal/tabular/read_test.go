@@ -204,3 +204,38 @@ func TestColumnSuggestion(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestReadQuotedBig checks that a big file with a quoted multi-line field
+// (parsed in one piece) keeps every row's physical line.
+func TestReadQuotedBig(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,note\n")
+	rows := 0
+	for b.Len() < 3*chunkSize {
+		if rows == 20000 {
+			b.WriteString("20000,\"two\nlines\"\n")
+		} else {
+			fmt.Fprintf(&b, "%d,n%d\n", rows, rows%5)
+		}
+		rows++
+	}
+	tab, err := Parse("q.csv", []byte(b.String()), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.N() != rows {
+		t.Fatalf("%d rows, want %d", tab.N(), rows)
+	}
+	for _, i := range []int{0, 19999, 20000, 20001, rows - 1} {
+		want := int32(i + 2)
+		if i > 20000 {
+			want++
+		}
+		if tab.Lines[i] != want || tab.Columns[0].Num[i] != float64(i) {
+			t.Errorf("row %d: line %d id %v, want line %d", i, tab.Lines[i], tab.Columns[0].Num[i], want)
+		}
+	}
+	if got := tab.Columns[1].Value(20000); got != "two\nlines" {
+		t.Errorf("quoted field %q", got)
+	}
+}
