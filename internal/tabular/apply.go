@@ -33,13 +33,17 @@ func (d *Dataset) Split() *data.Split {
 func (p *Preprocessing) Width() int {
 	w := 0
 	for _, f := range p.Features {
-		if f.Kind == Categorical {
-			w += len(f.Categories)
-		} else {
-			w++
-		}
+		w += f.width()
 	}
 	return w
+}
+
+// width is the number of model inputs f becomes.
+func (f *Feature) width() int {
+	if f.Kind == Categorical {
+		return len(f.Categories)
+	}
+	return 1
 }
 
 // InputNames names each model input: the feature's name, or NAME=CATEGORY
@@ -102,9 +106,14 @@ func (p *Preprocessing) Apply(t *Table, withTarget bool) (*Dataset, error) {
 	d := &Dataset{Path: t.Path, Width: p.Width(), Lines: t.Lines}
 	d.X = make([]float32, t.N()*d.Width)
 	errs := &Errors{}
-	off := 0
-	for k := range p.Features {
-		off += p.applyFeature(t, cols[k], &p.Features[k], d, off, errs)
+	offs := make([]int, len(p.Features))
+	for k := 1; k < len(offs); k++ {
+		offs[k] = offs[k-1] + p.Features[k-1].width()
+	}
+	featErrs := make([]Errors, len(p.Features))
+	parallel(len(p.Features), func(k int) { p.applyFeature(t, cols[k], &p.Features[k], d, offs[k], &featErrs[k]) })
+	for k := range featErrs {
+		errs.Merge(&featErrs[k])
 	}
 	if withTarget {
 		p.applyTarget(t, target, d, errs)
@@ -134,12 +143,12 @@ func (p *Preprocessing) columns(t *Table, withTarget bool) ([]*Column, *Column, 
 	return cols, target, errs.Err()
 }
 
-// applyFeature writes feature f from column c into d at input offset off and
-// returns the number of inputs it takes.
-func (p *Preprocessing) applyFeature(t *Table, c *Column, f *Feature, d *Dataset, off int, errs *Errors) int {
+// applyFeature writes feature f from column c into d at input offset off.
+func (p *Preprocessing) applyFeature(t *Table, c *Column, f *Feature, d *Dataset, off int, errs *Errors) {
 	w := d.Width
 	if f.Kind == Categorical {
-		return p.applyCategorical(t, c, f, d, off, errs)
+		p.applyCategorical(t, c, f, d, off, errs)
+		return
 	}
 	center, s := p.scale(f)
 	fill := float32((f.Mean - center) / s)
@@ -157,11 +166,10 @@ func (p *Preprocessing) applyFeature(t *Table, c *Column, f *Feature, d *Dataset
 				Msg: "missing value (set missing: mean or drop)"})
 		}
 	}
-	return 1
 }
 
 // applyCategorical one-hot encodes column c into d.
-func (p *Preprocessing) applyCategorical(t *Table, c *Column, f *Feature, d *Dataset, off int, errs *Errors) int {
+func (p *Preprocessing) applyCategorical(t *Table, c *Column, f *Feature, d *Dataset, off int, errs *Errors) {
 	index := make(map[string]int, len(f.Categories))
 	for k, name := range f.Categories {
 		index[name] = k
@@ -187,7 +195,6 @@ func (p *Preprocessing) applyCategorical(t *Table, c *Column, f *Feature, d *Dat
 		}
 		d.X[i*w+off+k] = 1
 	}
-	return len(f.Categories)
 }
 
 // applyTarget writes the labels or targets of column c into d.

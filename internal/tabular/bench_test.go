@@ -76,6 +76,29 @@ func BenchmarkReadFile(b *testing.B) {
 	}
 }
 
+// BenchmarkFitApply fits a preprocessing on 1,000,000 rows × 20 columns
+// (the last one the regression target) and applies it:
+//
+//	go test ./internal/tabular -run '^$' -bench FitApply -benchtime 3x
+func BenchmarkFitApply(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bench.csv")
+	writeBenchCSV(b, path, 1_000_000, 20)
+	t, err := ReadFile(path, ReadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := Fit(t, FitOptions{Target: "c19", Task: Regression})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Apply(t, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestCompareWithPandas times ReadFile and pandas.read_csv on the same
 // 1,000,000 × 20 CSV, alternating, and logs the medians of 3 and their
 // ratio. It measures, it does not assert a speed; it runs only when asked:

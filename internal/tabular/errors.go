@@ -42,6 +42,14 @@ func (e *Errors) Add(err error) {
 	}
 }
 
+// Merge adds every problem of o after e's.
+func (e *Errors) Merge(o *Errors) {
+	for _, err := range o.List {
+		e.Add(err)
+	}
+	e.More += o.More
+}
+
 // Len is the number of problems found.
 func (e *Errors) Len() int { return len(e.List) + e.More }
 

@@ -108,8 +108,11 @@ func Fit(t *Table, opt FitOptions) (*Preprocessing, error) {
 	}
 	errs := &Errors{}
 	p.fitTarget(t, target, opt.Task, errs)
-	for _, c := range features {
-		p.Features = append(p.Features, p.fitFeature(t, c, errs))
+	p.Features = make([]Feature, len(features))
+	featErrs := make([]Errors, len(features))
+	parallel(len(features), func(k int) { p.Features[k] = p.fitFeature(t, features[k], &featErrs[k]) })
+	for k := range featErrs {
+		errs.Merge(&featErrs[k])
 	}
 	return p, errs.Err()
 }
