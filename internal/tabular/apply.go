@@ -104,7 +104,7 @@ func (p *Preprocessing) Apply(t *Table, withTarget bool) (*Dataset, error) {
 		}
 	}
 	d := &Dataset{Path: t.Path, Width: p.Width(), Lines: t.Lines}
-	d.X = make([]float32, t.N()*d.Width)
+	d.X = makeFloat32s(t.N() * d.Width)
 	errs := &Errors{}
 	offs := make([]int, len(p.Features))
 	for k := 1; k < len(offs); k++ {

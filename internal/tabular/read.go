@@ -3,6 +3,7 @@ package tabular
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -50,21 +51,60 @@ func (t *Table) N() int { return len(t.Lines) }
 // *Errors of *CellError, each naming the file, the physical line and the
 // column.
 func ReadFile(path string, opt ReadOptions) (*Table, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readAll(path)
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasSuffix(path, ".gz") || bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		raw, err = io.ReadAll(zr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-	}
 	return Parse(path, raw, opt)
+}
+
+// readAll reads the file at path, decompressing gzip, into one buffer sized
+// in advance (from the file's size, or gzip's trailer).
+func readAll(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // read-only: a close error loses nothing
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := readSized(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !strings.HasSuffix(path, ".gz") && !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
+		return raw, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	size := int64(0)
+	if len(raw) >= 4 { // ISIZE: the uncompressed size modulo 2^32
+		size = int64(binary.LittleEndian.Uint32(raw[len(raw)-4:]))
+	}
+	out, err := readSized(zr, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}
+
+// readSized reads r to its end into a buffer of size bytes, growing it if r
+// holds more.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	buf := makeBytes(int(size))
+	n, err := io.ReadFull(r, buf)
+	switch err {
+	case nil:
+		rest, err := io.ReadAll(r)
+		return append(buf, rest...), err
+	case io.EOF, io.ErrUnexpectedEOF:
+		return buf[:n], nil
+	}
+	return nil, err
 }
 
 // Parse reads CSV data as ReadFile does; name is the file named in errors.
@@ -98,7 +138,7 @@ func Parse(name string, data []byte, opt ReadOptions) (*Table, error) {
 // not all of them numbers (which means the file has no header).
 func parseHeader(name string, data []byte, delim byte) (names []string, body []byte, bodyLine int, err error) {
 	s := &scanner{buf: data, delim: delim}
-	for s.atBlank() {
+	for s.atBlank() { // blank lines before the header
 	}
 	headerLine := s.line + 1
 	allNumbers := true
@@ -153,9 +193,10 @@ func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte)
 		}
 	}
 	lines := make([]int32, bound)
+	block := makeFloat64s(bound * ncol)
 	cols := make([][]float64, ncol)
 	for j := range cols {
-		cols[j] = make([]float64, bound)
+		cols[j] = block[j*bound : (j+1)*bound : (j+1)*bound]
 	}
 	parallel(len(res), func(i int) { res[i].numbers(lines, cols, delim) })
 	errs := &Errors{}
