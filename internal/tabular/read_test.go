@@ -239,3 +239,17 @@ func TestReadQuotedBig(t *testing.T) {
 		t.Errorf("quoted field %q", got)
 	}
 }
+
+// TestParseNumberAllocs checks that numbers, fast path or not, and text
+// cells cost no allocation.
+func TestParseNumberAllocs(t *testing.T) {
+	cells := [][]byte{[]byte("12.345678"), []byte("1.2345678901234567890123"), []byte("1e300"), []byte("setosa"), []byte("n/a")}
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, c := range cells {
+			parseNumber(c)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per run, want 0", allocs)
+	}
+}
