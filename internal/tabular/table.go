@@ -119,6 +119,9 @@ func (c *Column) counts() (numbers, text, missing int) {
 // cells are numbers. Such text is reported as an error rather than making
 // the column categorical.
 func (c *Column) LooksNumeric() bool {
+	if c.Text == nil {
+		return true
+	}
 	numbers, text, _ := c.counts()
 	return text == 0 || numbers > 9*text
 }
