@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -148,12 +147,16 @@ func newSet(l *List) *Set {
 	return s
 }
 
-// decodeFile reads and decodes one image file.
-func decodeFile(path string) (image.Image, error) {
-	b, err := os.ReadFile(path)
+// decodeFile reads (into *buf, which it may grow) and decodes one image
+// file whose size was size when scanned. Decoders copy what they keep, so
+// *buf can be reused.
+func decodeFile(e Entry, buf *[]byte) (image.Image, error) {
+	path := e.Path
+	b, err := readFile(path, e.Size, *buf)
 	if err != nil {
 		return nil, err
 	}
+	*buf = b
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot decode image: %w", path, err)
@@ -171,7 +174,8 @@ var errColour = errors.New("colour image in a grayscale pass")
 // give one) and, with ColorAuto, the first guess of the channel count; a
 // colour image in a grayscale pass restarts the pass in RGB.
 func (s *Set) decode(ctx context.Context, l *List, opts Options) error {
-	first, err := decodeFile(l.Entries[0].Path)
+	var buf []byte
+	first, err := decodeFile(l.Entries[0], &buf)
 	if err != nil {
 		return err
 	}
@@ -234,6 +238,7 @@ type decoder struct {
 	autoColor bool
 	resize    bool
 	tmp       []uint8
+	file      []byte
 	resizers  map[[2]int]*resizer
 }
 
@@ -244,7 +249,7 @@ func (s *Set) newDecoder(l *List, opts Options) *decoder {
 func (d *decoder) decode(i int) error {
 	s := d.s
 	path := d.l.Entries[i].Path
-	img, err := decodeFile(path)
+	img, err := decodeFile(d.l.Entries[i], &d.file)
 	if err != nil {
 		return err
 	}

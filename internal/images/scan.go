@@ -9,9 +9,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Task says what a label is.
@@ -174,6 +177,9 @@ func scanFolder(root string, opts ScanOptions) (*List, error) {
 	if len(l.Entries) == 0 {
 		return nil, noImages(root)
 	}
+	if err := statAll(l.Entries, nil); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -219,14 +225,7 @@ func (l *List) walkClass(dir string, label int32) error {
 			l.Skipped = append(l.Skipped, p)
 			return nil
 		}
-		info, err := d.Info()
-		if err == nil && info.Mode()&fs.ModeSymlink != 0 {
-			info, err = os.Stat(p)
-		}
-		if err != nil {
-			return err
-		}
-		l.Entries = append(l.Entries, Entry{Path: p, Label: label, Size: info.Size(), ModTime: info.ModTime().UnixNano()})
+		l.Entries = append(l.Entries, Entry{Path: p, Label: label})
 		return nil
 	})
 }
@@ -269,14 +268,12 @@ func scanCSV(path string, opts ScanOptions) (*List, error) {
 		} else {
 			e.Label = index[r.label]
 		}
-		st, err := os.Stat(e.Path)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, r.line, err)
-		}
-		if st.IsDir() {
-			return nil, fmt.Errorf("%s:%d: %s is a folder, not an image", path, r.line, e.Path)
-		}
-		e.Size, e.ModTime = st.Size(), st.ModTime().UnixNano()
+	}
+	err = statAll(l.Entries, func(i int, err error) error {
+		return fmt.Errorf("%s:%d: %w", path, rows[i].line, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return l, nil
 }
@@ -348,4 +345,43 @@ func csvClasses(path string, rows []csvRow, given []string) ([]string, map[strin
 		}
 	}
 	return names, index, nil
+}
+
+// statAll records each entry's size and modification time, statting in
+// parallel (GOMAXPROCS goroutines). Of several failures it returns the
+// first in order, passed through wrap when not nil.
+func statAll(entries []Entry, wrap func(i int, err error) error) error {
+	errs := make([]error, len(entries))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(entries)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(entries) {
+					return
+				}
+				e := &entries[i]
+				st, err := os.Stat(e.Path)
+				switch {
+				case err != nil:
+					errs[i] = err
+				case !st.Mode().IsRegular():
+					errs[i] = fmt.Errorf("%s is not a regular file", e.Path)
+				default:
+					e.Size, e.ModTime = st.Size(), st.ModTime().UnixNano()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			if wrap != nil {
+				return wrap(i, err)
+			}
+			return err
+		}
+	}
+	return nil
 }

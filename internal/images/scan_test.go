@@ -143,7 +143,7 @@ func TestScanCSVErrors(t *testing.T) {
 		{"not finite", "file,label\na.png,NaN\n", ScanOptions{Task: Regression}, `labels.csv:2: label "NaN" is not a finite number`},
 		{"unknown class", "file,label\na.png,cat\na.png,cow\n", ScanOptions{ClassNames: []string{"cat"}}, `labels.csv:3: label "cow" is not in class_names [cat]`},
 		{"ragged", "file,label\na.png,cat,extra\n", ScanOptions{}, "labels.csv: record on line 2: wrong number of fields"},
-		{"folder", "file,label\n.,cat\n", ScanOptions{}, "labels.csv:2: " + dir + " is a folder"},
+		{"folder", "file,label\n.,cat\n", ScanOptions{}, "labels.csv:2: " + dir + " is not a regular file"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
