@@ -57,6 +57,10 @@ func toBytes(dst []uint8, img image.Image, c int) {
 		}
 	case *image.Paletted:
 		palettedToBytes(dst, m, c)
+	case *rgbImage:
+		for i := range w * h {
+			fillPixel(dst, i, c, m.Pix[3*i], m.Pix[3*i+1], m.Pix[3*i+2])
+		}
 	default:
 		genericToBytes(dst, img, c)
 	}

@@ -16,8 +16,8 @@
 //
 // Formats: PNG, JPEG, GIF (its first frame), BMP, TIFF and WebP (the last
 // three from golang.org/x/image). Colour: Grayscale gives 1 channel, RGB 3;
-// ColorAuto gives 1 when every image is grayscale (a gray PNG, JPEG or TIFF,
-// or a palette of grays) and 3 otherwise. Alpha is dropped: a pixel keeps the
+// ColorAuto gives 1 when every image is grayscale (a gray PNG, JPEG or TIFF
+// without alpha, or a palette of grays) and 3 otherwise. Alpha is dropped: a pixel keeps the
 // colour values stored for it, whatever its opacity (PIL's convert("RGB")
 // does the same). Grayscale from colour uses the ITU-R 601 luma weights
 // with PIL's integer rounding, L = (19595 R + 38470 G + 7471 B + 2^15) >> 16;
@@ -31,7 +31,7 @@
 // absolute paths, sizes and modification times, in order, and the decoding
 // options. A file is written to a temporary name, synced and renamed, so
 // processes sharing the folder never see half a file; it carries its key,
-// dimensions and a CRC-32C checksum, and one that does not check out is
+// dimensions and a CRC-32 checksum, and one that does not check out is
 // ignored and rewritten.
 //
 // Augment turns one uint8 image into float32 values v/255 in a batch

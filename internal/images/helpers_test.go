@@ -74,8 +74,8 @@ func uniformGray(h, w int, v uint8) *image.Gray {
 	return m
 }
 
-// rgbImage makes an h×w opaque image of one colour.
-func rgbImage(h, w int, c color.NRGBA) *image.NRGBA {
+// colourImage makes an h×w opaque image of one colour.
+func colourImage(h, w int, c color.NRGBA) *image.NRGBA {
 	m := image.NewNRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {

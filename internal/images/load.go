@@ -147,16 +147,24 @@ func newSet(l *List) *Set {
 	return s
 }
 
-// decodeFile reads (into *buf, which it may grow) and decodes one image
-// file whose size was size when scanned. Decoders copy what they keep, so
-// *buf can be reused.
-func decodeFile(e Entry, buf *[]byte) (image.Image, error) {
+// fileDecoder reads and decodes files, reusing its buffers; the image it
+// returns is good until its next call.
+type fileDecoder struct {
+	buf []byte
+	png pngFast
+}
+
+// decode reads and decodes the file of e, whose size was e.Size when scanned.
+func (f *fileDecoder) decode(e Entry) (image.Image, error) {
 	path := e.Path
-	b, err := readFile(path, e.Size, *buf)
+	b, err := readFile(path, e.Size, f.buf)
 	if err != nil {
 		return nil, err
 	}
-	*buf = b
+	f.buf = b
+	if img := f.png.decode(b); img != nil {
+		return img, nil
+	}
 	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot decode image: %w", path, err)
@@ -174,8 +182,8 @@ var errColour = errors.New("colour image in a grayscale pass")
 // give one) and, with ColorAuto, the first guess of the channel count; a
 // colour image in a grayscale pass restarts the pass in RGB.
 func (s *Set) decode(ctx context.Context, l *List, opts Options) error {
-	var buf []byte
-	first, err := decodeFile(l.Entries[0], &buf)
+	var fd fileDecoder
+	first, err := fd.decode(l.Entries[0])
 	if err != nil {
 		return err
 	}
@@ -238,7 +246,7 @@ type decoder struct {
 	autoColor bool
 	resize    bool
 	tmp       []uint8
-	file      []byte
+	files     fileDecoder
 	resizers  map[[2]int]*resizer
 }
 
@@ -249,7 +257,7 @@ func (s *Set) newDecoder(l *List, opts Options) *decoder {
 func (d *decoder) decode(i int) error {
 	s := d.s
 	path := d.l.Entries[i].Path
-	img, err := decodeFile(d.l.Entries[i], &d.file)
+	img, err := d.files.decode(d.l.Entries[i])
 	if err != nil {
 		return err
 	}

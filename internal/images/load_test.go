@@ -50,9 +50,9 @@ func TestLoadGrayPNGs(t *testing.T) {
 func TestLoadColourModes(t *testing.T) {
 	root := t.TempDir()
 	writeImage(t, root, "a/1.png", uniformGray(1, 2, 100))
-	writeImage(t, root, "a/2.png", rgbImage(1, 2, color.NRGBA{200, 100, 50, 255}))
+	writeImage(t, root, "a/2.png", colourImage(1, 2, color.NRGBA{200, 100, 50, 255}))
 	// Alpha is dropped: a fully transparent pixel keeps its stored colour.
-	writeImage(t, root, "a/3.png", rgbImage(1, 2, color.NRGBA{10, 20, 30, 0}))
+	writeImage(t, root, "a/3.png", colourImage(1, 2, color.NRGBA{10, 20, 30, 0}))
 	rgb := load(t, root, ScanOptions{}, noCache)
 	if rgb.C != 3 {
 		t.Fatalf("auto mode with a colour image gave %d channels, want 3", rgb.C)
@@ -97,7 +97,7 @@ func TestLoadFormats(t *testing.T) {
 		}
 	}
 	colour := t.TempDir()
-	writeImage(t, colour, "x/1.jpg", rgbImage(8, 8, color.NRGBA{200, 40, 40, 255}))
+	writeImage(t, colour, "x/1.jpg", colourImage(8, 8, color.NRGBA{200, 40, 40, 255}))
 	c := load(t, colour, ScanOptions{}, noCache)
 	if r, g := c.Pix[0], c.Pix[1]; c.C != 3 || r < 190 || g > 55 {
 		t.Errorf("colour JPEG: %d channels, first pixel %v", c.C, c.Pix[:3])
