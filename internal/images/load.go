@@ -287,3 +287,23 @@ func (d *decoder) decode(i int) error {
 	r.resize(dst, d.tmp, w)
 	return nil
 }
+
+// LoadLike loads l as another split of ref (a separate validation set):
+// in ref's colour mode (grayscale if ref has 1 channel, else RGB) and, with
+// Height and Width, resized the same way; without them its images must
+// have ref's size.
+func LoadLike(ctx context.Context, l *List, opts Options, ref *Set) (*Set, error) {
+	opts.Color = RGB
+	if ref.C == 1 {
+		opts.Color = Grayscale
+	}
+	s, err := Load(ctx, l, opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.H != ref.H || s.W != ref.W {
+		return nil, fmt.Errorf("images differ in size: %s is %d×%d (height×width) but %s is %d×%d; set image_size: [H, W] to resize them",
+			ref.Paths[0], ref.H, ref.W, s.Paths[0], s.H, s.W)
+	}
+	return s, nil
+}

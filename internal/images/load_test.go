@@ -195,3 +195,30 @@ func TestLoadManyParallel(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadLike(t *testing.T) {
+	train, val, bad := t.TempDir(), t.TempDir(), t.TempDir()
+	writeImage(t, train, "a/1.png", uniformGray(2, 2, 10))
+	writeImage(t, val, "a/1.png", colourImage(2, 2, color.NRGBA{200, 100, 50, 255}))
+	writeImage(t, bad, "a/1.png", uniformGray(3, 2, 10))
+	ref := load(t, train, ScanOptions{}, noCache)
+	l, err := Scan(val, ScanOptions{ClassNames: ref.ClassNames})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadLike(context.Background(), l, noCache, ref)
+	l1 := uint8((19595*200 + 38470*100 + 7471*50 + 1<<15) >> 16)
+	if err != nil || s.C != 1 || s.Pix[0] != l1 {
+		t.Errorf("colour validation image after a gray training set: %v, %d channels, pixel %d (want %d)", err, s.C, s.Pix[0], l1)
+	}
+	l, err = Scan(bad, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadLike(context.Background(), l, noCache, ref); err == nil || !strings.Contains(err.Error(), "is 3×2") {
+		t.Errorf("validation images of another size: %v", err)
+	}
+	if s, err := LoadLike(context.Background(), l, Options{NoCache: true, Height: 2, Width: 2}, ref); err != nil || s.H != 2 {
+		t.Errorf("with image_size: %v", err)
+	}
+}

@@ -36,9 +36,9 @@ func (t Task) String() string {
 	return "classification"
 }
 
-// Extensions are the file name extensions (lower case) taken for images;
+// extensions are the file name extensions (lower case) taken for images;
 // other files in a folder are skipped.
-var Extensions = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
+var extensions = []string{".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
 
 // ScanOptions are the choices Scan needs.
 type ScanOptions struct {
@@ -130,9 +130,10 @@ func checkClassNames(names []string) error {
 	return nil
 }
 
-// IsImageName reports whether name has one of the Extensions.
+// IsImageName reports whether name ends in an image extension (any case):
+// .bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff or .webp.
 func IsImageName(name string) bool {
-	return slices.Contains(Extensions, strings.ToLower(filepath.Ext(name)))
+	return slices.Contains(extensions, strings.ToLower(filepath.Ext(name)))
 }
 
 func noImages(root string) error {
