@@ -222,3 +222,22 @@ func TestLoadLike(t *testing.T) {
 		t.Errorf("with image_size: %v", err)
 	}
 }
+
+func TestLoadSixteenBit(t *testing.T) {
+	root := t.TempDir()
+	g := image.NewGray16(image.Rect(0, 0, 2, 1))
+	g.SetGray16(0, 0, color.Gray16{Y: 0x1234})
+	g.SetGray16(1, 0, color.Gray16{Y: 0xff00})
+	writeImage(t, root, "a/1.png", g)
+	s := load(t, root, ScanOptions{}, noCache)
+	if s.C != 1 || !slices.Equal(s.Pix, []uint8{0x12, 0xff}) {
+		t.Errorf("16-bit gray: %d channels, pixels %v", s.C, s.Pix)
+	}
+	c := image.NewNRGBA64(image.Rect(0, 0, 2, 1))
+	c.SetNRGBA64(0, 0, color.NRGBA64{R: 0xa000, G: 0x5000, B: 0x2000, A: 0x8000})
+	writeImage(t, root, "b/1.png", c)
+	s = load(t, root, ScanOptions{}, noCache)
+	if s.C != 3 || !slices.Equal(s.Image(1), []uint8{0xa0, 0x50, 0x20, 0, 0, 0}) {
+		t.Errorf("16-bit colour with alpha: %d channels, pixels %v", s.C, s.Image(1))
+	}
+}
