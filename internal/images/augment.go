@@ -169,22 +169,29 @@ func flip(dst []float32, src []uint8, h, w, c int, fh, fv bool) {
 }
 
 // warp maps each output pixel centre back through the shift, rotation and
-// zoom about the image centre, then the flips, and samples bilinearly.
+// zoom about the image centre, then the flips, and samples bilinearly. The
+// source point is affine in the output one, so it advances by a fixed step
+// along a row.
 func warp(dst []float32, src []uint8, h, w, c int, d draw) {
 	cx, cy := float64(w)/2, float64(h)/2
+	axx, axy := d.cos*d.invZoom, d.sin*d.invZoom
+	ayx, ayy := -d.sin*d.invZoom, d.cos*d.invZoom
+	u0 := 0.5 - cx - d.tx
 	for y := range h {
+		v := float64(y) + 0.5 - cy - d.ty
+		sx := axx*u0 + axy*v + cx - 0.5
+		sy := ayx*u0 + ayy*v + cy - 0.5
 		for x := range w {
-			u := float64(x) + 0.5 - cx - d.tx
-			v := float64(y) + 0.5 - cy - d.ty
-			sx := (d.cos*u+d.sin*v)*d.invZoom + cx - 0.5
-			sy := (-d.sin*u+d.cos*v)*d.invZoom + cy - 0.5
+			px, py := sx, sy
 			if d.flipH {
-				sx = float64(w-1) - sx
+				px = float64(w-1) - px
 			}
 			if d.flipV {
-				sy = float64(h-1) - sy
+				py = float64(h-1) - py
 			}
-			sample(dst[(y*w+x)*c:(y*w+x+1)*c], src, h, w, c, sx, sy)
+			sample(dst[(y*w+x)*c:(y*w+x+1)*c], src, h, w, c, px, py)
+			sx += axx
+			sy += ayx
 		}
 	}
 }
@@ -195,17 +202,24 @@ func sample(out []float32, src []uint8, h, w, c int, sx, sy float64) {
 	x0, y0 := math.Floor(sx), math.Floor(sy)
 	fx, fy := float32(sx-x0), float32(sy-y0)
 	ix, iy := int(x0), int(y0)
-	weights := [4]float32{(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy}
-	for k := range c {
-		var acc float32
-		for j, off := range [4][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
-			px, py := ix+off[0], iy+off[1]
-			if weights[j] == 0 || px < 0 || py < 0 || px >= w || py >= h {
-				continue
-			}
-			acc += weights[j] * float32(src[(py*w+px)*c+k])
+	w00, w10, w01, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+	if ix >= 0 && iy >= 0 && ix+1 < w && iy+1 < h {
+		i00 := (iy*w + ix) * c
+		i01 := i00 + w*c
+		for k := range out {
+			out[k] = (w00*float32(src[i00+k]) + w10*float32(src[i00+c+k]) +
+				w01*float32(src[i01+k]) + w11*float32(src[i01+c+k])) / 255
 		}
-		out[k] = acc / 255
+		return
+	}
+	at := func(px, py, k int) float32 {
+		if px < 0 || py < 0 || px >= w || py >= h {
+			return 0
+		}
+		return float32(src[(py*w+px)*c+k])
+	}
+	for k := range out {
+		out[k] = (w00*at(ix, iy, k) + w10*at(ix+1, iy, k) + w01*at(ix, iy+1, k) + w11*at(ix+1, iy+1, k)) / 255
 	}
 }
 

@@ -150,3 +150,31 @@ func TestAugmentationValidate(t *testing.T) {
 		t.Error("ParseFlip(diagonal): no error")
 	}
 }
+
+// BenchmarkBatch fills one batch of 256 MNIST-sized images, plain and with
+// every augmentation:
+//
+//	go test -run '^$' -bench BenchmarkBatch ./internal/images
+func BenchmarkBatch(b *testing.B) {
+	const n, h, w = 256, 28, 28
+	s := &Set{N: n, H: h, W: w, C: 1, Pix: make([]uint8, n*h*w)}
+	for i := range s.Pix {
+		s.Pix[i] = uint8(i * 31)
+	}
+	indices := make([]int, n)
+	for i := range indices {
+		indices[i] = i
+	}
+	dst := make([]float32, n*h*w)
+	for name, a := range map[string]Augmentation{
+		"plain": {},
+		"flip":  {Flip: FlipBoth},
+		"all":   {Flip: FlipHorizontal, Shift: 0.1, Rotate: 10, Zoom: 0.1},
+	} {
+		b.Run(name, func(b *testing.B) {
+			for epoch := 0; b.Loop(); epoch++ {
+				s.Batch(dst, indices, a, 1, epoch)
+			}
+		})
+	}
+}
