@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // cacheMagic starts every cache file; its last byte is the format version.
@@ -101,7 +103,30 @@ func (s *Set) readCache(path string, key [32]byte) error {
 		return bad("fails its checksum")
 	}
 	s.H, s.W, s.C, s.Pix, s.CacheHit = h, w, c, pix, true
+	now := time.Now()
+	os.Chtimes(path, now, now) // marks the file as used for pruneCache; failing only ages it
 	return nil
+}
+
+// CacheMaxAge is how long a decoded cache file unused (neither written nor
+// read) stays: writing a new file removes older ones from its folder.
+const CacheMaxAge = 30 * 24 * time.Hour
+
+// pruneCache removes the cache files of dir unused for CacheMaxAge; it is
+// best effort, and a process still reading a removed file keeps its data.
+func pruneCache(dir string) {
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, d := range des {
+		if !strings.HasSuffix(d.Name(), ".u8") {
+			continue
+		}
+		if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > CacheMaxAge {
+			os.Remove(filepath.Join(dir, d.Name())) // another process may have removed it first
+		}
+	}
 }
 
 // writeCache writes s's pixels to path atomically: a temporary file in the
@@ -150,6 +175,7 @@ func writeCache(path string, key [32]byte, s *Set) (err error) {
 		return err
 	}
 	syncDir(dir)
+	pruneCache(dir)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package images
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,5 +106,61 @@ func TestCacheUnwritableStillLoads(t *testing.T) {
 	s, err := Load(context.Background(), l, Options{CacheDir: filepath.Join(blocker, "cache")})
 	if err != nil || s.Pix[0] != 7 || s.CacheErr == nil || !strings.Contains(s.CacheErr.Error(), "decoded cache not written") {
 		t.Errorf("unwritable cache: err %v, cache err %v", err, s.CacheErr)
+	}
+}
+
+func TestCacheSharedByConcurrentLoads(t *testing.T) {
+	root, cache := t.TempDir(), t.TempDir()
+	for i := range 6 {
+		writeImage(t, root, fmt.Sprintf("c%d/%d.png", i%2, i), uniformGray(4, 4, uint8(40*i)))
+	}
+	l, err := Scan(root, ScanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Load(context.Background(), l, Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := Load(context.Background(), l, Options{CacheDir: cache, Workers: 1})
+			if err == nil && (s.CacheErr != nil || !slices.Equal(s.Pix, want.Pix)) {
+				err = fmt.Errorf("cache error %v, pixels equal %v", s.CacheErr, slices.Equal(s.Pix, want.Pix))
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if files := cacheFiles(t, cache); len(files) != 1 {
+		t.Errorf("cache folder holds %v, want one file", files)
+	}
+	if s := load(t, root, ScanOptions{}, Options{CacheDir: cache}); !s.CacheHit || !slices.Equal(s.Pix, want.Pix) {
+		t.Errorf("after concurrent writers: hit %v", s.CacheHit)
+	}
+}
+
+func TestCachePrunesUnusedFiles(t *testing.T) {
+	root, cache := t.TempDir(), t.TempDir()
+	writeImage(t, root, "a/1.png", uniformGray(1, 1, 3))
+	old := writeFile(t, cache, "0123.u8", "an old cache file")
+	recent := writeFile(t, cache, "4567.u8", "a recent one")
+	other := writeFile(t, cache, "notes.txt", "not ours")
+	long := time.Now().Add(-CacheMaxAge - time.Hour)
+	for _, p := range []string{old, other} {
+		if err := os.Chtimes(p, long, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load(t, root, ScanOptions{}, Options{CacheDir: cache})
+	for p, kept := range map[string]bool{old: false, recent: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != kept {
+			t.Errorf("%s: kept %v, want %v", filepath.Base(p), err == nil, kept)
+		}
 	}
 }

@@ -32,7 +32,8 @@
 // options. A file is written to a temporary name, synced and renamed, so
 // processes sharing the folder never see half a file; it carries its key,
 // dimensions and a CRC-32 checksum, and one that does not check out is
-// ignored and rewritten.
+// ignored and rewritten. Files unused for CacheMaxAge are removed when a new
+// one is written.
 //
 // Augment turns one uint8 image into float32 values v/255 in a batch
 // buffer, randomly flipped, shifted, rotated and zoomed as a pure function of
