@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -25,8 +24,10 @@ func newReporter() *reporter { return &reporter{errs: new([]string)} }
 func (r *reporter) Field(name string) registry.Reporter {
 	return &reporter{path: strings.TrimPrefix(r.path+"."+name, "."), errs: r.errs}
 }
-func (r *reporter) Index(i int) registry.Reporter { return &reporter{path: fmt.Sprintf("%s[%d]", r.path, i), errs: r.errs} }
-func (r *reporter) Has(string) bool               { return false }
+func (r *reporter) Index(i int) registry.Reporter {
+	return &reporter{path: fmt.Sprintf("%s[%d]", r.path, i), errs: r.errs}
+}
+func (r *reporter) Has(string) bool { return false }
 func (r *reporter) Errorf(format string, args ...any) {
 	*r.errs = append(*r.errs, r.path+": "+fmt.Sprintf(format, args...))
 }
@@ -189,7 +190,6 @@ func TestImagesFolderAugmentAndHash(t *testing.T) {
 	if !strings.Contains(strings.Join(m.Summary(), "\n"), "skipped") {
 		t.Errorf("summary does not mention the skipped README: %q", m.Summary())
 	}
-	_ = color.Gray{}
 }
 
 func TestImagesErrors(t *testing.T) {
