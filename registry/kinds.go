@@ -43,8 +43,8 @@ type Layer interface {
 
 // MultiInput is implemented by layers that combine several inputs (add,
 // concat): BuildInputs receives the outputs of the layers named by the
-// layer's `inputs:` key, in order. Such a layer's Build receives a single
-// input. This interface is unstable until exp's models take `inputs:`.
+// layer's `inputs:` key, in order. Its Build is called when it has a
+// single input, and may simply call BuildInputs with it.
 type MultiInput interface {
 	Layer
 	BuildInputs(ctx *mlctx.Context, xs []*graph.Node) (*graph.Node, error)

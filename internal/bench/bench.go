@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/runner"
 )
 
@@ -82,21 +83,21 @@ func Measure(ctx context.Context, c Case, configDir, backend string, steps int, 
 	var timed []runner.Epoch
 	out := runner.Run(ctx, cfg, set, runner.Options{Backend: be, OnEpoch: func(ep runner.Epoch) (runner.Stop, error) {
 		res.RSSMB = append(res.RSSMB, rssMB("VmRSS"))
-		if ep.Epoch > 1 {
+		if ep.Record.Epoch > 1 {
 			timed = append(timed, ep)
 		}
-		if ep.ValAccuracy != nil {
-			res.ValAccuracy = *ep.ValAccuracy
+		if v := ep.Record.ValAccuracy; v != nil {
+			res.ValAccuracy = *v
 		}
 		return runner.Stop{}, nil
 	}})
-	if out.Status != runner.Completed {
+	if out.Status != record.StatusCompleted {
 		return nil, fmt.Errorf("%s: %s: %v", c, out.Status, out.Err)
 	}
 	var ms float64
 	res.EvalS = math.Inf(1)
 	for _, ep := range timed {
-		ms += ep.MsPerStep / float64(len(timed))
+		ms += ep.Record.MsPerStep / float64(len(timed))
 		res.EvalS = min(res.EvalS, ep.EvalSeconds)
 		res.Steps += ep.Steps
 	}

@@ -2,15 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 
 	"github.com/exp-runner/exp/internal/bench"
-	"github.com/exp-runner/exp/internal/datasets"
 )
 
 func init() {
@@ -79,83 +75,39 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		if err != nil {
 			return usageError("exp bench: %v", err)
 		}
-		be := *backend
-		if be == "" {
-			be = "cpu"
+		if *backend == "" {
+			*backend = "cpu"
 		}
-		if *cpuprofile != "" {
-			f, err := os.Create(*cpuprofile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
-		}
-		r, err := bench.Measure(ctx, c, *configs, be, *steps, newBackend)
-		if err != nil {
-			return err
-		}
-		return json.NewEncoder(m.Stdout).Encode(r)
+		return bench.WriteCase(ctx, m.Stdout, c, *configs, *backend, *steps, *cpuprofile, newBackend)
 	}
-	var list []bench.Case
+	o := bench.Options{Steps: *steps, Rounds: *rounds, Backend: *backend, ConfigDir: *configs,
+		Env: m.ChildEnv, Threads: *threadsFlag, Log: m.Stderr}
 	for _, s := range strings.Split(*cases, ",") {
 		c, err := bench.ParseCase(strings.TrimSpace(s))
 		if err != nil {
 			return usageError("exp bench: --cases: %v", err)
 		}
-		list = append(list, c)
+		o.Cases = append(o.Cases, c)
 	}
-	if *backend == "" {
-		*backend = "go"
-		if p, err := loadPlan(filepath.Join(*configs, list[0].Model+".yaml"), nil, 1); err == nil {
-			*backend = p.Trials[0].Config.Backend
-		}
+	if o.Backend == "" {
+		o.Backend = bench.ConfigBackend(*configs, o.Cases[0].Model)
 	}
-	exe, err := m.exe()
-	if err != nil {
-		return err
-	}
-	o := bench.Options{Cases: list, Steps: *steps, Rounds: *rounds, Backend: *backend, ConfigDir: *configs,
-		Exe: exe, Env: m.ChildEnv, Threads: *threadsFlag, Log: m.Stderr}
 	switch *torchMode {
 	case "off":
 	case "auto":
-		if _, err := os.Stat(*script); err != nil {
-			fmt.Fprintf(m.Stderr, "PyTorch comparison off: %s not found\n", *script)
-			break
-		}
-		python := ""
-		for _, p := range []string{m.getenv("EXP_PYTHON"), "/usr/bin/python3", "python3"} {
-			if p != "" && bench.TorchAvailable(p) {
-				python = p
-				break
-			}
-		}
-		if python == "" {
-			fmt.Fprintln(m.Stderr, "PyTorch comparison off: python3 cannot import torch (Debian: apt-get install python3-torch)")
-			break
-		}
-		dir, err := datasets.FindMNIST("")
+		off, err := bench.FindTorch(&o, *script, m.getenv("EXP_PYTHON"))
 		if err != nil {
 			return err
 		}
-		o.Python, o.Script, o.DataDir = python, *script, dir
+		if off != "" {
+			fmt.Fprintf(m.Stderr, "PyTorch comparison off: %s\n", off)
+		}
 	default:
 		return usageError("exp bench: --torch must be auto or off")
 	}
-	rows, err := bench.Run(ctx, o)
-	if err != nil {
+	var err error
+	if o.Exe, err = m.exe(); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "exp backend %s, %d steps per epoch, best of %d round(s):\n", *backend, *steps, *rounds)
-	if err := bench.WriteTable(m.Stdout, rows, o.Python != ""); err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(m.Stdout).Encode(rows)
-	}
-	return nil
+	return bench.Compare(ctx, m.Stdout, o, *asJSON)
 }

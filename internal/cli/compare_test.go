@@ -25,9 +25,8 @@ import (
 func comparisonDB(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "runs.db")
-	s := openStore(t, db)
 	clock := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { clock = clock.Add(10 * time.Second); return clock }
+	s := openStore(t, db, results.WithClock(func() time.Time { clock = clock.Add(10 * time.Second); return clock }))
 	ctx := context.Background()
 	sw, _, err := s.OpenSweep(ctx, "grid", "/work/configs/grid.yaml", "h", "", false)
 	if err != nil {
@@ -74,7 +73,7 @@ func comparisonDB(t *testing.T) string {
 			t.Fatal(err)
 		}
 		for e, v := range tr.val {
-			if err := s.AddEpoch(ctx, &results.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1 - v/2), Accuracy: f(v - 0.01),
+			if err := s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1 - v/2), Accuracy: f(v - 0.01),
 				ValLoss: f(1 - v), ValAccuracy: f(v), Seconds: 30, MsPerStep: 2, ExamplesPerSecond: 1000}); err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +97,7 @@ func comparisonDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	r, _ := s.ClaimTrial(ctx, []int64{all[0].ID}, results.Claim{Owner: "t"})
-	s.AddEpoch(ctx, &results.Epoch{RunID: r.ID, Epoch: 1, Loss: f(1.01), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1})
+	s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: 1, Loss: f(1.01), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1})
 	s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: results.StatusCompleted})
 	return db
 }

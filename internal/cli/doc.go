@@ -1,6 +1,8 @@
 // Package cli implements the exp command: its subcommands, their flag sets
-// and usage text. cmd/exp's main only calls Main.Run; everything else writes
-// to the writers held by Main, so the commands can be tested.
+// and usage text. Each command parses its flags and hands the work to the
+// package that owns it (sweep, report, bench, plan). cmd/exp's main only
+// calls Main.Run; everything else writes to the writers held by Main, so the
+// commands can be tested.
 //
 // Exit codes, for single runs and sweeps alike:
 //

@@ -12,9 +12,9 @@ import (
 	"github.com/exp-runner/exp/internal/results"
 )
 
-func openStore(t *testing.T, path string) *results.SQLite {
+func openStore(t *testing.T, path string, opts ...results.Option) results.Store {
 	t.Helper()
-	s, err := results.OpenSQLite(context.Background(), path)
+	s, err := results.Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestValidateSummaries(t *testing.T) {
 	// From internal/, the config paths read as they do from a folder beside
 	// configs/, as the golden files print them.
 	t.Chdir("..")
-	for _, name := range []string{"mlp", "cnn", "linear"} {
+	for _, name := range []string{"mlp", "cnn", "linear", "residual", "residual_gap"} {
 		code, out, errOut := run(t, nil, "validate", fmt.Sprintf("../configs/%s.yaml", name))
 		if code != ExitOK {
 			t.Fatalf("%s: exit %d: %s", name, code, errOut)
@@ -229,9 +229,8 @@ func TestUsage(t *testing.T) {
 // TestStatus renders exp status for a sweep stored with a fixed clock.
 func TestStatus(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "runs.db")
-	s := openStore(t, db)
 	clock := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { clock = clock.Add(30 * time.Second); return clock }
+	s := openStore(t, db, results.WithClock(func() time.Time { clock = clock.Add(30 * time.Second); return clock }))
 	ctx := context.Background()
 	sw, _, err := s.OpenSweep(ctx, "sweep", "/work/configs/sweep.yaml", "h", "", false)
 	if err != nil {
@@ -255,7 +254,7 @@ func TestStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 		for e, a := range accs {
-			if err := s.AddEpoch(ctx, &results.Epoch{RunID: r.ID, Epoch: e + 1, ValAccuracy: f(a), Seconds: 60}); err != nil {
+			if err := s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: e + 1, ValAccuracy: f(a), Seconds: 60}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/csv"
-	"fmt"
 	"io"
 
 	"github.com/exp-runner/exp/internal/report"
@@ -51,7 +49,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if len(pos) != 0 {
 		return usageError("exp export: unexpected argument %q", pos[0])
 	}
-	if *format != "csv" && *format != "json" {
+	if !contains(report.ExportFormats, *format) {
 		return usageError("exp export: --format: unknown format %q (known: csv, json)", *format)
 	}
 	store, err := results.OpenExisting(ctx, m.dbPath(*db))
@@ -63,27 +61,9 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := report.Select(ctx, store, f, metric)
+	rows, _, err := report.Select(ctx, store, f, metric)
 	if err != nil {
 		return err
 	}
-	return m.writeOutput(*out, func(w io.Writer) error {
-		cols, recs := report.EpochRecords(rows)
-		if *format == "json" {
-			return report.WriteJSON(w, cols, recs)
-		}
-		cw := csv.NewWriter(w)
-		cw.Write(cols)
-		for _, rec := range recs {
-			s := make([]string, len(rec))
-			for i, v := range rec {
-				if v != nil {
-					s[i] = fmt.Sprint(v)
-				}
-			}
-			cw.Write(s)
-		}
-		cw.Flush()
-		return cw.Error()
-	})
+	return m.writeOutput(*out, func(w io.Writer) error { return report.WriteEpochs(w, *format, rows) })
 }

@@ -20,6 +20,7 @@ import (
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
 	_ "github.com/exp-runner/exp/internal/optim"
+	_ "github.com/exp-runner/exp/internal/xla"
 	_ "github.com/gomlx/gomlx/backends/simplego"
 )
 
@@ -272,5 +273,3 @@ func (m *Main) writeOutput(path string, fn func(w io.Writer) error) error {
 	fmt.Fprintf(m.Stderr, "wrote %s\n", path)
 	return nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

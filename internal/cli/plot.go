@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,7 +26,8 @@ Flags:
 	--db PATH            results database (default $EXP_DB, else ./runs.db)
 	--sweep NAME|ID      only this sweep's trials
 	--runs IDS           only these runs, e.g. 3,5,9
-	--metric M           val_accuracy (default), val_loss, accuracy or loss
+	--metric M           val_accuracy, val_loss, accuracy or loss (default:
+	                     val_accuracy if the runs have it, else val_loss, else loss)
 	--group-by PATHS     comma-separated key paths, or variant
 	--where PATH=VALUE   keep matching runs, as for exp table; repeatable
 	-o FILE              the image to write; its extension picks PNG or SVG
@@ -69,7 +69,7 @@ func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (results
 		store.Close()
 		return nil, nil, "", nil, err
 	}
-	rows, err := report.Select(ctx, store, f, metric)
+	rows, metric, err := report.Select(ctx, store, f, metric)
 	if err != nil {
 		store.Close()
 		return nil, nil, "", nil, err
@@ -112,30 +112,8 @@ func (m *Main) runPlot(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	c := chart.Chart{Title: chartTitle(rows, metric, paths), XLabel: "epoch", YLabel: string(metric), Series: report.Curves(rows, metric, paths)}
+	c := report.Chart(rows, metric, paths)
 	return m.writeOutput(*out, func(w io.Writer) error { return chart.Render(w, c, format) })
-}
-
-func chartTitle(rows []*report.Row, metric report.Metric, paths []string) string {
-	title := fmt.Sprintf("%s of %d runs", metric, len(rows))
-	if len(rows) == 1 {
-		title = fmt.Sprintf("%s of run %d", metric, rows[0].Run.ID)
-	}
-	if paths != nil {
-		title += ", mean ± std by " + joinComma(paths)
-	}
-	return title
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
 }
 
 func (m *Main) runReport(ctx context.Context, args []string) error {
@@ -155,54 +133,13 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	r := htmlreport.Report{Title: "exp report", Generated: m.now().UTC().Format(time.RFC3339)}
+	title := "exp report"
 	if sel.sweep != "" {
-		r.Title = fmt.Sprintf("exp report: sweep %s", sel.sweep)
+		title = fmt.Sprintf("exp report: sweep %s", sel.sweep)
 	}
-	t := report.RunsTable(rows, report.Varying(rows), metric)
-	if paths != nil {
-		t = report.GroupsTable(report.GroupBy(rows, paths, metric), paths, metric)
+	r, err := report.HTML(rows, metric, paths, title, m.now().UTC().Format(time.RFC3339))
+	if err != nil {
+		return err
 	}
-	r.Table = htmlTable(t)
-	figure := func(c chart.Chart) error {
-		var b bytes.Buffer
-		if err := chart.Render(&b, c, "svg"); err != nil {
-			return err
-		}
-		r.Charts = append(r.Charts, htmlreport.Figure{Title: c.Title, SVG: b.Bytes()})
-		return nil
-	}
-	charts := []chart.Chart{{Title: chartTitle(rows, metric, nil), XLabel: "epoch", YLabel: string(metric), Series: report.Curves(rows, metric, nil)}}
-	if paths != nil {
-		charts = append(charts, chart.Chart{Title: chartTitle(rows, metric, paths), XLabel: "epoch", YLabel: string(metric), Series: report.Curves(rows, metric, paths)})
-	}
-	if metric != "loss" {
-		charts = append(charts, chart.Chart{Title: chartTitle(rows, "loss", nil), XLabel: "epoch", YLabel: "loss", Series: report.Curves(rows, "loss", nil)})
-	}
-	for _, c := range charts {
-		if err := figure(c); err != nil {
-			return err
-		}
-	}
-	for _, row := range rows {
-		title := fmt.Sprintf("run %d: %s (%s), %s", row.Run.ID, row.Run.Name, row.Run.ModelName, row.Run.Status)
-		if p := formatParams(row.Run.Params); p != "" {
-			title += ": " + p
-		}
-		r.Runs = append(r.Runs, htmlreport.Run{ID: row.Run.ID, Title: title, Config: row.Run.ConfigYAML})
-	}
-	return m.writeOutput(*out, func(w io.Writer) error { return htmlreport.Write(w, r) })
-}
-
-// htmlTable converts a comparison table for the HTML report.
-func htmlTable(t *report.Table) htmlreport.Table {
-	out := htmlreport.Table{Header: append([]string(nil), t.Columns...), Best: t.Best}
-	for _, r := range t.Rows {
-		var cells []string
-		for _, c := range r {
-			cells = append(cells, c.Text)
-		}
-		out.Rows = append(out.Rows, cells)
-	}
-	return out
+	return m.writeOutput(*out, func(w io.Writer) error { return htmlreport.Write(w, *r) })
 }

@@ -7,13 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/sweep"
 	"github.com/exp-runner/exp/internal/yamlx"
@@ -111,24 +109,14 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m.printPlan(rep, p)
+	rep.WritePlan(m.Stdout, p.File)
 	exe, err := m.exe()
 	if err != nil {
 		return err
 	}
-	checkpoints := *ckpt
-	var leaseFor time.Duration
-	switch {
-	case results.IsPostgres(dbPath):
-		if checkpoints == "" {
-			return usageError("exp run: with a PostgreSQL database, --checkpoints DIR is required: a folder every worker can read and write (a shared filesystem), so that a trial can resume on another machine")
-		}
-		if *lease < 3*time.Second {
-			return usageError("exp run: --lease must be at least 3s, got %s", *lease)
-		}
-		leaseFor = *lease
-	case checkpoints == "":
-		checkpoints = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-checkpoints"
+	checkpoints, leaseFor, err := sweepPlaces(dbPath, *ckpt, *lease)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	final, runErr := sweep.Run(ctx, rep, p, sweep.Options{
@@ -137,10 +125,37 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 		PassThrough: m.PassThrough, Lease: leaseFor,
 	})
 	if final != nil {
-		if err := m.printOutcome(context.WithoutCancel(ctx), store, final, time.Since(start)); err != nil {
+		err := final.WriteOutcome(context.WithoutCancel(ctx), store, m.Stdout, m.Stderr, time.Since(start), m.isTerminal(m.Stdout))
+		if err != nil {
 			return err
 		}
 	}
+	return m.runExit(ctx, final, runErr)
+}
+
+// sweepPlaces returns where the trials keep their checkpoints and the lease
+// of their claims (0: lock files). A PostgreSQL database needs a shared
+// checkpoints folder and a lease of at least 3 s; a SQLite one uses lock
+// files, and keeps the checkpoints beside the database by default.
+func sweepPlaces(dbPath, checkpoints string, lease time.Duration) (string, time.Duration, error) {
+	switch {
+	case results.IsPostgres(dbPath):
+		if checkpoints == "" {
+			return "", 0, usageError("exp run: with a PostgreSQL database, --checkpoints DIR is required: a folder every worker can read and write (a shared filesystem), so that a trial can resume on another machine")
+		}
+		if lease < 3*time.Second {
+			return "", 0, usageError("exp run: --lease must be at least 3s, got %s", lease)
+		}
+		return checkpoints, lease, nil
+	case checkpoints == "":
+		checkpoints = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-checkpoints"
+	}
+	return checkpoints, 0, nil
+}
+
+// runExit is exp run's result once the sweep is over: interrupted, the
+// error that stopped it, or failed if a trial failed or diverged.
+func (m *Main) runExit(ctx context.Context, final *sweep.Report, runErr error) error {
 	switch {
 	case ctx.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: run the same command again to resume")}
@@ -197,90 +212,7 @@ func (m *Main) exe() (string, error) {
 	return os.Executable()
 }
 
-func (m *Main) printPlan(rep *sweep.Report, p *plan.Plan) {
-	c := rep.Counts()
-	n := len(rep.Trials)
-	what := fmt.Sprintf("%d trials", n)
-	if n == 1 {
-		what = "1 trial"
-	}
-	fmt.Fprintf(m.Stdout, "sweep %d %q (%s): %s", rep.Sweep.ID, rep.Sweep.Name, p.File, what)
-	var parts []string
-	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed, results.StatusDiverged,
-		results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
-		if c[st] > 0 && c[st] != n {
-			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
-		}
-	}
-	if len(parts) > 0 {
-		fmt.Fprintf(m.Stdout, " (%s)", strings.Join(parts, ", "))
-	}
-	fmt.Fprintln(m.Stdout)
-	if len(rep.Added) > 0 && len(rep.Added) < n {
-		fmt.Fprintf(m.Stdout, "the file gained %d trial(s):\n", len(rep.Added))
-		for _, r := range rep.Added {
-			fmt.Fprintf(m.Stdout, "  trial %d: %s\n", r.Trial, formatParams(r.Params))
-		}
-	}
-	if c[results.StatusCompleted]+c[results.StatusPruned] == n {
-		fmt.Fprintln(m.Stdout, "nothing to do: every trial has finished (--new starts a fresh sweep)")
-	}
-}
-
-// formatParams formats stored axis values, sorted by key.
-func formatParams(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%s", k, report.FormatValue(p[k])))
-	}
-	return strings.Join(parts, " ")
-}
-
-func (m *Main) printOutcome(ctx context.Context, store results.Store, rep *sweep.Report, took time.Duration) error {
-	c := rep.Counts()
-	var parts []string
-	for _, st := range []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,
-		results.StatusDiverged, results.StatusInterrupted, results.StatusRunning, results.StatusPending} {
-		if c[st] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
-		}
-	}
-	fmt.Fprintf(m.Stdout, "sweep %d after %s: %s\n", rep.Sweep.ID, took.Round(time.Second), strings.Join(parts, ", "))
-	for _, r := range rep.Trials {
-		if r.Error != "" && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
-			fmt.Fprintf(m.Stderr, "trial %d (run %d) %s: %s\n", r.Trial, r.ID, r.Status, firstLine(r.Error))
-		}
-		if s := r.Summary; s != nil {
-			if w0, ok := s["w"]; ok {
-				fmt.Fprintf(m.Stdout, "run %d fitted: w = %.4f, b = %.4f", r.ID, w0, s["b"])
-				if _, ok := s["ols_w"]; ok {
-					fmt.Fprintf(m.Stdout, " (least squares: w = %.4f, b = %.4f; generating: w = %g, b = %g)", s["ols_w"], s["ols_b"], s["true_w"], s["true_b"])
-				}
-				fmt.Fprintln(m.Stdout)
-			}
-		}
-	}
-	var ids []int64
-	for _, r := range rep.Trials {
-		ids = append(ids, r.ID)
-	}
-	for _, metric := range report.Metrics {
-		rows, err := report.Select(ctx, store, report.Filter{Sweep: rep.Sweep, Runs: ids}, metric)
-		if err != nil {
-			return err
-		}
-		if hasBest(rows) || metric == "loss" {
-			return report.RunsTable(rows, report.Varying(rows), metric).Render(m.Stdout, "table", m.isTerminal(m.Stdout))
-		}
-	}
-	return nil
-}
-
+// firstLine returns the first line of s.
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
@@ -295,14 +227,4 @@ func overrides(sets []string, epochs string) []config.Override {
 		o = append(o, config.Override{Label: "--epochs", Expr: "train.epochs=" + epochs})
 	}
 	return o
-}
-
-// hasBest reports whether any row has a value of its metric.
-func hasBest(rows []*report.Row) bool {
-	for _, r := range rows {
-		if r.Best != nil {
-			return true
-		}
-	}
-	return false
 }

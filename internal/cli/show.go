@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/results"
@@ -58,54 +54,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := m.Stdout
-	fmt.Fprintf(w, "run %d: %s (model %s): %s", r.ID, r.Name, r.ModelName, r.Status)
-	if r.StopReason != "" {
-		fmt.Fprintf(w, " (%s)", r.StopReason)
-	}
-	fmt.Fprintln(w)
-	if r.SweepID != 0 {
-		fmt.Fprintf(w, "sweep %d, trial %d", r.SweepID, r.Trial)
-		if p := formatParams(r.Params); p != "" {
-			fmt.Fprintf(w, ": %s", p)
-		}
-		fmt.Fprintf(w, " (attempts: %d)\n", r.Attempts)
-	}
-	fmt.Fprintf(w, "started %s", r.StartedAt.UTC().Format(time.RFC3339))
-	if r.FinishedAt != nil {
-		fmt.Fprintf(w, ", finished %s", r.FinishedAt.UTC().Format(time.RFC3339))
-	}
-	fmt.Fprintf(w, "; backend %s; config hash %s\n", r.Backend, r.ConfigHash[:min(12, len(r.ConfigHash))])
-	if r.Error != "" {
-		fmt.Fprintf(w, "error: %s\n", r.Error)
-	}
-	if len(r.Summary) > 0 {
-		var keys []string
-		for k := range r.Summary {
-			keys = append(keys, k)
-		}
-		sortStrings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s=%.6g", k, r.Summary[k]))
-		}
-		fmt.Fprintf(w, "summary: %s\n", strings.Join(parts, " "))
-	}
-	fmt.Fprintf(w, "\nconfig:\n%s\n", indent(r.ConfigYAML, "  "))
-	if len(eps) == 0 {
-		fmt.Fprintln(w, "no epochs finished")
-		return nil
-	}
-	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-	t.Header("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "ms/step", "examples/s")
-	for _, e := range eps {
-		if err := t.Append(fmt.Sprint(e.Epoch), report.FormatMetric("loss", e.Loss), report.FormatMetric("accuracy", e.Accuracy),
-			report.FormatMetric("val_loss", e.ValLoss), report.FormatMetric("val_accuracy", e.ValAccuracy),
-			fmt.Sprintf("%.1f", e.Seconds), fmt.Sprintf("%.2f", e.MsPerStep), fmt.Sprintf("%.0f", e.ExamplesPerSecond)); err != nil {
-			return err
-		}
-	}
-	return t.Render()
+	return report.WriteRun(m.Stdout, r, eps)
 }
 
 // findRun finds a run by id, or by a name only one run has.
@@ -132,12 +81,4 @@ func findRun(ctx context.Context, store results.Store, ref string) (*results.Run
 		ids[i] = fmt.Sprint(r.ID)
 	}
 	return nil, usageError("exp: %d runs are named %q (ids %s): give an id", len(runs), ref, strings.Join(ids, ", "))
-}
-
-func indent(s, prefix string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = prefix + l
-	}
-	return strings.Join(lines, "\n")
 }

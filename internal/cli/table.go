@@ -28,8 +28,9 @@ deviation of their best values ("—" for n = 1), and the best run's id.
 Flags:
 	--db PATH            results database (default $EXP_DB, else ./runs.db)
 	--sweep NAME|ID      only this sweep's trials (default: every run)
-	--metric M           val_accuracy (default), val_loss, accuracy or loss;
-	                     the best is the highest accuracy or the lowest loss
+	--metric M           val_accuracy, val_loss, accuracy or loss (default:
+	                     val_accuracy if the runs have it, else val_loss, else
+	                     loss); the best is the highest accuracy or the lowest loss
 	--group-by PATHS     comma-separated key paths, or variant
 	--where PATH=VALUE   keep runs whose config has VALUE (a YAML scalar,
 	                     compared by value: 1e-3 = 0.001) at PATH; PATH may
@@ -61,19 +62,23 @@ func (s *selection) flags(fs interface {
 	Var(flagValue, string, string)
 }, grouping bool) {
 	fs.StringVar(&s.sweep, "sweep", "", "")
-	fs.StringVar(&s.metric, "metric", "val_accuracy", "")
+	fs.StringVar(&s.metric, "metric", "", "") // "": report.DefaultMetric
 	if grouping {
 		fs.StringVar(&s.groupBy, "group-by", "", "")
 	}
 	fs.Var(&s.where, "where", "")
 }
 
-// resolve turns the flags into a filter, a metric and group paths.
+// resolve turns the flags into a filter, a metric ("" for the default)
+// and group paths.
 func (s *selection) resolve(ctx context.Context, store results.Store) (report.Filter, report.Metric, []string, error) {
 	var f report.Filter
-	metric, err := report.ParseMetric(s.metric)
-	if err != nil {
-		return f, "", nil, usageError("--metric: %v", err)
+	var metric report.Metric
+	var err error
+	if s.metric != "" {
+		if metric, err = report.ParseMetric(s.metric); err != nil {
+			return f, "", nil, usageError("--metric: %v", err)
+		}
 	}
 	if s.sweep != "" {
 		if f.Sweep, err = findSweep(ctx, store, s.sweep); err != nil {
@@ -128,7 +133,7 @@ func (m *Main) runTable(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := report.Select(ctx, store, f, metric)
+	rows, metric, err := report.Select(ctx, store, f, metric)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,8 @@ func init() {
 
 Runs one trial of a sweep, resuming from its last finished epoch. exp run
 starts it in a child process, handing it the trial's lock; it is not meant to
-be run by hand.
+be run by hand. With EXP_DEBUG=1 in the environment (children inherit
+exp run's), a failure caused by a panic carries its stack trace.
 `,
 		run: (*Main).runTrial,
 	})
@@ -51,7 +52,8 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout}
+	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout,
+		Stack: m.getenv("EXP_DEBUG") == "1"}
 	if m.isTerminal(m.Stderr) {
 		opts.Progress = m.Stderr
 	}
@@ -68,6 +70,8 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	case results.StatusInterrupted:
 		return &ExitError{Code: ExitInterrupted}
 	}
+	// The error message is a courtesy: without the run (err != nil) the exit
+	// code alone says the trial failed.
 	r, err := store.Run(context.WithoutCancel(ctx), *id)
 	if err == nil && r.Error != "" {
 		fmt.Fprintf(m.Stderr, "run %d %s: %s\n", *id, status, firstLine(r.Error))

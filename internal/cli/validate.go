@@ -100,24 +100,48 @@ func ranges(ns []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// WriteSummary prints a model summary in the manner of Keras's model.summary().
+// WriteSummary prints a model summary in the manner of Keras's model.summary():
+// for a model whose layers name their inputs, with the input as first row and
+// a "Connected to" column, one connection per line.
 func WriteSummary(w io.Writer, name string, s *model.Summary) {
-	rows := [][3]string{{"Layer (type)", "Output Shape", "Param #"}}
-	for _, r := range s.Rows {
-		rows = append(rows, [3]string{fmt.Sprintf("%s (%s)", r.Name, r.Type), layers.ShapeString(r.Output), commas(r.Params)})
+	rows := [][4]string{{"Layer (type)", "Output Shape", "Param #", "Connected to"}}
+	if s.Connected {
+		rows = append(rows, [4]string{"input (input)", layers.ShapeString(s.Input), "0", "-"})
 	}
-	width := [3]int{}
+	for _, r := range s.Rows {
+		row := [4]string{fmt.Sprintf("%s (%s)", r.Name, r.Type), layers.ShapeString(r.Output), commas(r.Params)}
+		for k, in := range r.Inputs {
+			if k > 0 {
+				rows = append(rows, row)
+				row = [4]string{}
+			}
+			row[3] = in + "[0][0]"
+		}
+		rows = append(rows, row)
+	}
+	cols := 3
+	if s.Connected {
+		cols = 4
+	}
+	var width [4]int
 	for _, r := range rows {
-		for i := range 3 {
+		for i := range cols {
 			width[i] = max(width[i], len([]rune(r[i])))
 		}
 	}
 	total := width[0] + width[1] + width[2] + 6
+	if s.Connected {
+		total += width[3] + 3
+	}
 	fmt.Fprintf(w, "Model: %q\n", name)
 	rule := func(c string) { fmt.Fprintln(w, strings.Repeat(c, total)) }
 	rule("─")
 	for i, r := range rows {
-		fmt.Fprintf(w, "%-*s   %-*s   %*s\n", width[0], r[0], width[1], r[1], width[2], r[2])
+		line := fmt.Sprintf("%-*s   %-*s   %*s", width[0], r[0], width[1], r[1], width[2], r[2])
+		if s.Connected {
+			line = strings.TrimRight(fmt.Sprintf("%s   %s", line, r[3]), " ")
+		}
+		fmt.Fprintln(w, line)
 		if i == 0 {
 			rule("─")
 		}

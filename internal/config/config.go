@@ -15,17 +15,17 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	_ "github.com/exp-runner/exp/internal/cpu" // the default backend (it brings simplego, "go", too)
-
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/keypath"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
 
 // DefaultBackend is the GoMLX backend used when a config names none: exp's
-// own CPU backend (package backends/cpu).
+// own CPU backend (package internal/cpu). Like every backend name, it is
+// valid only in a program that registers it (package cli does).
 const DefaultBackend = "cpu"
 
 // Config is one experiment: what to train on, the model, how to train it.
@@ -62,12 +62,14 @@ type Model struct {
 	Layers []Layer `yaml:"layers"`
 }
 
-// Layer is one entry of model.layers: its type, an optional name, and the
-// type's own parameters.
+// Layer is one entry of model.layers: its type, an optional name, the
+// names of the layers it takes as input (empty: the previous layer, or the
+// model's input for the first), and the type's own parameters.
 type Layer struct {
-	Type string         `yaml:"type"`
-	Name string         `yaml:"name,omitempty"`
-	Spec registry.Layer `yaml:",inline"`
+	Type   string         `yaml:"type"`
+	Name   string         `yaml:"name,omitempty"`
+	Inputs []string       `yaml:"inputs,omitempty"`
+	Spec   registry.Layer `yaml:",inline"`
 }
 
 // Train holds the training hyperparameters.
@@ -93,18 +95,12 @@ type EarlyStopping struct {
 	MinDelta float64 `yaml:"min_delta"`
 }
 
-// Metrics are the per-epoch metrics a run records, which early stopping,
-// pruning and the result tables can refer to.
-var Metrics = []string{"loss", "accuracy", "val_loss", "val_accuracy"}
-
-// HigherIsBetter reports whether larger values of metric are better
-// (accuracies) rather than smaller (losses).
-func HigherIsBetter(metric string) bool { return strings.HasSuffix(metric, "accuracy") }
-
 // UnmarshalYAMLX decodes early stopping settings over Keras's defaults
-// (monitor val_loss, patience 0, min_delta 0).
+// (monitor val_loss, patience 0, min_delta 0). The monitor is written into
+// the resolved config, so its default is part of every config hash that has
+// early stopping: it stays Keras's rather than record.DefaultMetric.
 func (e *EarlyStopping) UnmarshalYAMLX(r *yamlx.Reporter) {
-	*e = EarlyStopping{Monitor: "val_loss"}
+	*e = EarlyStopping{Monitor: record.ValLoss}
 	type plain EarlyStopping
 	yamlx.Decode(r, (*plain)(e))
 }
@@ -302,6 +298,7 @@ func (m *Model) validate(r *yamlx.Reporter) {
 			l.Spec.Validate(APIReporter(r.Field("layers").Index(i)))
 		}
 	}
+	validateGraph(r.Field("layers"), m.Layers)
 }
 
 func (t *Train) validate(r *yamlx.Reporter, d Data) {
@@ -322,22 +319,7 @@ func (t *Train) validate(r *yamlx.Reporter, d Data) {
 	}
 	if es := t.EarlyStopping; es != nil {
 		er := r.Field("early_stopping")
-		if !slices.Contains(Metrics, es.Monitor) {
-			msg := fmt.Sprintf("unknown metric %q (known: %s)", es.Monitor, strings.Join(Metrics, ", "))
-			if s := suggest.Nearest(es.Monitor, Metrics); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			}
-			er.Field("monitor").Errorf("%s", msg)
-		}
-		if d.Params != nil && slices.Contains(Metrics, es.Monitor) {
-			info := d.Params.Info()
-			switch {
-			case strings.HasPrefix(es.Monitor, "val_") && !info.Validation && d.ValidationSplit == 0:
-				er.Field("monitor").Errorf("%q needs validation data: dataset %q has none; set data.validation_split", es.Monitor, d.Dataset)
-			case strings.HasSuffix(es.Monitor, "accuracy") && !info.Classification():
-				er.Field("monitor").Errorf("%q needs class labels; dataset %q is a regression", es.Monitor, d.Dataset)
-			}
-		}
+		checkMonitor(er.Field("monitor"), &d, es.Monitor)
 		if es.Patience < 0 {
 			er.Field("patience").Errorf("must be ≥ 0, got %d", es.Patience)
 		}
@@ -466,6 +448,46 @@ func (c *Config) Node() *yaml.Node { return yamlx.Encode(c) }
 
 // YAML returns the resolved config, every default filled in.
 func (c *Config) YAML() string { return yamlx.Marshal(c.Node()) }
+
+// checkMonitor reports at r a monitor that is not an epoch metric, or one
+// that runs on d do not record.
+func checkMonitor(r *yamlx.Reporter, d *Data, monitor string) {
+	m, ok := record.LookupMetric(monitor)
+	if !ok {
+		names := record.MetricNames()
+		msg := fmt.Sprintf("unknown metric %q (known: %s)", monitor, strings.Join(names, ", "))
+		if s := suggest.Nearest(monitor, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		r.Errorf("%s", msg)
+		return
+	}
+	if d.Params == nil {
+		return
+	}
+	switch {
+	case m.Validation && !d.hasValidation():
+		r.Errorf("%q needs validation data: dataset %q has none; set data.validation_split", monitor, d.Dataset)
+	case m.Classes && !d.Params.Info().Classification():
+		r.Errorf("%q needs class labels; dataset %q is a regression", monitor, d.Dataset)
+	}
+}
+
+// hasValidation reports whether d has validation data: the dataset's own,
+// or a validation_split.
+func (d *Data) hasValidation() bool {
+	return d.Params != nil && (d.Params.Info().Validation || d.ValidationSplit > 0)
+}
+
+// HasMetric reports whether a run of c records the epoch metric called
+// name: validation metrics need validation data, accuracies class labels.
+func (c *Config) HasMetric(name string) bool {
+	m, ok := record.LookupMetric(name)
+	if !ok || c.Data.Params == nil {
+		return false
+	}
+	return (!m.Validation || c.Data.hasValidation()) && (!m.Classes || c.Data.Params.Info().Classification())
+}
 
 // Hash returns the sha256 (hex) of the resolved config's canonical JSON,
 // leaving out the labels name and model.name.

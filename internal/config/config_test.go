@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/exp-runner/exp/internal/config"
+	_ "github.com/exp-runner/exp/internal/cpu" // registers "cpu", the default backend
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
@@ -117,4 +118,22 @@ func FuzzParse(f *testing.F) {
 			_ = c.YAML()
 		}
 	})
+}
+
+// TestBackendNames checks that a backend is named by what GoMLX's registry
+// holds (here cpu and go, registered by this test's imports), with options
+// after a colon left to the backend.
+func TestBackendNames(t *testing.T) {
+	for _, spec := range []string{"cpu", "cpu:threads=2", "go", "go:ops_sequential"} {
+		mustParse(t, "a.yaml", base, "backend="+spec)
+	}
+	for _, tt := range []struct{ spec, want string }{
+		{"tpu", `backend: unknown backend "tpu" (known: cpu, go)`},
+		{"cpux:threads=2", `backend: unknown backend "cpux" (known: cpu, go); did you mean "cpu"?`},
+	} {
+		_, err := config.Parse("a.yaml", []byte(base), config.Sets([]string{"backend=" + tt.spec}))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("backend %q: error %v, want it to contain %q", tt.spec, err, tt.want)
+		}
+	}
 }

@@ -48,7 +48,7 @@ var _ backends.Backend = (*Backend)(nil)
 //
 //   - threads=N: number of goroutines used by large matrix products and convolutions
 //     (default runtime.GOMAXPROCS(0)).
-//   - gemm=auto|go|asm|simd|blas: force one matrix-multiplication kernel (default auto,
+//   - gemm=auto|go|asm|blas: force one matrix-multiplication kernel (default auto,
 //     chosen per shape); an unavailable kernel falls back to "go".
 //   - conv=native|fallback: "fallback" runs every convolution through simplego (for debugging).
 //   - profile: accumulate the execution time of each op, reported by ProfileReport (for debugging).
@@ -73,7 +73,7 @@ func New(config string) (backends.Backend, error) {
 		case "gemm":
 			mode, ok := parseGemmMode(value)
 			if !ok {
-				return nil, fmt.Errorf("backend %q: invalid gemm=%q: want one of auto, go, asm, simd, blas", BackendName, value)
+				return nil, fmt.Errorf("backend %q: invalid gemm=%q: want one of auto, go, asm, blas", BackendName, value)
 			}
 			b.gemmMode = mode
 		case "profile":
@@ -88,7 +88,7 @@ func New(config string) (backends.Backend, error) {
 				return nil, fmt.Errorf("backend %q: invalid conv=%q: want native or fallback", BackendName, value)
 			}
 		default:
-			return nil, fmt.Errorf("backend %q: unknown config option %q (known: threads=N, gemm=auto|go|asm|simd|blas, conv=native|fallback)",
+			return nil, fmt.Errorf("backend %q: unknown config option %q (known: threads=N, gemm=auto|go|asm|blas, conv=native|fallback)",
 				BackendName, key)
 		}
 	}

@@ -89,6 +89,12 @@ func (b *Builder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.Convo
 	if err != nil {
 		return nil, err
 	}
+	if dw := planDepthwise(input.shape, kernel.shape, shape, axes, strides, paddings, inputDilations, kernelDilations,
+		channelGroupCount, batchGroupCount); dw != nil && !b.backend.convFallback {
+		n := b.newNode(opType, shape, execDepthwise, input, kernel)
+		n.data = dw
+		return n, nil
+	}
 	d := planConv(input.shape, kernel.shape, shape, axes, strides, paddings, inputDilations, kernelDilations)
 	if d == nil || b.backend.convFallback || channelGroupCount != 1 || batchGroupCount != 1 || input.shape.DType != dtypes.Float32 {
 		return b.fallback1(opType, nodes, func(sb backends.Builder, p []backends.Op) ([]backends.Op, error) {

@@ -41,7 +41,7 @@ var convBenchCases = []convBenchCase{
 
 // BenchmarkConv measures the convolutions of the reference CNN (forward, input and kernel gradients).
 //
-//	go test -bench Conv -run XXX ./backends/cpu/
+//	go test -bench Conv -run XXX ./internal/cpu/
 func BenchmarkConv(b *testing.B) {
 	for _, c := range convBenchCases {
 		b.Run(c.name, func(b *testing.B) {

@@ -15,7 +15,6 @@ type gemmKind int
 const (
 	gemmKindGo gemmKind = iota
 	gemmKindAsm
-	gemmKindSIMD
 	gemmKindBLAS
 )
 
@@ -24,8 +23,6 @@ func (k gemmKind) String() string {
 	switch k {
 	case gemmKindAsm:
 		return "asm"
-	case gemmKindSIMD:
-		return "simd"
 	case gemmKindBLAS:
 		return "blas"
 	}
@@ -43,11 +40,6 @@ func (b *Backend) selectGemm(m, n, k int) gemmKind {
 			return gemmKindAsm
 		}
 		return gemmKindGo
-	case gemmSIMD:
-		if simdKernel != nil {
-			return gemmKindSIMD
-		}
-		return gemmKindGo
 	case gemmBLAS:
 		if blasAvailable() {
 			return gemmKindBLAS
@@ -58,8 +50,8 @@ func (b *Backend) selectGemm(m, n, k int) gemmKind {
 }
 
 // autoGemm is the per-shape kernel selection rule, from the benchmarks (see doc.go): OpenBLAS was the fastest
-// on every shape of the reference models (1.2-3x the assembly kernel), the assembly kernel is faster than the
-// archsimd one, and both are 10-20x faster than the pure-Go one. The tiniest products stay in Go code, to save
+// on every shape of the reference models (1.2-3x the assembly kernel), and the assembly kernel is 10-20x faster
+// than the pure-Go one. The tiniest products stay in Go code, to save
 // the cgo call.
 func autoGemm(m, n, k int) gemmKind {
 	if blasAvailable() && 2*m*n*k >= blasMinFlops {
@@ -68,8 +60,6 @@ func autoGemm(m, n, k int) gemmKind {
 	switch {
 	case asmKernel != nil:
 		return gemmKindAsm
-	case simdKernel != nil:
-		return gemmKindSIMD
 	}
 	return gemmKindGo
 }

@@ -37,9 +37,6 @@ func gemmConfigs() []string {
 	if asmKernel != nil {
 		configs = append(configs, "gemm=asm,threads=1", "gemm=asm,threads=2")
 	}
-	if simdKernel != nil {
-		configs = append(configs, "gemm=simd,threads=1", "gemm=simd,threads=2")
-	}
 	if blasAvailable() {
 		configs = append(configs, "gemm=blas,threads=1", "gemm=blas,threads=2")
 	}
@@ -102,7 +99,7 @@ func TestDotGeneral(t *testing.T) {
 	}
 }
 
-// TestGemmDeterminism checks that the Go and SIMD kernels give bit-identical results for any thread count.
+// TestGemmDeterminism checks that the Go and assembly kernels give bit-identical results for any thread count.
 func TestGemmDeterminism(t *testing.T) {
 	rng := newRng(10)
 	lhs := randomTensor(rng, dtypes.Float32, -1, 1, 301, 333)
@@ -111,9 +108,6 @@ func TestGemmDeterminism(t *testing.T) {
 	kernels := []string{"go"}
 	if asmKernel != nil {
 		kernels = append(kernels, "asm")
-	}
-	if simdKernel != nil {
-		kernels = append(kernels, "simd")
 	}
 	for _, k := range kernels {
 		ref, _ := run(t, cpuBackendWith(t, "gemm="+k+",threads=1"), fn, []*tensors.Tensor{lhs, rhs})

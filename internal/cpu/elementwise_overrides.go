@@ -2,9 +2,10 @@ package cpu
 
 import "github.com/gomlx/gomlx/backends"
 
-// Vectorized float32 elementwise loops: on amd64 with AVX2 (elementwise_amd64.go), the hottest loops are
-// replaced by assembly versions, which compute exactly the same values (IEEE add, sub, mul, div and sqrt are
-// correctly rounded in both).
+// Vectorized float32 elementwise loops: when the CPU has AVX2, elementwise_vec.go fills the maps below with
+// loops that call the assembly of package internal/vec, which compute exactly the same values as the
+// generated Go loops (IEEE add, sub, mul, div and sqrt are correctly rounded in both). The generated
+// dispatch (gen_elementwise.go) passes every float32 loop through overrideFloat32Binary/Unary.
 
 // float32BinaryOverrides and float32UnaryOverrides hold the vectorized loops, when available.
 var (

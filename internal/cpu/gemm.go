@@ -12,7 +12,6 @@ const (
 	gemmAuto gemmMode = iota
 	gemmGo
 	gemmAsm
-	gemmSIMD
 	gemmBLAS
 )
 
@@ -24,8 +23,6 @@ func parseGemmMode(s string) (gemmMode, bool) {
 		return gemmGo, true
 	case "asm":
 		return gemmAsm, true
-	case "simd":
-		return gemmSIMD, true
 	case "blas":
 		return gemmBLAS, true
 	}
@@ -39,8 +36,6 @@ func (m gemmMode) String() string {
 		return "go"
 	case gemmAsm:
 		return "asm"
-	case gemmSIMD:
-		return "simd"
 	case gemmBLAS:
 		return "blas"
 	}
@@ -52,9 +47,6 @@ func availableGemmKernels() []string {
 	ks := []string{"go"}
 	if asmKernel != nil {
 		ks = append(ks, "asm")
-	}
-	if simdKernel != nil {
-		ks = append(ks, "simd")
 	}
 	if blasAvailable() {
 		ks = append(ks, "blas")
@@ -89,9 +81,6 @@ const (
 
 // goKernel is the portable pure-Go micro-kernel.
 var goKernel = &packedKernel{name: "go", mr: 2, nr: 4, micro: goMicro2x4}
-
-// simdKernel is set by the SIMD implementation, when compiled in (GOEXPERIMENT=simd) and supported by the CPU.
-var simdKernel *packedKernel
 
 // asmKernel is the AVX2/FMA assembly micro-kernel (package internal/vec), when the CPU supports it.
 var asmKernel = func() *packedKernel {
@@ -317,8 +306,6 @@ func (st *execState) runGemm(pr *gemmProblem, kind gemmKind) {
 	switch kind {
 	case gemmKindBLAS:
 		st.runGemmWith(pr, nil)
-	case gemmKindSIMD:
-		st.runGemmWith(pr, simdKernel)
 	case gemmKindAsm:
 		st.runGemmWith(pr, asmKernel)
 	default:

@@ -33,12 +33,6 @@ func benchKernels() map[string]*packedKernel {
 	if asmKernel != nil {
 		ks["asm"] = asmKernel
 	}
-	if simdKernel != nil {
-		ks[simdKernel.name] = simdKernel
-	}
-	if k := simdKernelAVX2Bench(); k != nil && (simdKernel == nil || k.name != simdKernel.name) {
-		ks[k.name] = k
-	}
 	return ks
 }
 
@@ -53,10 +47,10 @@ func randomFloats(n int, seed uint64) []float32 {
 
 // BenchmarkGemm reports GFLOP/s of each kernel on the reference shapes, with 1 and 2 threads.
 //
-//	go test -bench Gemm -run XXX ./backends/cpu/
+//	go test -bench Gemm -run XXX ./internal/cpu/
 func BenchmarkGemm(b *testing.B) {
 	kernels := benchKernels()
-	names := []string{"go", "asm", "simd-avx2", "simd-avx512", "blas"}
+	names := []string{"go", "asm", "blas"}
 	for _, s := range gemmBenchShapes {
 		a := randomFloats(s.m*s.k, 1)
 		bm := randomFloats(s.k*s.n, 2)

@@ -107,7 +107,7 @@ func tensorShapes(ts []*tensors.Tensor) []shapes.Shape {
 // BenchmarkMLPTrainStep measures one SGD train step (forward and backward) of the reference MLP at batch 32,
 // on the cpu and go (simplego) backends, with GoMLX's stock Dot gradient and with the matmul gradient.
 //
-//	go test -bench MLPTrainStep -run XXX ./backends/cpu/
+//	go test -bench MLPTrainStep -run XXX ./internal/cpu/
 func BenchmarkMLPTrainStep(b *testing.B) {
 	inputs := mlpInputs(32, 30)
 	for _, vjp := range []string{"matmulVJP", "stockVJP"} {
@@ -200,7 +200,7 @@ func cnnLossWith(ins []*Node, pool func(x *Node) *Node) *Node {
 // BenchmarkCNNTrainStep measures one SGD train step of the reference CNN at batch 32 on the cpu backend, and on
 // the cpu backend with the convolutions run by simplego (the go backend lacks Reverse for the conv gradient).
 //
-//	go test -bench CNNTrainStep -run XXX ./backends/cpu/
+//	go test -bench CNNTrainStep -run XXX ./internal/cpu/
 func BenchmarkCNNTrainStep(b *testing.B) {
 	inputs := cnnInputs(32)
 	for _, name := range []string{"cpu", "cpu-stockpool", "cpu-convfallback"} {
@@ -252,7 +252,7 @@ var flagProfile = flag.Bool("profile", false, "run the profiling tests")
 // BenchmarkMLPTrainer measures one step of GoMLX's trainer (Adam, dropout) on the reference MLP at batch 32, with
 // the Dot gradient replaced by two matrix products (see matmulDotVJP).
 //
-//	go test -bench MLPTrainer -run XXX ./backends/cpu/
+//	go test -bench MLPTrainer -run XXX ./internal/cpu/
 func BenchmarkMLPTrainer(b *testing.B) {
 	for _, name := range []string{"cpu", "go"} {
 		b.Run(name, func(b *testing.B) {
@@ -303,7 +303,7 @@ func TestProfileMLPTrainer(t *testing.T) {
 // kernel.
 func BenchmarkCNNConfigs(b *testing.B) {
 	inputs := cnnInputs(32)
-	for _, config := range []string{"threads=1", "threads=2", "gemm=blas", "gemm=asm", "gemm=simd", "gemm=go"} {
+	for _, config := range []string{"threads=1", "threads=2", "gemm=blas", "gemm=asm", "gemm=go"} {
 		b.Run(config, func(b *testing.B) {
 			backend := cpuBackendWith(b, config)
 			var ts *trainStepGraph
@@ -318,7 +318,7 @@ func BenchmarkCNNConfigs(b *testing.B) {
 
 // BenchmarkMLPConfigs measures the MLP trainer step with each matrix-multiplication kernel.
 func BenchmarkMLPConfigs(b *testing.B) {
-	for _, config := range []string{"threads=1", "threads=2", "gemm=blas", "gemm=asm", "gemm=simd", "gemm=go"} {
+	for _, config := range []string{"threads=1", "threads=2", "gemm=blas", "gemm=asm", "gemm=go"} {
 		b.Run(config, func(b *testing.B) {
 			backend := cpuBackendWith(b, config)
 			withMatmulDotVJP(func() {
@@ -363,7 +363,7 @@ func (b *recordingBuilder) Compile(outputs []backends.Op, shardings []*backends.
 // BenchmarkBackendTrainStep measures the cpu backend's Execute alone on the MLP and CNN SGD train steps, with
 // the parameters donated and replaced by their updated values: allocs/op is the backend's own.
 //
-//	go test -bench BackendTrainStep -run XXX ./backends/cpu/
+//	go test -bench BackendTrainStep -run XXX ./internal/cpu/
 func BenchmarkBackendTrainStep(b *testing.B) {
 	models := []struct {
 		name    string

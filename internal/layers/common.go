@@ -81,7 +81,7 @@ func validPadding(r registry.Reporter, padding string) {
 // needRank returns an error unless x has the given rank (batch axis included).
 func needRank(x *graph.Node, rank int, what string) error {
 	if x.Rank() != rank {
-		return fmt.Errorf("needs %s input (batch%s), got %s", what, map[int]string{2: ", features", 4: ", height, width, channels"}[rank], ShapeString(x.Shape().Dimensions))
+		return fmt.Errorf("needs %s input (batch%s), got %s", what, map[int]string{2: ", features", 3: ", steps, channels", 4: ", height, width, channels"}[rank], ShapeString(x.Shape().Dimensions))
 	}
 	return nil
 }

@@ -15,7 +15,24 @@
 //	flatten    (no parameters)
 //	reshape    shape (required; the shape without the batch axis, one -1 allowed)
 //	activation activation (required)
+//	add, multiply       (its inputs, of equal shapes)
+//	concat              axis (-1)
+//	globalavgpool2d, globalmaxpool2d, globalavgpool1d, globalmaxpool1d
+//	                    keepdims (false)
+//	conv1d      filters (required), kernel_size (required), strides (1),
+//	            padding (valid; valid|same|causal), activation (linear), use_bias (true)
+//	maxpool1d, avgpool1d  pool_size (2), strides (pool_size), padding (valid)
+//	depthwiseconv2d  kernel_size (required), strides (1), padding (valid),
+//	            depth_multiplier (1), activation (linear), use_bias (true)
+//	separableconv2d  filters (required) and the parameters of depthwiseconv2d
+//	layernorm   epsilon (0.001), center (true), scale (true)
+//	embedding   input_dim (required), output_dim (required)
+//	upsampling2d   size (2), interpolation (nearest)
+//	zeropadding2d  padding (1)
+//	cropping2d     cropping (0)
 //
-// kernel_size, strides and pool_size take one integer for both axes or a
-// list [height, width].
+// kernel_size, strides, pool_size and size take one integer for both axes or
+// a list [height, width]; padding (zeropadding2d) and cropping take one
+// integer, [height, width] or [[top, bottom], [left, right]]. The merge layers
+// implement registry.MultiInput and take the layers named by `inputs`.
 package layers

@@ -25,7 +25,10 @@ const Scope = "/model"
 type Model struct {
 	Layers []config.Layer
 	Names  []string // each layer's scope name
-	Loss   registry.Loss
+	// Sources holds, for each layer, the positions of the layers it takes as
+	// input (-1: the model's input).
+	Sources [][]int
+	Loss    registry.Loss
 	// FoldSoftmax is true when the last layer ends in a softmax that the
 	// cross-entropy loss takes over: the stack then outputs logits.
 	FoldSoftmax  bool
@@ -45,6 +48,7 @@ func New(cfg *config.Config) (*Model, error) {
 		Optimizer: cfg.Train.Optimizer.Spec, LearningRate: cfg.Train.LearningRate,
 	}
 	m.Names = LayerNames(cfg.Model.Layers)
+	m.Sources = config.InputIndices(cfg.Model.Layers)
 	if n := len(m.Layers); n > 0 && loss.Classification {
 		if a, ok := m.Layers[n-1].Spec.(registry.Activated); ok && a.ActivationName() == "softmax" {
 			m.FoldSoftmax = true
@@ -55,38 +59,30 @@ func New(cfg *config.Config) (*Model, error) {
 
 // LayerNames returns each layer's name: its own, or Keras-style its type with
 // a counter ("dense", "dense_1", …).
-func LayerNames(layers []config.Layer) []string {
-	names := make([]string, len(layers))
-	count := map[string]int{}
-	for i, l := range layers {
-		if l.Name != "" {
-			names[i] = l.Name
-			continue
-		}
-		k := count[l.Type]
-		count[l.Type]++
-		names[i] = l.Type
-		if k > 0 {
-			names[i] = fmt.Sprintf("%s_%d", l.Type, k)
-		}
-	}
-	return names
-}
+func LayerNames(layers []config.Layer) []string { return config.LayerNames(layers) }
 
 // LayerError is a layer that could not be built.
 type LayerError struct {
 	Index int    // position in model.layers
+	Type  string // the layer's type
 	Field string // the parameter to blame, if any
 	Err   error
 }
 
-// Error returns "model.layers[i].field: message".
+// Error returns "model.layers[i] (type): message", or with a parameter to
+// blame "model.layers[i].field (type): message".
 func (e *LayerError) Error() string {
-	p := fmt.Sprintf("model.layers[%d]", e.Index)
-	if e.Field != "" {
-		p += "." + e.Field
+	return LayerPath(e.Index, e.Field, e.Type) + ": " + e.Err.Error()
+}
+
+// LayerPath returns "model.layers[i]" or "model.layers[i].field" followed
+// by the layer's type in parentheses.
+func LayerPath(i int, field, typ string) string {
+	p := fmt.Sprintf("model.layers[%d]", i)
+	if field != "" {
+		p += "." + field
 	}
-	return p + ": " + e.Err.Error()
+	return p + " (" + typ + ")"
 }
 
 // Unwrap returns the underlying error.
@@ -99,38 +95,81 @@ func (m *Model) Forward(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) 
 	return m.forward(ctx, x, nil)
 }
 
-func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out *graph.Node)) (out *graph.Node, err error) {
+func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out *graph.Node)) (*graph.Node, error) {
 	mctx := ctx.InAbsPath(Scope)
+	outs := make([]*graph.Node, len(m.Layers))
 	for i, l := range m.Layers {
+		xs := make([]*graph.Node, len(m.Sources[i]))
+		for k, j := range m.Sources[i] {
+			switch {
+			case j == -1:
+				xs[k] = x
+			case j < 0: // config validation reports it
+				return nil, &LayerError{Index: i, Type: l.Type, Field: "inputs", Err: fmt.Errorf("unknown layer %q", l.Inputs[k])}
+			default:
+				xs[k] = outs[j]
+			}
+		}
 		last := i == len(m.Layers)-1
-		x, err = buildLayer(mctx.In(m.Names[i]), l.Spec, x, last && m.FoldSoftmax)
+		y, err := buildLayer(mctx.In(m.Names[i]), l.Spec, xs, last && m.FoldSoftmax)
 		if err != nil {
-			le := &LayerError{Index: i, Err: err}
+			le := &LayerError{Index: i, Type: l.Type, Err: err}
 			var fe *registry.FieldError
 			if errors.As(err, &fe) {
 				le.Field, le.Err = fe.Field, errors.New(fe.Msg)
 			}
 			return nil, le
 		}
+		outs[i] = y
 		if each != nil {
-			each(i, x)
+			each(i, y)
 		}
 	}
-	return x, nil
+	return outs[len(outs)-1], nil
 }
 
-// buildLayer builds one layer, turning a GoMLX panic into an error.
-func buildLayer(ctx *mlctx.Context, l registry.Layer, x *graph.Node, linear bool) (out *graph.Node, err error) {
-	in := x.Shape().Dimensions
+// buildLayer builds one layer on its inputs xs, turning a GoMLX panic into
+// an error. A merge layer gets all of xs; any other layer the one input.
+func buildLayer(ctx *mlctx.Context, l registry.Layer, xs []*graph.Node, linear bool) (out *graph.Node, err error) {
+	var in []string
+	for _, x := range xs {
+		in = append(in, shapeString(x.Shape().Dimensions))
+	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot take input %s: %s", shapeString(in), panicMessage(r))
+			err = fmt.Errorf("cannot take input %s: %s", strings.Join(in, " and "), panicMessage(r))
 		}
 	}()
-	if linear {
-		return l.(registry.Activated).BuildLinear(ctx, x)
+	if mi, ok := l.(registry.MultiInput); ok {
+		return mi.BuildInputs(ctx, xs)
 	}
-	return l.Build(ctx, x)
+	if linear {
+		return l.(registry.Activated).BuildLinear(ctx, xs[0])
+	}
+	return l.Build(ctx, xs[0])
+}
+
+// layerReporter returns a Reporter at layer i of model.layers (or its key
+// field) whose path names the layer's type: "model.layers[2] (conv2d)".
+func layerReporter(layers *yamlx.Reporter, i int, field, typ string) *yamlx.Reporter {
+	lr := layers.Index(i)
+	if field != "" {
+		lr = lr.Field(field)
+	}
+	return lr.At(lr.Path()+" ("+typ+")", lr.Node())
+}
+
+// summaryRow describes layer i, whose output is out.
+func (m *Model) summaryRow(i int, out *graph.Node) SummaryRow {
+	row := SummaryRow{Name: m.Names[i], Type: m.Layers[i].Type, Output: out.Shape().Dimensions}
+	for _, j := range m.Sources[i] {
+		name := config.InputName
+		if j >= 0 {
+			name = m.Names[j]
+		}
+		row.Inputs = append(row.Inputs, name)
+	}
+	return row
 }
 
 func panicMessage(r any) string {
@@ -187,7 +226,8 @@ func (m *Model) checkOutput(out *graph.Node) error {
 // SummaryRow is one layer in a model summary.
 type SummaryRow struct {
 	Name, Type   string
-	Output       []int // with the batch axis
+	Output       []int    // with the batch axis
+	Inputs       []string // the names of the layers it takes ("input": the model's input)
 	Params       int
 	NonTrainable int
 }
@@ -196,6 +236,10 @@ type SummaryRow struct {
 type Summary struct {
 	Rows                           []SummaryRow
 	Total, Trainable, NonTrainable int
+	// Connected is true when some layer names its inputs: the model is a
+	// graph rather than a stack, and its summary shows the connections.
+	Connected bool
+	Input     []int // the input's shape, with the batch axis
 }
 
 // Inspect builds the model's training graph once on backend, without running
@@ -222,24 +266,23 @@ func Inspect(cfg *config.Config, backend backends.Backend) (*Summary, yamlx.Erro
 		ctx := mlctx.New()
 		ctx.SetTraining(g, true)
 		x := graph.Parameter(g, "x", m.Inputs(2))
+		sum.Input = x.Shape().Dimensions
 		out, err := m.forward(ctx, x, func(i int, out *graph.Node) {
-			sum.Rows = append(sum.Rows, SummaryRow{Name: m.Names[i], Type: m.Layers[i].Type, Output: out.Shape().Dimensions})
+			sum.Rows = append(sum.Rows, m.summaryRow(i, out))
+			sum.Connected = sum.Connected || len(m.Layers[i].Inputs) > 0
 		})
 		if err != nil {
 			var le *LayerError
 			if errors.As(err, &le) {
-				lr := layersR.Index(le.Index)
-				if le.Field != "" {
-					lr = lr.Field(le.Field)
-				}
-				lr.Errorf("%v", le.Err)
+				layerReporter(layersR, le.Index, le.Field, le.Type).Errorf("%v", le.Err)
 				return
 			}
 			r.Field("model").Errorf("%v", err)
 			return
 		}
 		if err := m.checkOutput(out); err != nil {
-			layersR.Index(len(m.Layers)-1).Errorf("%v", err)
+			n := len(m.Layers) - 1
+			layerReporter(layersR, n, "", m.Layers[n].Type).Errorf("%v", err)
 			return
 		}
 		for v := range ctx.IterVariables() {

@@ -20,6 +20,7 @@ import (
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
@@ -169,7 +170,20 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 		return nil, errs
 	}
 	p.Name = p.Trials[0].Config.Name
+	if spec != nil && spec.Prune != nil && spec.Prune.Monitor == "" {
+		spec.Prune.Monitor = record.DefaultMetric(p.allHave)
+	}
 	return p, nil
+}
+
+// allHave reports whether every trial records the epoch metric called name.
+func (p *Plan) allHave(name string) bool {
+	for _, t := range p.Trials {
+		if !t.Config.HasMetric(name) {
+			return false
+		}
+	}
+	return true
 }
 
 // loadVariants decodes the variants mapping, in order.

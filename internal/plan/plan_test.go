@@ -12,6 +12,7 @@ import (
 	_ "github.com/gomlx/gomlx/backends/simplego"
 
 	"github.com/exp-runner/exp/internal/config"
+	_ "github.com/exp-runner/exp/internal/cpu" // registers "cpu", the default backend
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
@@ -181,5 +182,34 @@ DIR/bad.yaml:16:39: sweep.prune.milestones[1]: milestones must be increasing epo
 DIR/bad.yaml:16:55: sweep.prune.min_trials: must be ≥ 1, got 0`
 	if got != want {
 		t.Errorf("errors:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestPruneDefaultMonitor: a prune section without a monitor ranks trials by
+// record.DefaultMetric of what every trial records.
+func TestPruneDefaultMonitor(t *testing.T) {
+	for _, tt := range []struct{ data, monitor, want string }{
+		{"{dataset: mnist}", "", "val_accuracy"},
+		{"{dataset: linear, validation_split: 0.2}", "", "val_loss"},
+		{"{dataset: linear}", "", "loss"},
+		{"{dataset: mnist}", "monitor: loss,", "loss"},
+	} {
+		src := fmt.Sprintf(`data: %s
+model: {layers: [{type: flatten}, {type: dense, units: 1}]}
+sweep:
+  axes: {train.learning_rate: [0.1, 0.01]}
+  prune: {rule: median, %s milestones: [1]}
+`, tt.data, tt.monitor)
+		path := filepath.Join(t.TempDir(), "p.yaml")
+		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.Load(path, nil, plan.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.data, err)
+		}
+		if got := p.Spec.Prune.Monitor; got != tt.want {
+			t.Errorf("%s %s: monitor %q, want %q", tt.data, tt.monitor, got, tt.want)
+		}
 	}
 }

@@ -8,8 +8,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/keypath"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
 
@@ -32,7 +32,7 @@ type Prune struct {
 	Rule       string `yaml:"rule"`       // median or asha
 	Milestones []int  `yaml:"milestones"` // epochs at which to compare
 	MinTrials  int    `yaml:"min_trials"` // trials that must have reached a milestone first (default 3)
-	Monitor    string `yaml:"monitor"`    // metric (default val_accuracy)
+	Monitor    string `yaml:"monitor"`    // metric (default: record.DefaultMetric of the trials)
 	Eta        int    `yaml:"eta"`        // asha: keep the best 1/eta (default 3)
 }
 
@@ -226,8 +226,8 @@ func (s *Spec) validate(r *yamlx.Reporter) {
 		if p.MinTrials < 1 {
 			pr.Field("min_trials").Errorf("must be ≥ 1, got %d", p.MinTrials)
 		}
-		if !slices.Contains(config.Metrics, p.Monitor) {
-			pr.Field("monitor").Errorf("unknown metric %q (known: %s)", p.Monitor, strings.Join(config.Metrics, ", "))
+		if _, ok := record.LookupMetric(p.Monitor); !ok && p.Monitor != "" {
+			pr.Field("monitor").Errorf("unknown metric %q (known: %s)", p.Monitor, strings.Join(record.MetricNames(), ", "))
 		}
 		if p.Eta < 2 {
 			pr.Field("eta").Errorf("must be ≥ 2, got %d", p.Eta)
@@ -241,7 +241,7 @@ func defaultSpec() *Spec { return &Spec{Method: "grid"} }
 
 // UnmarshalYAMLX decodes the prune settings over their defaults.
 func (p *Prune) UnmarshalYAMLX(r *yamlx.Reporter) {
-	*p = Prune{MinTrials: 3, Monitor: "val_accuracy", Eta: 3}
+	*p = Prune{MinTrials: 3, Eta: 3} // Load resolves an empty Monitor
 	type plain Prune
 	yamlx.Decode(r, (*plain)(p))
 }

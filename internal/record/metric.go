@@ -35,6 +35,12 @@ func (d Direction) String() string {
 type Metric struct {
 	Name      string
 	Direction Direction
+	// Validation is true for a metric measured on the validation set: a
+	// run without validation data has none.
+	Validation bool
+	// Classes is true for a metric that needs class labels: a regression
+	// has none.
+	Classes bool
 	// Doc is a one-line description.
 	Doc string
 }
@@ -42,9 +48,9 @@ type Metric struct {
 // The epoch metrics this version records, in the order tables show them.
 var metrics = []Metric{
 	{Name: Loss, Direction: Lower, Doc: "training loss (mean over the epoch's steps)"},
-	{Name: Accuracy, Direction: Higher, Doc: "training accuracy (classification only)"},
-	{Name: ValLoss, Direction: Lower, Doc: "loss on the validation set"},
-	{Name: ValAccuracy, Direction: Higher, Doc: "accuracy on the validation set (classification only)"},
+	{Name: Accuracy, Direction: Higher, Classes: true, Doc: "training accuracy (classification only)"},
+	{Name: ValLoss, Direction: Lower, Validation: true, Doc: "loss on the validation set"},
+	{Name: ValAccuracy, Direction: Higher, Validation: true, Classes: true, Doc: "accuracy on the validation set (classification only)"},
 }
 
 // The names of the epoch metrics.
@@ -85,14 +91,18 @@ func HigherIsBetter(name string) bool {
 }
 
 // Better reports whether value a of metric name is strictly better than b.
-// A NaN is never better, and anything else is better than a NaN.
+// A NaN is never better, and anything else is better than a NaN. Nothing
+// is better for an unranked or unknown metric.
 func Better(name string, a, b float64) bool {
+	m, ok := LookupMetric(name)
 	switch {
+	case !ok || m.Direction == Unranked:
+		return false
 	case math.IsNaN(a):
 		return false
 	case math.IsNaN(b):
 		return true
-	case HigherIsBetter(name):
+	case m.Direction == Higher:
 		return a > b
 	}
 	return a < b

@@ -12,51 +12,45 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/exp-runner/exp/internal/keypath"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/results"
 )
 
-// Metric is a per-epoch metric: loss, accuracy, val_loss or val_accuracy.
+// Metric is the name of an epoch metric (see record.Metrics).
 type Metric string
-
-// Metrics lists the metrics in the order they are shown.
-var Metrics = []Metric{"val_accuracy", "val_loss", "accuracy", "loss"}
 
 // ParseMetric checks a metric's name.
 func ParseMetric(s string) (Metric, error) {
-	for _, m := range Metrics {
-		if string(m) == s {
-			return m, nil
-		}
+	if _, ok := record.LookupMetric(s); !ok {
+		return "", fmt.Errorf("unknown metric %q (known: %s)", s, strings.Join(record.MetricNames(), ", "))
 	}
-	return "", fmt.Errorf("unknown metric %q (known: val_accuracy, val_loss, accuracy, loss)", s)
+	return Metric(s), nil
+}
+
+// DefaultMetric is record.DefaultMetric for rows: the metric to rank them
+// by when none is named, by the epochs any of them has.
+func DefaultMetric(rows []*Row) Metric {
+	return Metric(record.DefaultMetric(func(name string) bool {
+		for _, r := range rows {
+			for _, e := range r.Epochs {
+				if Metric(name).Of(e) != nil {
+					return true
+				}
+			}
+		}
+		return false
+	}))
 }
 
 // HigherIsBetter reports whether the best value is the largest (accuracies)
 // rather than the smallest (losses).
-func (m Metric) HigherIsBetter() bool { return strings.HasSuffix(string(m), "accuracy") }
+func (m Metric) HigherIsBetter() bool { return record.HigherIsBetter(string(m)) }
 
 // Of returns the metric's value in epoch e, or nil.
-func (m Metric) Of(e *results.Epoch) *float64 {
-	switch m {
-	case "loss":
-		return e.Loss
-	case "accuracy":
-		return e.Accuracy
-	case "val_loss":
-		return e.ValLoss
-	case "val_accuracy":
-		return e.ValAccuracy
-	}
-	return nil
-}
+func (m Metric) Of(e *results.Epoch) *float64 { return (*record.Epoch)(e).Value(string(m)) }
 
 // Better reports whether a is better than b for this metric.
-func (m Metric) Better(a, b float64) bool {
-	if m.HigherIsBetter() {
-		return a > b
-	}
-	return a < b
-}
+func (m Metric) Better(a, b float64) bool { return record.Better(string(m), a, b) }
 
 // Row is one run with its resolved config and epochs.
 type Row struct {
@@ -177,9 +171,10 @@ type Filter struct {
 	Where []Cond
 }
 
-// Select returns the rows the filter selects, by run id, with metric's best
-// and final values.
-func Select(ctx context.Context, store results.Store, f Filter, metric Metric) ([]*Row, error) {
+// Select returns the rows the filter selects, by run id, with the best and
+// final values of metric, and metric; an empty metric is DefaultMetric of
+// the rows.
+func Select(ctx context.Context, store results.Store, f Filter, metric Metric) ([]*Row, Metric, error) {
 	var runs []*results.Run
 	var err error
 	if f.Sweep != nil {
@@ -188,20 +183,20 @@ func Select(ctx context.Context, store results.Store, f Filter, metric Metric) (
 		runs, err = store.Runs(ctx)
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	epochs, err := store.AllEpochs(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var rows []*Row
 	for _, r := range runs {
 		if f.Runs != nil && !slices.Contains(f.Runs, r.ID) {
 			continue
 		}
-		row, err := NewRow(r, epochs[r.ID], metric)
+		row, err := newRow(r, epochs[r.ID])
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		keep := true
 		for _, c := range f.Where {
@@ -212,11 +207,27 @@ func Select(ctx context.Context, store results.Store, f Filter, metric Metric) (
 		}
 	}
 	slices.SortFunc(rows, func(a, b *Row) int { return int(a.Run.ID - b.Run.ID) })
-	return rows, nil
+	if metric == "" {
+		metric = DefaultMetric(rows)
+	}
+	for _, row := range rows {
+		row.rank(metric)
+	}
+	return rows, metric, nil
 }
 
 // NewRow decodes a run's config and reduces its epochs for metric.
 func NewRow(r *results.Run, epochs []*results.Epoch, metric Metric) (*Row, error) {
+	row, err := newRow(r, epochs)
+	if err != nil {
+		return nil, err
+	}
+	row.rank(metric)
+	return row, nil
+}
+
+// newRow decodes a run's config and sums its epochs' seconds.
+func newRow(r *results.Run, epochs []*results.Epoch) (*Row, error) {
 	row := &Row{Run: r, Epochs: epochs}
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte(r.ConfigYAML), &n); err != nil {
@@ -230,13 +241,20 @@ func NewRow(r *results.Run, epochs []*results.Epoch, metric Metric) (*Row, error
 	}
 	for _, e := range epochs {
 		row.Seconds += e.Seconds
+	}
+	return row, nil
+}
+
+// rank sets the row's best and final values of metric.
+func (row *Row) rank(metric Metric) {
+	row.Best, row.BestEpoch, row.Final = nil, 0, nil
+	for _, e := range row.Epochs {
 		v := metric.Of(e)
 		row.Final = v
 		if v != nil && !math.IsNaN(*v) && (row.Best == nil || metric.Better(*v, *row.Best)) {
 			row.Best, row.BestEpoch = v, e.Epoch
 		}
 	}
-	return row, nil
 }
 
 // leaves lists the scalars of a mapping node outside lists, in order.

@@ -74,3 +74,19 @@ func Sparkline(values []float64, width int) string {
 	}
 	return b.String()
 }
+
+// FittedLine describes the line run id fitted, from the summary its runner
+// stored: "run 3 fitted: w = 2.0012, b = 0.9987", followed, for the linear
+// dataset, by the least-squares and generating values (ols_w, ols_b,
+// true_w, true_b). It is "" for a summary without w.
+func FittedLine(id int64, s map[string]float64) string {
+	w, ok := s["w"]
+	if !ok {
+		return ""
+	}
+	line := fmt.Sprintf("run %d fitted: w = %.4f, b = %.4f", id, w, s["b"])
+	if _, ok := s["ols_w"]; ok {
+		line += fmt.Sprintf(" (least squares: w = %.4f, b = %.4f; generating: w = %g, b = %g)", s["ols_w"], s["ols_b"], s["true_w"], s["true_b"])
+	}
+	return line
+}

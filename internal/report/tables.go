@@ -347,6 +347,43 @@ func WriteJSON(w io.Writer, columns []string, records [][]any) error {
 	return err
 }
 
+// WriteCSV writes records as CSV under a header of the columns: values as
+// fmt formats them, nil as an empty field.
+func WriteCSV(w io.Writer, columns []string, records [][]any) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(columns); err != nil {
+		return err
+	}
+	for _, rec := range records {
+		s := make([]string, len(rec))
+		for i, v := range rec {
+			if v != nil {
+				s[i] = fmt.Sprint(v)
+			}
+		}
+		if err := cw.Write(s); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ExportFormats are the formats of WriteEpochs.
+var ExportFormats = []string{"csv", "json"}
+
+// WriteEpochs writes the epochs of rows (see EpochRecords) as CSV or JSON.
+func WriteEpochs(w io.Writer, format string, rows []*Row) error {
+	cols, recs := EpochRecords(rows)
+	switch format {
+	case "csv":
+		return WriteCSV(w, cols, recs)
+	case "json":
+		return WriteJSON(w, cols, recs)
+	}
+	return fmt.Errorf("unknown format %q (known: %s)", format, strings.Join(ExportFormats, ", "))
+}
+
 func (t *Table) text(w io.Writer, markdown, color bool) error {
 	cols := t.Columns
 	rows := make([][]string, len(t.Rows))

@@ -31,10 +31,10 @@ type testDB struct {
 
 func (d *testDB) postgres() bool { return d.backend == "postgres" }
 
-// open opens a Store on the database, closed when the test ends.
-func (d *testDB) open(t testing.TB) Store {
+// open opens a store on the database with opts, closed when the test ends.
+func (d *testDB) open(t testing.TB, opts ...Option) *store {
 	t.Helper()
-	s, err := Open(context.Background(), d.dsn)
+	s, err := openStore(context.Background(), d.dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,64 +133,55 @@ func withDatabase(t testing.TB, dsn, name string) string {
 // row is a query's first row.
 type row interface{ Scan(dest ...any) error }
 
+// rawQuery returns the store's database and, of sqliteQuery and pgQuery,
+// the one in its dialect (written in that dialect's placeholders).
+func rawQuery(s Store, sqliteQuery, pgQuery string) (*sql.DB, string) {
+	st := s.(*store)
+	if st.d == pgDialect {
+		return st.db, pgQuery
+	}
+	return st.db, sqliteQuery
+}
+
 // rawRow runs a query straight on the store's database: sqliteQuery on
 // SQLite, pgQuery on PostgreSQL.
 func rawRow(s Store, sqliteQuery, pgQuery string, args ...any) row {
-	ctx := context.Background()
-	switch s := s.(type) {
-	case *SQLite:
-		return s.db.QueryRowContext(ctx, sqliteQuery, args...)
-	case *Postgres:
-		return s.pool.QueryRow(ctx, pgQuery, args...)
-	}
-	panic("unknown store")
+	db, q := rawQuery(s, sqliteQuery, pgQuery)
+	return db.QueryRowContext(context.Background(), q, args...)
 }
 
 // rawExec runs a statement straight on the store's database.
 func rawExec(s Store, sqliteQuery, pgQuery string, args ...any) error {
-	ctx := context.Background()
-	switch s := s.(type) {
-	case *SQLite:
-		_, err := s.db.ExecContext(ctx, sqliteQuery, args...)
-		return err
-	case *Postgres:
-		_, err := s.pool.Exec(ctx, pgQuery, args...)
-		return err
-	}
-	panic("unknown store")
+	db, q := rawQuery(s, sqliteQuery, pgQuery)
+	_, err := db.ExecContext(context.Background(), q, args...)
+	return err
 }
 
 // rawStrings returns the first column of a query's rows.
 func rawStrings(t *testing.T, s Store, sqliteQuery, pgQuery string, args ...any) []string {
 	t.Helper()
-	ctx := context.Background()
+	db, q := rawQuery(s, sqliteQuery, pgQuery)
+	rows, err := db.QueryContext(context.Background(), q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
 	var out []string
-	switch s := s.(type) {
-	case *SQLite:
-		rows, err := s.db.QueryContext(ctx, sqliteQuery, args...)
-		if err != nil {
+	for rows.Next() {
+		var v sql.NullString
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var v sql.NullString
-			if err := rows.Scan(&v); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, v.String)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-	case *Postgres:
-		rows, err := s.pool.Query(ctx, pgQuery, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
+		out = append(out, v.String)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
+}
+
+// openStore opens the store of dsn as the concrete type, for tests that
+// reach inside it or call the test-only writers of helpers_test.go.
+func openStore(ctx context.Context, dsn string, opts ...Option) (*store, error) {
+	return open(ctx, dsn, false, opts)
 }

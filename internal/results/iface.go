@@ -7,21 +7,15 @@ import (
 	"time"
 )
 
-// Store is exp's results store. SQLite (one file, the default) and Postgres
-// (one server shared by many machines) implement it with the same schema
-// and the same behaviour.
+// Store is exp's results store. SQLite (one file, the default) and
+// PostgreSQL (one server shared by many machines) implement it with one
+// core and the same schema, so both behave the same.
 type Store interface {
 	// Path names the database: a file path or a PostgreSQL URL (without
 	// its password).
 	Path() string
 	Close() error
-	// SetNow replaces the store's clock (for tests).
-	SetNow(func() time.Time)
 
-	CreateRun(ctx context.Context, r *Run) error
-	AddEpoch(ctx context.Context, e *Epoch) error
-	FinishRun(ctx context.Context, id int64, status Status, errMsg string) error
-	SetSummary(ctx context.Context, id int64, summary map[string]float64) error
 	Run(ctx context.Context, id int64) (*Run, error)
 	RunsByName(ctx context.Context, name string) ([]*Run, error)
 	Runs(ctx context.Context) ([]*Run, error)
@@ -65,9 +59,31 @@ type Outcome struct {
 	Summary map[string]float64
 }
 
+// ErrNotFound is wrapped by the errors of methods asked about a run or
+// sweep that does not exist. Test for it with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// ErrDuplicate is wrapped by the error of AddTrialEpoch when the run already
+// has that epoch.
+var ErrDuplicate = errors.New("already recorded")
+
 // ErrLeaseLost is returned for a write by a worker that no longer owns the
 // trial (its lease ran out and another worker claimed it).
 var ErrLeaseLost = errors.New("lease lost: the trial belongs to another worker now")
+
+// Option changes how Open opens a store.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock makes now the store's clock for the times it records (started,
+// finished and created times; on SQLite also leases). Without it the clock
+// is time.Now. Readings are stored in UTC, truncated to milliseconds.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
@@ -75,22 +91,37 @@ func IsPostgres(dsn string) bool {
 }
 
 // Open opens the results database dsn: a PostgreSQL URL
-// (postgres://user@host/db) or the path of a SQLite file, created if needed.
-func Open(ctx context.Context, dsn string) (Store, error) {
-	if IsPostgres(dsn) {
-		return OpenPostgres(ctx, dsn)
-	}
-	return OpenSQLite(ctx, dsn)
+// (postgres://user@host/db) or the path of a SQLite file, created if needed,
+// and applies the migrations it has not seen yet.
+func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
+	return asStore(open(ctx, dsn, false, opts))
 }
 
 // OpenExisting is Open for commands that only read: a SQLite file must
 // already exist.
-func OpenExisting(ctx context.Context, dsn string) (Store, error) {
-	if IsPostgres(dsn) {
-		return OpenPostgres(ctx, dsn)
-	}
-	return openExistingSQLite(ctx, dsn)
+func OpenExisting(ctx context.Context, dsn string, opts ...Option) (Store, error) {
+	return asStore(open(ctx, dsn, true, opts))
 }
 
-// SetNow replaces the store's clock.
-func (s *SQLite) SetNow(now func() time.Time) { s.Now = now }
+// asStore returns s as a Store: a nil interface, not a nil *store, with err.
+func asStore(s *store, err error) (Store, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// open opens the store of dsn with the dialect its form names.
+func open(ctx context.Context, dsn string, existing bool, opts []Option) (*store, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.now == nil {
+		return nil, errors.New("results: open: WithClock(nil)")
+	}
+	if IsPostgres(dsn) {
+		return openPostgres(ctx, dsn, o)
+	}
+	return openSQLite(ctx, dsn, existing, o)
+}

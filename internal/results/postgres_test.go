@@ -60,7 +60,7 @@ func TestOpenPostgresErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := OpenPostgres(ctx, tt.dsn)
+			s, err := openStore(ctx, tt.dsn)
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded")
@@ -107,19 +107,19 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	t.Parallel()
 	const rounds, openers = 4, 8
 	ctx := context.Background()
-	files, _ := pgMigrationNames()
+	files, _ := migrationNames(pgDialect.migrations)
 	for round := range rounds {
 		db := postgresDB(t)
 		errs := make([]error, openers)
 		var wg sync.WaitGroup
 		for i := range errs {
 			wg.Go(func() {
-				s, err := Open(ctx, db.dsn)
+				s, err := openStore(ctx, db.dsn)
 				if err != nil {
 					errs[i] = err
 					return
 				}
-				errs[i] = s.CreateRun(ctx, &Run{Name: "r"})
+				errs[i] = s.createRun(ctx, &Run{Name: "r"})
 				if err := s.Close(); errs[i] == nil {
 					errs[i] = err
 				}
@@ -288,12 +288,12 @@ func TestPostgresClaimSkipsLocked(t *testing.T) {
 	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
 	ids := []int64{all[0].ID, all[1].ID}
 
-	tx, err := s.(*Postgres).pool.Begin(ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM runs WHERE id = $1 FOR UPDATE`, ids[0]); err != nil {
+	defer tx.Rollback() // a no-op after the explicit rollback below
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM runs WHERE id = $1 FOR UPDATE`, ids[0]); err != nil {
 		t.Fatal(err)
 	}
 	// The timeout only turns a hang into a failure.
@@ -308,7 +308,9 @@ func TestPostgresClaimSkipsLocked(t *testing.T) {
 	if err != nil || r == nil || r.ID != ids[1] {
 		t.Fatalf("claim: %v, %v; want the unlocked trial %d", r, err, ids[1])
 	}
-	tx.Rollback(ctx)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
 	if r, err := s.ClaimTrial(tctx, ids, Claim{Owner: "w", Lease: time.Minute}); err != nil || r == nil || r.ID != ids[0] {
 		t.Errorf("claim after the lock went: %v, %v; want trial %d", r, err, ids[0])
 	}
@@ -320,11 +322,10 @@ func TestPostgresServerClock(t *testing.T) {
 	db := postgresDB(t)
 	t.Parallel()
 	ctx := context.Background()
-	past, future := db.open(t), db.open(t)
 	slow := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	fast := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	past.SetNow(func() time.Time { return slow })
-	future.SetNow(func() time.Time { return fast })
+	past := db.open(t, WithClock(func() time.Time { return slow }))
+	future := db.open(t, WithClock(func() time.Time { return fast }))
 	sw, _, _ := past.OpenSweep(ctx, "sweep", "/f", "h", "", false)
 	all, _, _ := past.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1)})
 	ids := []int64{all[0].ID}
@@ -388,10 +389,10 @@ func TestPostgresReadOnly(t *testing.T) {
 		t.Errorf("error %q does not say the session is read-only", err)
 	}
 	rw := db.open(t)
-	if err := rw.CreateRun(ctx, &Run{Name: "r"}); err != nil {
+	if err := rw.createRun(ctx, &Run{Name: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := Open(ctx, readOnly(db.dsn))
+	ro, err := openStore(ctx, readOnly(db.dsn))
 	if err != nil {
 		t.Fatalf("read-only open of an up-to-date database: %v", err)
 	}
@@ -399,7 +400,7 @@ func TestPostgresReadOnly(t *testing.T) {
 	if sums, err := ro.Summaries(ctx); err != nil || len(sums) != 1 {
 		t.Errorf("Summaries: %d, %v", len(sums), err)
 	}
-	if err := ro.CreateRun(ctx, &Run{Name: "w"}); err == nil {
+	if err := ro.createRun(ctx, &Run{Name: "w"}); err == nil {
 		t.Error("a read-only session wrote")
 	}
 }

@@ -71,7 +71,7 @@ func helper(mode string) error {
 	if err != nil {
 		return err
 	}
-	s, err := OpenSQLite(ctx, os.Getenv(envDB))
+	s, err := openStore(ctx, os.Getenv(envDB))
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func helper(mode string) error {
 		for n := 1; in.Scan(); n++ {
 			switch in.Text() {
 			case "add":
-				if err := s.AddEpoch(ctx, helperEpoch(runID, n)); err != nil {
+				if err := s.AddTrialEpoch(ctx, "", helperEpoch(runID, n)); err != nil {
 					return err
 				}
 				fmt.Printf("committed %d\n", n)
@@ -103,7 +103,7 @@ func helper(mode string) error {
 		return in.Err()
 	case "loop":
 		for n := 1; ; n++ {
-			if err := s.AddEpoch(ctx, helperEpoch(runID, n)); err != nil {
+			if err := s.AddTrialEpoch(ctx, "", helperEpoch(runID, n)); err != nil {
 				return err
 			}
 			fmt.Printf("committed %d\n", n)
@@ -118,7 +118,7 @@ func helper(mode string) error {
 			return fmt.Errorf("want go, got %q (%v)", in.Text(), in.Err())
 		}
 		for n := 1; n <= count; n++ {
-			if err := s.AddEpoch(ctx, helperEpoch(runID, n)); err != nil {
+			if err := s.AddTrialEpoch(ctx, "", helperEpoch(runID, n)); err != nil {
 				return err
 			}
 		}
@@ -216,14 +216,14 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 	t.Helper()
 	ctx := context.Background()
 	dbPath = filepath.Join(t.TempDir(), "results.db")
-	s, err := OpenSQLite(ctx, dbPath)
+	s, err := openStore(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	for i := 0; i < n; i++ {
 		r := &Run{Name: fmt.Sprintf("run%d", i), ModelName: "mlp", Epochs: 1000}
-		if err := s.CreateRun(ctx, r); err != nil {
+		if err := s.createRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, r.ID)
@@ -232,7 +232,7 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 }
 
 // checkIntegrity runs PRAGMA integrity_check.
-func checkIntegrity(t *testing.T, s *SQLite) {
+func checkIntegrity(t *testing.T, s *store) {
 	t.Helper()
 	var res string
 	if err := s.db.QueryRowContext(context.Background(), `PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
@@ -260,7 +260,7 @@ func TestDurability(t *testing.T) {
 		c.expect(t, fmt.Sprintf("holding %d", committed+1))
 		c.kill(t)
 
-		s, err := OpenSQLite(ctx, dbPath)
+		s, err := openStore(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestDurability(t *testing.T) {
 			checkHelperEpoch(t, e, ids[0], i+1)
 		}
 		// The dead writer's lock and its half-done epoch are gone.
-		if err := s.AddEpoch(ctx, helperEpoch(ids[0], committed+1)); err != nil {
+		if err := s.AddTrialEpoch(ctx, "", helperEpoch(ids[0], committed+1)); err != nil {
 			t.Fatalf("adding the epoch the killed child held: %v", err)
 		}
 	})
@@ -298,7 +298,7 @@ func TestDurability(t *testing.T) {
 			t.Fatalf("child's last line %q, want %q", last, fmt.Sprintf("committed %d", reported))
 		}
 
-		s, err := OpenSQLite(ctx, dbPath)
+		s, err := openStore(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,11 +326,11 @@ func TestConcurrentStores(t *testing.T) {
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "results.db")
 
-	stores := make([]*SQLite, writers)
+	stores := make([]*store, writers)
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
 	for i := range stores {
-		wg.Go(func() { stores[i], errs[i] = OpenSQLite(ctx, dbPath) })
+		wg.Go(func() { stores[i], errs[i] = openStore(ctx, dbPath) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -346,16 +346,16 @@ func TestConcurrentStores(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			r := &Run{Name: fmt.Sprintf("w%d", i), ModelName: "mlp", Epochs: perWriter}
-			if errs[i] = s.CreateRun(ctx, r); errs[i] != nil {
+			if errs[i] = s.createRun(ctx, r); errs[i] != nil {
 				return
 			}
 			ids[i] = r.ID
 			for n := 1; n <= perWriter; n++ {
-				if errs[i] = s.AddEpoch(ctx, helperEpoch(r.ID, n)); errs[i] != nil {
+				if errs[i] = s.AddTrialEpoch(ctx, "", helperEpoch(r.ID, n)); errs[i] != nil {
 					return
 				}
 			}
-			errs[i] = s.FinishRun(ctx, r.ID, StatusCompleted, "")
+			errs[i] = s.finishRun(ctx, r.ID, StatusCompleted, "")
 		})
 	}
 	close(start)
@@ -371,7 +371,7 @@ func TestConcurrentStores(t *testing.T) {
 	if err := stores[0].db.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations`).Scan(&migrations); err != nil {
 		t.Fatal(err)
 	}
-	if files, _ := migrationNames(); migrations != len(files) {
+	if files, _ := migrationNames(sqliteDialect.migrations); migrations != len(files) {
 		t.Errorf("migrations table has %d rows after concurrent opens, want %d", migrations, len(files))
 	}
 }
@@ -393,9 +393,9 @@ func TestConcurrentProcesses(t *testing.T) {
 	for _, c := range children {
 		c.expect(t, "ready")
 	}
-	stores := make([]*SQLite, 2)
+	stores := make([]*store, 2)
 	for i := range stores {
-		s, err := OpenSQLite(ctx, dbPath)
+		s, err := openStore(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,7 +411,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	for i, s := range stores {
 		wg.Go(func() {
 			for n := 1; n <= perWriter; n++ {
-				if errs[i] = s.AddEpoch(ctx, helperEpoch(ids[2+i], n)); errs[i] != nil {
+				if errs[i] = s.AddTrialEpoch(ctx, "", helperEpoch(ids[2+i], n)); errs[i] != nil {
 					return
 				}
 			}
@@ -436,7 +436,7 @@ func TestConcurrentProcesses(t *testing.T) {
 
 // checkAllEpochs checks that each run has exactly epochs 1..n as the
 // helpers write them.
-func checkAllEpochs(t *testing.T, s *SQLite, ids []int64, n int) {
+func checkAllEpochs(t *testing.T, s *store, ids []int64, n int) {
 	t.Helper()
 	for _, id := range ids {
 		epochs, err := s.Epochs(context.Background(), id)
@@ -465,12 +465,12 @@ func TestConcurrentOpen(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range errs {
 			wg.Go(func() {
-				s, err := OpenSQLite(ctx, dbPath)
+				s, err := openStore(ctx, dbPath)
 				if err != nil {
 					errs[i] = err
 					return
 				}
-				errs[i] = s.CreateRun(ctx, &Run{Name: "r"})
+				errs[i] = s.createRun(ctx, &Run{Name: "r"})
 				if err := s.Close(); errs[i] == nil {
 					errs[i] = err
 				}

@@ -126,9 +126,8 @@ func TestRoundTrip(t *testing.T) {
 
 func testRoundTrip(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := db.open(t)
 	now, reading := stepClock()
-	s.SetNow(now)
+	s := db.open(t, WithClock(now))
 	clock := 0 // readings used so far
 	tick := func() time.Time { clock++; return reading(clock - 1) }
 
@@ -187,18 +186,18 @@ func testRoundTrip(t *testing.T, db *testDB) {
 	wantEpochs := map[int64][]*Epoch{}
 	for _, tt := range tests {
 		r := tt.run
-		if err := s.CreateRun(ctx, &r); err != nil {
+		if err := s.createRun(ctx, &r); err != nil {
 			t.Fatal(err)
 		}
 		want := tt.run
 		want.ID, want.Status, want.StartedAt = r.ID, StatusRunning, tick()
 		if r.ID == 0 || r.Status != want.Status || !r.StartedAt.Equal(want.StartedAt) {
-			t.Errorf("CreateRun set ID %d, Status %q, StartedAt %v; want non-zero, %q, %v", r.ID, r.Status, r.StartedAt, want.Status, want.StartedAt)
+			t.Errorf("createRun set ID %d, Status %q, StartedAt %v; want non-zero, %q, %v", r.ID, r.Status, r.StartedAt, want.Status, want.StartedAt)
 		}
 		for _, in := range tt.epochs {
 			e := in
 			e.RunID = r.ID
-			if err := s.AddEpoch(ctx, &e); err != nil {
+			if err := s.AddTrialEpoch(ctx, "", &e); err != nil {
 				t.Fatal(err)
 			}
 			w := e
@@ -208,7 +207,7 @@ func testRoundTrip(t *testing.T, db *testDB) {
 				w.FinishedAt = in.FinishedAt.UTC().Truncate(time.Millisecond)
 			}
 			if !e.FinishedAt.Equal(w.FinishedAt) {
-				t.Errorf("AddEpoch set FinishedAt %v, want %v", e.FinishedAt, w.FinishedAt)
+				t.Errorf("AddTrialEpoch set FinishedAt %v, want %v", e.FinishedAt, w.FinishedAt)
 			}
 			if w.Loss != nil && math.IsNaN(*w.Loss) {
 				w.Loss = nil
@@ -216,13 +215,13 @@ func testRoundTrip(t *testing.T, db *testDB) {
 			wantEpochs[r.ID] = append(wantEpochs[r.ID], &w)
 		}
 		if tt.summary != nil {
-			if err := s.SetSummary(ctx, r.ID, tt.summary); err != nil {
+			if err := s.setSummary(ctx, r.ID, tt.summary); err != nil {
 				t.Fatal(err)
 			}
 			want.Summary = tt.summary
 		}
 		if tt.finish != "" {
-			if err := s.FinishRun(ctx, r.ID, tt.finish, tt.errMsg); err != nil {
+			if err := s.finishRun(ctx, r.ID, tt.finish, tt.errMsg); err != nil {
 				t.Fatal(err)
 			}
 			f := tick()
@@ -298,13 +297,12 @@ func TestStoredText(t *testing.T) {
 
 func testStoredText(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := db.open(t)
-	s.SetNow(func() time.Time { return time.Date(2026, 11, 27, 7, 12, 17, 123999999, time.FixedZone("CET", 3600)) })
+	s := db.open(t, WithClock(func() time.Time { return time.Date(2026, 11, 27, 7, 12, 17, 123999999, time.FixedZone("CET", 3600)) }))
 	r := &Run{Name: "lin", ModelName: "linear", Summary: map[string]float64{"w": 2.01, "b": 0.49, "nan": math.NaN(), "inf": math.Inf(-1)}}
-	if err := s.CreateRun(ctx, r); err != nil {
+	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
+	if err := s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
 		t.Fatal(err)
 	}
 	var started, finished, summary string
@@ -335,11 +333,11 @@ func testStoredText(t *testing.T, db *testDB) {
 		t.Errorf("Summary read back as %v, want w 2.01, b 0.49, nan and inf NaN", got.Summary)
 	}
 	// An empty summary is NULL and reads back nil.
-	if err := s.SetSummary(ctx, r.ID, map[string]float64{}); err != nil {
+	if err := s.setSummary(ctx, r.ID, map[string]float64{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Run(ctx, r.ID); err != nil || got.Summary != nil {
-		t.Errorf("after an empty SetSummary, Summary = %v, %v; want nil", got.Summary, err)
+		t.Errorf("after an empty setSummary, Summary = %v, %v; want nil", got.Summary, err)
 	}
 }
 
@@ -403,8 +401,7 @@ func testSchema(t *testing.T, db *testDB) {
 	}
 	for table, cols := range want {
 		var got []string
-		switch s := s.(type) {
-		case *SQLite:
+		if !db.postgres() {
 			rows, err := s.db.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?) ORDER BY cid`, table)
 			if err != nil {
 				t.Fatal(err)
@@ -421,7 +418,7 @@ func testSchema(t *testing.T, db *testDB) {
 				got = append(got, name+" "+typ)
 			}
 			rows.Close()
-		case *Postgres:
+		} else {
 			got = rawStrings(t, s, "", `SELECT column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END
 				FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, table)
 		}
@@ -469,7 +466,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			s, err := OpenSQLite(ctx, tt.path)
+			s, err := openStore(ctx, tt.path)
 			if tt.wantErr != "" {
 				if err == nil {
 					s.Close()
@@ -485,7 +482,7 @@ func TestOpen(t *testing.T) {
 			}
 			defer s.Close()
 			r := &Run{Name: "x"}
-			if err := s.CreateRun(ctx, r); err != nil {
+			if err := s.createRun(ctx, r); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.Run(ctx, r.ID); err != nil {
@@ -506,16 +503,16 @@ func TestMigrations(t *testing.T) {
 
 func testMigrations(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	list := migrationNames
+	d := sqliteDialect
 	if db.postgres() {
-		list = pgMigrationNames
+		d = pgDialect
 	}
-	files, err := list()
+	files, err := migrationNames(d.migrations)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("migrationNames() = %v, %v", files, err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := Open(ctx, db.dsn)
+		s, err := openStore(ctx, db.dsn)
 		if err != nil {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}
@@ -528,7 +525,7 @@ func testMigrations(t *testing.T, db *testDB) {
 				t.Errorf("open #%d: migration %d is %s, want %s", i+1, j, name, path.Base(files[j]))
 			}
 		}
-		if sq, ok := s.(*SQLite); ok {
+		if sq := s; !db.postgres() {
 			for _, p := range []struct{ pragma, want string }{
 				{"journal_mode", "wal"},
 				{"foreign_keys", "1"},
@@ -542,9 +539,9 @@ func testMigrations(t *testing.T, db *testDB) {
 			}
 		}
 		// The foreign key holds: an epoch needs its run.
-		err = s.AddEpoch(ctx, &Epoch{RunID: 999, Epoch: 1})
+		err = s.AddTrialEpoch(ctx, "", &Epoch{RunID: 999, Epoch: 1})
 		if !errors.Is(err, ErrNotFound) {
-			t.Errorf("AddEpoch for a missing run: %v, want ErrNotFound", err)
+			t.Errorf("AddTrialEpoch for a missing run: %v, want ErrNotFound", err)
 		}
 		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
 			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
@@ -552,7 +549,7 @@ func testMigrations(t *testing.T, db *testDB) {
 		}
 		if i == 0 {
 			// Data survives reopening.
-			if err := s.CreateRun(ctx, &Run{Name: "keep"}); err != nil {
+			if err := s.createRun(ctx, &Run{Name: "keep"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -583,29 +580,29 @@ func testMigrations(t *testing.T, db *testDB) {
 
 // TestMigrationFiles checks the names of the embedded migrations: NNN_name.sql,
 // numbered 001, 002, … without gaps; PostgreSQL's (migrations/postgres/) are
-// named as SQLite's, so both databases list the same migrations.
+// named as SQLite's (migrations/sqlite/), so both databases list the same migrations.
 func TestMigrationFiles(t *testing.T) {
-	files, err := migrationNames()
+	files, err := migrationNames(sqliteDialect.migrations)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pgFiles, err := pgMigrationNames()
+	pgFiles, err := migrationNames(pgDialect.migrations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, set := range []struct {
 		dir   string
 		files []string
-	}{{"migrations", files}, {"migrations/postgres", pgFiles}} {
-		re := regexp.MustCompile(`^` + set.dir + `/(\d{3})_[a-z0-9_]+\.sql$`)
+	}{{"migrations/sqlite", files}, {"migrations/postgres", pgFiles}} {
+		re := regexp.MustCompile(`^(\d{3})_[a-z0-9_]+\.sql$`)
 		for i, f := range set.files {
 			m := re.FindStringSubmatch(f)
 			if m == nil {
-				t.Errorf("migration %s: name is not NNN_snake_case.sql", f)
+				t.Errorf("migration %s/%s: name is not NNN_snake_case.sql", set.dir, f)
 				continue
 			}
 			if want := fmt.Sprintf("%03d", i+1); m[1] != want {
-				t.Errorf("migration %s: number %s, want %s", f, m[1], want)
+				t.Errorf("migration %s/%s: number %s, want %s", set.dir, f, m[1], want)
 			}
 		}
 	}
@@ -627,13 +624,13 @@ func testErrors(t *testing.T, db *testDB) {
 	ctx := context.Background()
 	s := db.open(t)
 	r := &Run{Name: "r", ModelName: "mlp", BatchSize: 32, Epochs: 2}
-	if err := s.CreateRun(ctx, r); err != nil {
+	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
+	if err := s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: 1, Loss: ptr(1)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishRun(ctx, r.ID, StatusCompleted, ""); err != nil {
+	if err := s.finishRun(ctx, r.ID, StatusCompleted, ""); err != nil {
 		t.Fatal(err)
 	}
 	id := r.ID
@@ -643,35 +640,35 @@ func testErrors(t *testing.T, db *testDB) {
 		is      error // nil: any error
 		wantMsg string
 	}{
-		{"duplicate epoch", func() error { return s.AddEpoch(ctx, &Epoch{RunID: id, Epoch: 1, Loss: ptr(2)}) },
+		{"duplicate epoch", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: id, Epoch: 1, Loss: ptr(2)}) },
 			ErrDuplicate, fmt.Sprintf("results: add epoch 1 of run %d: already recorded", id)},
-		{"epoch of missing run", func() error { return s.AddEpoch(ctx, &Epoch{RunID: 7, Epoch: 3}) },
+		{"epoch of missing run", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: 7, Epoch: 3}) },
 			ErrNotFound, "results: add epoch 3 of run 7: run not found"},
-		{"epoch zero", func() error { return s.AddEpoch(ctx, &Epoch{RunID: id, Epoch: 0}) },
+		{"epoch zero", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: id, Epoch: 0}) },
 			nil, fmt.Sprintf("results: add epoch 0 of run %d: epoch number 0 is not positive (epochs count from 1)", id)},
-		{"NaN seconds", func() error { return s.AddEpoch(ctx, &Epoch{RunID: id, Epoch: 2, Seconds: math.NaN()}) },
+		{"NaN seconds", func() error { return s.AddTrialEpoch(ctx, "", &Epoch{RunID: id, Epoch: 2, Seconds: math.NaN()}) },
 			nil, fmt.Sprintf("results: add epoch 2 of run %d: seconds is NaN, want a finite number ≥ 0", id)},
-		{"nil epoch", func() error { return s.AddEpoch(ctx, nil) }, nil, "results: add epoch: nil epoch"},
-		{"run without name", func() error { return s.CreateRun(ctx, &Run{}) }, nil, `results: create run "": empty name`},
-		{"NaN learning rate", func() error { return s.CreateRun(ctx, &Run{Name: "n", LearningRate: math.NaN()}) },
+		{"nil epoch", func() error { return s.AddTrialEpoch(ctx, "", nil) }, nil, "results: add epoch: nil epoch"},
+		{"run without name", func() error { return s.createRun(ctx, &Run{}) }, nil, `results: create run "": empty name`},
+		{"NaN learning rate", func() error { return s.createRun(ctx, &Run{Name: "n", LearningRate: math.NaN()}) },
 			nil, `results: create run "n": learning rate NaN is not finite`},
 		{"missing run", func() error { _, err := s.Run(ctx, 99); return err }, ErrNotFound, "results: run 99: not found"},
 		{"epochs of missing run", func() error { _, err := s.Epochs(ctx, 99); return err },
 			ErrNotFound, "results: epochs of run 99: run not found"},
-		{"finish missing run", func() error { return s.FinishRun(ctx, 99, StatusFailed, "x") },
+		{"finish missing run", func() error { return s.finishRun(ctx, 99, StatusFailed, "x") },
 			ErrNotFound, "results: finish run 99: run not found"},
-		{"finish twice", func() error { return s.FinishRun(ctx, id, StatusFailed, "late") },
+		{"finish twice", func() error { return s.finishRun(ctx, id, StatusFailed, "late") },
 			ErrFinished, fmt.Sprintf("results: finish run %d: already finished as completed", id)},
-		{"finish as running", func() error { return s.FinishRun(ctx, id, StatusRunning, "") },
+		{"finish as running", func() error { return s.finishRun(ctx, id, StatusRunning, "") },
 			nil, fmt.Sprintf(`results: finish run %d: invalid final status "running"`, id)},
-		{"finish as unknown", func() error { return s.FinishRun(ctx, id, "paused", "") },
+		{"finish as unknown", func() error { return s.finishRun(ctx, id, "paused", "") },
 			nil, fmt.Sprintf(`results: finish run %d: invalid final status "paused"`, id)},
 		{"cancelled context", func() error {
 			cctx, cancel := context.WithCancel(ctx)
 			cancel()
-			return s.FinishRun(cctx, id, StatusInterrupted, "")
+			return s.finishRun(cctx, id, StatusInterrupted, "")
 		}, context.Canceled, fmt.Sprintf("results: finish run %d: context canceled", id)},
-		{"summary of missing run", func() error { return s.SetSummary(ctx, 99, map[string]float64{"w": 1}) },
+		{"summary of missing run", func() error { return s.setSummary(ctx, 99, map[string]float64{"w": 1}) },
 			ErrNotFound, "results: set summary of run 99: run not found"},
 	}
 	for _, tt := range tests {

@@ -35,26 +35,43 @@ type RunSummary struct {
 }
 
 // Summaries returns one summary per run, best first: by BestValAccuracy,
-// highest first, runs without one last, then by id.
-func (s *SQLite) Summaries(ctx context.Context) ([]*RunSummary, error) {
-	runs, err := s.Runs(ctx)
+// highest first, runs without one last, then by id. On PostgreSQL the runs
+// and their epochs are read from one snapshot; on SQLite by two statements,
+// so the epochs of a run created in between are skipped (a run read is
+// always complete up to some committed epoch).
+func (s *store) Summaries(ctx context.Context) ([]*RunSummary, error) {
+	var sums []*RunSummary
+	err := s.read(ctx, func(q querier) error {
+		runs, err := s.queryRuns(ctx, q, `SELECT `+runColumns+` FROM runs ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		sums = make([]*RunSummary, len(runs))
+		byID := make(map[int64]*summarizer, len(runs))
+		for i, r := range runs {
+			sums[i] = &RunSummary{Run: r}
+			byID[r.ID] = &summarizer{sum: sums[i]}
+		}
+		if err := s.summarizeEpochs(ctx, q, byID); err != nil {
+			return err
+		}
+		for _, sz := range byID {
+			sz.finish()
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("results: summaries: %w", err)
 	}
-	sums := make([]*RunSummary, len(runs))
-	byID := make(map[int64]*summarizer, len(runs))
-	for i, r := range runs {
-		sums[i] = &RunSummary{Run: r}
-		byID[r.ID] = &summarizer{sum: sums[i]}
-	}
+	sortSummaries(sums)
+	return sums, nil
+}
 
-	// The runs and their epochs are read by two statements, so epochs of a
-	// run created in between are skipped; a run read is always complete
-	// up to some committed epoch.
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT run_id, epoch, loss, val_loss, val_accuracy, seconds, finished_at FROM epochs ORDER BY run_id, epoch`)
+// summarizeEpochs folds every epoch into the summarizer of its run.
+func (s *store) summarizeEpochs(ctx context.Context, q querier, byID map[int64]*summarizer) error {
+	rows, err := s.query(ctx, q, `SELECT run_id, epoch, loss, val_loss, val_accuracy, seconds, finished_at FROM epochs ORDER BY run_id, epoch`)
 	if err != nil {
-		return nil, fmt.Errorf("results: summaries: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -63,26 +80,17 @@ func (s *SQLite) Summaries(ctx context.Context) ([]*RunSummary, error) {
 			epoch                 int
 			loss, valLoss, valAcc sql.NullFloat64
 			seconds               float64
-			finished              string
+			finished              dbTime
 		)
 		if err := rows.Scan(&runID, &epoch, &loss, &valLoss, &valAcc, &seconds, &finished); err != nil {
-			return nil, fmt.Errorf("results: summaries: %w", err)
+			return err
 		}
 		if sz := byID[runID]; sz != nil {
 			sz.add(epoch, floatPtr(loss), floatPtr(valLoss), floatPtr(valAcc), seconds)
-			if t, err := parseTime(finished); err == nil {
-				sz.sum.LastEpochAt = t
-			}
+			sz.sum.LastEpochAt = finished.Time
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("results: summaries: %w", err)
-	}
-	for _, sz := range byID {
-		sz.finish()
-	}
-	sortSummaries(sums)
-	return sums, nil
+	return rows.Err()
 }
 
 // summarizer folds a run's epochs, in epoch order, into its RunSummary.

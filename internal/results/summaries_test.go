@@ -101,14 +101,14 @@ func testSummaries(t *testing.T, db *testDB) {
 
 	for i, tt := range tests {
 		r := &Run{Name: tt.name}
-		if err := s.CreateRun(ctx, r); err != nil {
+		if err := s.createRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		if r.ID != int64(i+1) {
 			t.Fatalf("run %q got id %d, want %d", tt.name, r.ID, i+1)
 		}
 		for j, e := range tt.epochs {
-			err := s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: j + 1, Loss: e.loss, ValLoss: e.valLoss, ValAccuracy: e.valAcc, Seconds: e.seconds})
+			err := s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: j + 1, Loss: e.loss, ValLoss: e.valLoss, ValAccuracy: e.valAcc, Seconds: e.seconds})
 			if err != nil {
 				t.Fatal(err)
 			}

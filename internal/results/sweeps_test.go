@@ -147,14 +147,14 @@ func testClaimResumesAndMetricAt(t *testing.T, db *testDB) {
 	lockFree := Claim{Owner: "a", Lock: func(*Run) bool { return true }}
 	r, _ := s.ClaimTrial(ctx, ids, lockFree)
 	f := func(v float64) *float64 { return &v }
-	s.AddEpoch(ctx, &Epoch{RunID: r.ID, Epoch: 1, ValAccuracy: f(0.5)})
+	s.AddTrialEpoch(ctx, "", &Epoch{RunID: r.ID, Epoch: 1, ValAccuracy: f(0.5)})
 	// Its worker died (status still running, lock free): the next claim takes it again.
 	again, _ := s.ClaimTrial(ctx, ids, lockFree)
 	if again.ID != r.ID || again.Attempts != 2 || !again.StartedAt.Equal(r.StartedAt) {
 		t.Errorf("re-claim: %+v", again)
 	}
 	other, _ := s.ClaimTrial(ctx, ids[1:], lockFree)
-	s.AddEpoch(ctx, &Epoch{RunID: other.ID, Epoch: 1, ValAccuracy: f(0.7), Loss: f(1)})
+	s.AddTrialEpoch(ctx, "", &Epoch{RunID: other.ID, Epoch: 1, ValAccuracy: f(0.7), Loss: f(1)})
 	m, err := s.MetricAt(ctx, sw.ID, 1, "val_accuracy")
 	if err != nil || len(m) != 2 || m[r.ID] != 0.5 || m[other.ID] != 0.7 {
 		t.Errorf("MetricAt = %v, %v", m, err)
@@ -186,9 +186,8 @@ func TestLeases(t *testing.T) {
 
 func testLeases(t *testing.T, db *testDB) {
 	ctx := context.Background()
-	s := db.open(t)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s.SetNow(func() time.Time { return clock })
+	s := db.open(t, WithClock(func() time.Time { return clock }))
 	// lease is the claims' lease; steps[i] is how long to wait (or move the
 	// clock) before the heartbeat, before the claim the renewed lease
 	// refuses, and before the take-over; leaseClock reads the clock leases

@@ -17,30 +17,16 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/record"
 )
 
-// Status is how a run ended.
-type Status string
-
-// The ways a run can end.
-const (
-	Completed   Status = "completed"
-	Failed      Status = "failed"
-	Interrupted Status = "interrupted"
-	Diverged    Status = "diverged"
-)
-
-// Epoch holds one epoch's metrics. Accuracies are nil for regression;
-// validation metrics are nil without validation data.
+// Epoch is a finished epoch as Run reports it: the record the results store
+// keeps (Run leaves its RunID and FinishedAt to the store) and timings only
+// the runner knows.
 type Epoch struct {
-	Epoch                int
-	Loss, Accuracy       *float64
-	ValLoss, ValAccuracy *float64
-	Seconds              float64 // the whole epoch: training and evaluation
-	MsPerStep            float64 // training time per step
-	ExamplesPerSecond    float64 // training examples per second of training time
-	EvalSeconds          float64
-	Steps, TrainExamples int
+	Record      record.Epoch
+	EvalSeconds float64 // the evaluation on the validation set
+	Steps       int     // training steps
 }
 
 // Options configures Run.
@@ -58,7 +44,7 @@ type Options struct {
 	OnEpoch func(Epoch) (Stop, error)
 	// History holds the epochs a resumed run finished before; training
 	// starts after them, with the state Restore loads.
-	History []Epoch
+	History []record.Epoch
 	// Restore loads the state after the last epoch of History into the new
 	// context (weights, optimizer state, RNG state). Nil starts fresh.
 	Restore func(ctx *mlctx.Context) error
@@ -66,21 +52,21 @@ type Options struct {
 	Save func(epoch int, ctx *mlctx.Context) error
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Stack adds the stack trace of a panic to the error of the failed run
+	// (exp trial sets it when $EXP_DEBUG is 1).
+	Stack bool
 }
 
 // Stop asks Run to end a run after an epoch.
 type Stop struct {
-	Status Status // "" to go on
+	Status record.Status // "" to go on
 	Reason string
 }
 
-// Pruned is the status of a run a sweep stopped for falling behind.
-const Pruned Status = "pruned"
-
 // Result is the outcome of Run.
 type Result struct {
-	Status Status
-	Err    error // why it failed, diverged or was interrupted
+	Status record.Status // terminal
+	Err    error         // why it failed, diverged or was interrupted
 	// StopReason says why a run ended before its planned epochs (early
 	// stopping, pruning).
 	StopReason string
@@ -97,9 +83,9 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 	res = &Result{}
 	defer func() {
 		if r := recover(); r != nil {
-			res.Status = Failed
+			res.Status = record.StatusFailed
 			res.Err = fmt.Errorf("%s", panicMessage(r))
-			if debugPanics {
+			if opts.Stack {
 				res.Err = fmt.Errorf("%s\n%s", panicMessage(r), debug.Stack())
 			}
 		}
@@ -109,7 +95,7 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 	}
 	t, err := newTrainer(cfg, set, opts)
 	if err != nil {
-		res.Status, res.Err = Failed, err
+		res.Status, res.Err = record.StatusFailed, err
 		return res
 	}
 	stopper := newEarlyStopper(cfg.Train.EarlyStopping)
@@ -124,7 +110,7 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 		}
 		if opts.Save != nil {
 			if err := opts.Save(epoch, t.ctx); err != nil {
-				res.Status, res.Err = Failed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
+				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
 				return res
 			}
 		}
@@ -132,7 +118,7 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 		if opts.OnEpoch != nil {
 			stop, err := opts.OnEpoch(ep)
 			if err != nil {
-				res.Status, res.Err = Failed, err
+				res.Status, res.Err = record.StatusFailed, err
 				return res
 			}
 			if stop.Status != "" {
@@ -141,13 +127,13 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 				return res
 			}
 		}
-		if reason := stopper.observe(ep); reason != "" && epoch < cfg.Train.Epochs {
-			res.Status, res.StopReason = Completed, reason
+		if reason := stopper.observe(ep.Record); reason != "" && epoch < cfg.Train.Epochs {
+			res.Status, res.StopReason = record.StatusCompleted, reason
 			res.Summary = t.summary()
 			return res
 		}
 	}
-	res.Status = Completed
+	res.Status = record.StatusCompleted
 	res.Summary = t.summary()
 	return res
 }
@@ -163,23 +149,23 @@ type earlyStopper struct {
 
 func newEarlyStopper(cfg *config.EarlyStopping) *earlyStopper {
 	s := &earlyStopper{cfg: cfg, best: math.Inf(1)}
-	if cfg != nil && config.HigherIsBetter(cfg.Monitor) {
+	if cfg != nil && record.HigherIsBetter(cfg.Monitor) {
 		s.best = math.Inf(-1)
 	}
 	return s
 }
 
 // observe takes an epoch's metrics and returns why to stop, or "".
-func (s *earlyStopper) observe(ep Epoch) string {
+func (s *earlyStopper) observe(ep record.Epoch) string {
 	if s.cfg == nil {
 		return ""
 	}
-	v := ep.Metric(s.cfg.Monitor)
+	v := ep.Value(s.cfg.Monitor)
 	if v == nil {
 		return ""
 	}
 	improved := *v < s.best-s.cfg.MinDelta
-	if config.HigherIsBetter(s.cfg.Monitor) {
+	if record.HigherIsBetter(s.cfg.Monitor) {
 		improved = *v > s.best+s.cfg.MinDelta
 	}
 	if improved {
@@ -193,28 +179,6 @@ func (s *earlyStopper) observe(ep Epoch) string {
 	}
 	return ""
 }
-
-// Metric returns the named metric (loss, accuracy, val_loss, val_accuracy),
-// or nil if the epoch does not have it.
-func (ep Epoch) Metric(name string) *float64 {
-	switch name {
-	case "loss":
-		return ep.Loss
-	case "accuracy":
-		return ep.Accuracy
-	case "val_loss":
-		return ep.ValLoss
-	case "val_accuracy":
-		return ep.ValAccuracy
-	}
-	return nil
-}
-
-// debugPanics adds stack traces to failures (EXP_DEBUG=1, set by the CLI).
-var debugPanics = false
-
-// SetDebug makes failures carry the panic's stack trace.
-func SetDebug(on bool) { debugPanics = on }
 
 func panicMessage(r any) string {
 	msg := fmt.Sprint(r)
@@ -322,7 +286,9 @@ func step(exec *mlctx.Exec, b *batchTensors) (lossSum, correct float64, err erro
 // ErrDiverged is the error of a run whose loss became NaN or infinite.
 var ErrDiverged = errors.New("loss is not finite")
 
-func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
+// epoch trains and evaluates one epoch. A status is returned only when the
+// run ends in it (interrupted, failed, diverged), with why.
+func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, error) {
 	train := t.set.Train
 	bs := t.cfg.Train.BatchSize
 	steps := (train.N + bs - 1) / bs
@@ -334,17 +300,17 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
 	for s := range steps {
 		if err := ctx.Err(); err != nil {
 			bar.clear()
-			return Epoch{}, Interrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
+			return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
 		}
 		idx := perm[s*bs : min((s+1)*bs, train.N)]
 		l, c, err := step(t.train, t.trainBatch(train, idx))
 		if err != nil {
 			bar.clear()
-			return Epoch{}, Failed, err
+			return Epoch{}, record.StatusFailed, err
 		}
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			bar.clear()
-			return Epoch{}, Diverged, fmt.Errorf("%w at epoch %d, step %d/%d (batch loss %v)", ErrDiverged, epoch, s+1, steps, l)
+			return Epoch{}, record.StatusDiverged, fmt.Errorf("%w at epoch %d, step %d/%d (batch loss %v)", ErrDiverged, epoch, s+1, steps, l)
 		}
 		lossSum += l
 		correct += c
@@ -353,29 +319,29 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, Status, error) {
 	}
 	trainSecs := t.opts.Now().Sub(start).Seconds()
 	bar.clear()
-	ep := Epoch{
-		Epoch: epoch, Steps: steps, TrainExamples: seen,
+	ep := Epoch{Steps: steps, Record: record.Epoch{
+		Epoch:     epoch,
 		Loss:      ptr(lossSum / float64(seen)),
 		Accuracy:  t.accuracy(correct, seen),
 		MsPerStep: 1000 * trainSecs / float64(steps),
-	}
+	}}
 	if trainSecs > 0 {
-		ep.ExamplesPerSecond = float64(seen) / trainSecs
+		ep.Record.ExamplesPerSecond = float64(seen) / trainSecs
 	}
 	if val := t.set.Val; val != nil && val.N > 0 {
 		evalStart := t.opts.Now()
 		vl, vc, err := t.evaluate(ctx, val)
 		if err != nil {
 			if ctx.Err() != nil {
-				return Epoch{}, Interrupted, fmt.Errorf("interrupted while evaluating epoch %d", epoch)
+				return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted while evaluating epoch %d", epoch)
 			}
-			return Epoch{}, Failed, err
+			return Epoch{}, record.StatusFailed, err
 		}
-		ep.ValLoss = ptr(vl / float64(val.N))
-		ep.ValAccuracy = t.accuracy(vc, val.N)
+		ep.Record.ValLoss = ptr(vl / float64(val.N))
+		ep.Record.ValAccuracy = t.accuracy(vc, val.N)
 		ep.EvalSeconds = t.opts.Now().Sub(evalStart).Seconds()
 	}
-	ep.Seconds = t.opts.Now().Sub(start).Seconds()
+	ep.Record.Seconds = t.opts.Now().Sub(start).Seconds()
 	if t.opts.Log != nil {
 		fmt.Fprintln(t.opts.Log, FormatEpoch(ep, t.cfg.Train.Epochs))
 	}
@@ -450,14 +416,12 @@ func scalarOf(v *mlctx.Variable) float64 {
 // FormatEpoch formats an epoch's metrics as one Keras-like line:
 // "Epoch 3/5 - 1875/1875 - 12s 6ms/step - loss: 0.2763 - accuracy: 0.9208 - val_loss: 0.2127 - val_accuracy: 0.9407".
 func FormatEpoch(ep Epoch, epochs int) string {
+	r := &ep.Record
 	var b strings.Builder
-	fmt.Fprintf(&b, "Epoch %d/%d - %d/%d - %s %s/step", ep.Epoch, epochs, ep.Steps, ep.Steps, formatSeconds(ep.Seconds), formatMs(ep.MsPerStep))
-	for _, m := range []struct {
-		name string
-		v    *float64
-	}{{"loss", ep.Loss}, {"accuracy", ep.Accuracy}, {"val_loss", ep.ValLoss}, {"val_accuracy", ep.ValAccuracy}} {
-		if m.v != nil {
-			fmt.Fprintf(&b, " - %s: %.4f", m.name, *m.v)
+	fmt.Fprintf(&b, "Epoch %d/%d - %d/%d - %s %s/step", r.Epoch, epochs, ep.Steps, ep.Steps, formatSeconds(r.Seconds), formatMs(r.MsPerStep))
+	for _, name := range record.MetricNames() {
+		if v := r.Value(name); v != nil {
+			fmt.Fprintf(&b, " - %s: %.4f", name, *v)
 		}
 	}
 	return b.String()

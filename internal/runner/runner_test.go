@@ -12,11 +12,13 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/exp-runner/exp/internal/config"
+	_ "github.com/exp-runner/exp/internal/cpu" // registers "cpu", the default backend
 	"github.com/exp-runner/exp/internal/data"
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/model"
 	_ "github.com/exp-runner/exp/internal/optim"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/runner"
 	"github.com/exp-runner/exp/registry"
 )
@@ -65,7 +67,7 @@ train: {optimizer: sgd, learning_rate: 0.1, epochs: 3}
 func TestPanicBecomesFailure(t *testing.T) {
 	cfg, set, be := setup(t, strings.Replace(linear, "%s", "{type: test_eval_panic}", 1))
 	res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be})
-	if res.Status != runner.Failed || res.Err == nil || !strings.Contains(res.Err.Error(), "boom: an op failed") {
+	if res.Status != record.StatusFailed || res.Err == nil || !strings.Contains(res.Err.Error(), "boom: an op failed") {
 		t.Fatalf("status %s, err %v", res.Status, res.Err)
 	}
 	if len(res.Epochs) != 0 {
@@ -78,11 +80,11 @@ func TestInterruptKeepsFinishedEpochs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var seen []int
 	res := runner.Run(ctx, cfg, set, runner.Options{Backend: be, OnEpoch: func(ep runner.Epoch) (runner.Stop, error) {
-		seen = append(seen, ep.Epoch)
+		seen = append(seen, ep.Record.Epoch)
 		cancel()
 		return runner.Stop{}, nil
 	}})
-	if res.Status != runner.Interrupted || len(res.Epochs) != 1 || len(seen) != 1 {
+	if res.Status != record.StatusInterrupted || len(res.Epochs) != 1 || len(seen) != 1 {
 		t.Fatalf("status %s, epochs %d, seen %v", res.Status, len(res.Epochs), seen)
 	}
 }
@@ -92,17 +94,33 @@ func TestOnEpochErrorFails(t *testing.T) {
 	res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be, OnEpoch: func(runner.Epoch) (runner.Stop, error) {
 		return runner.Stop{}, errors.New("disk full")
 	}})
-	if res.Status != runner.Failed || !strings.Contains(res.Err.Error(), "disk full") {
+	if res.Status != record.StatusFailed || !strings.Contains(res.Err.Error(), "disk full") {
 		t.Fatalf("status %s, err %v", res.Status, res.Err)
 	}
 }
 
 func TestFormatEpoch(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
-	got := runner.FormatEpoch(runner.Epoch{Epoch: 3, Steps: 1875, Seconds: 12.4, MsPerStep: 6.02,
-		Loss: f(0.27634), Accuracy: f(0.9208), ValLoss: f(0.2127), ValAccuracy: f(0.94071)}, 5)
+	got := runner.FormatEpoch(runner.Epoch{Steps: 1875, Record: record.Epoch{Epoch: 3, Seconds: 12.4, MsPerStep: 6.02,
+		Loss: f(0.27634), Accuracy: f(0.9208), ValLoss: f(0.2127), ValAccuracy: f(0.94071)}}, 5)
 	want := "Epoch 3/5 - 1875/1875 - 12s 6.02ms/step - loss: 0.2763 - accuracy: 0.9208 - val_loss: 0.2127 - val_accuracy: 0.9407"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestPanicStack: with Options.Stack a failure caused by a panic carries
+// its stack trace, without it only the message.
+func TestPanicStack(t *testing.T) {
+	cfg, set, be := setup(t, strings.Replace(linear, ", %s", "", 1))
+	for _, stack := range []bool{false, true} {
+		res := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be, Stack: stack,
+			OnEpoch: func(runner.Epoch) (runner.Stop, error) { panic("boom after an epoch") }})
+		if res.Status != record.StatusFailed || res.Err == nil || !strings.HasPrefix(res.Err.Error(), "boom after an epoch") {
+			t.Fatalf("Stack %v: status %s, err %v", stack, res.Status, res.Err)
+		}
+		if got := strings.Contains(res.Err.Error(), "goroutine "); got != stack {
+			t.Errorf("Stack %v: error has a stack trace: %v\n%s", stack, got, res.Err)
+		}
 	}
 }

@@ -27,7 +27,7 @@ func tryLock(root string, id int64) (*os.File, error) {
 		return nil, err
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+		_ = f.Close() // opened only for its lock: nothing to lose
 		if err == syscall.EWOULDBLOCK {
 			return nil, nil
 		}

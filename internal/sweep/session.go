@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,8 +30,6 @@ type Options struct {
 	Jobs        int    // trials at once (≥ 1)
 	// Threads is each child's GOMAXPROCS (0: the cores divided among the jobs).
 	Threads int
-	// New starts a fresh sweep instead of resuming the file's latest.
-	New bool
 	// RetryFailed runs failed and diverged trials again.
 	RetryFailed bool
 	// Exe and Env start a child: Exe trial --db DB --run ID --checkpoints DIR,
@@ -119,205 +117,364 @@ func Open(ctx context.Context, store results.Store, p *plan.Plan, fresh bool) (*
 // Run runs the claimable trials of rep (pending, interrupted, or running
 // with a dead worker; failed and diverged too with RetryFailed) in child
 // processes, up to opts.Jobs at once, until none is left or ctx is
-// cancelled, and returns the trials' final state.
+// cancelled, and returns the trials' final state. Cancelling ctx sends
+// SIGTERM to the running children, and Run returns once they have ended.
 func Run(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*Report, error) {
-	store := opts.Store
-	if opts.Jobs < 1 {
-		opts.Jobs = 1
+	s, err := newSession(ctx, rep, p, opts)
+	if err != nil {
+		return nil, err
 	}
-	byID := map[int64]*plan.Trial{}
-	var ids []int64
+	stop := context.AfterFunc(ctx, s.stopChildren)
+	runErr := s.loop()
+	s.children.Wait()
+	stop()
+	final, err := s.final()
+	if err != nil {
+		return nil, errors.Join(runErr, s.reapErr(), err)
+	}
+	return final, errors.Join(runErr, s.reapErr())
+}
+
+// session is one call of Run: the trials it may claim, the children it has
+// started, and the errors of reaping them.
+type session struct {
+	ctx     context.Context
+	opts    Options
+	rep     *Report
+	plan    *plan.Plan
+	byID    map[int64]*plan.Trial // the plan's trial of each run id
+	ids     []int64               // the run ids of the plan's trials
+	threads int                   // each child's GOMAXPROCS
+	poll    time.Duration         // how often an idle worker looks for dead workers' trials
+	out     *lockedWriter         // opts.Stdout, shared with the children's output
+	errOut  *lockedWriter         // opts.Stderr, shared with the children's output
+	waiting bool                  // "waiting for … other workers" was said
+
+	// changed is signalled (without blocking) whenever a child ends.
+	changed  chan struct{}
+	children sync.WaitGroup // one per reaper goroutine
+
+	mu       sync.Mutex
+	running  map[int64]*exec.Cmd // the children, by run id
+	reapErrs []error             // the errors of recording children's ends
+}
+
+// newSession prepares a session, first returning the failed and diverged
+// trials to the claimable ones with RetryFailed.
+func newSession(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*session, error) {
+	opts.Jobs = max(1, opts.Jobs)
+	s := &session{
+		ctx: ctx, opts: opts, rep: rep, plan: p, byID: map[int64]*plan.Trial{},
+		out: &lockedWriter{w: opts.Stdout}, errOut: &lockedWriter{w: opts.Stderr},
+		changed: make(chan struct{}, 1), running: map[int64]*exec.Cmd{},
+		// The cores are shared among the jobs, the same way on every attempt
+		// so that a resumed trial runs with the thread count it started with
+		// (results can depend on it); a sweep of one trial gets them all.
+		threads: opts.Threads,
+		// An idle worker looks for trials whose worker died every third of
+		// the lease, or checks the locks every 2 s.
+		poll: 2 * time.Second,
+	}
+	if s.threads <= 0 {
+		s.threads = max(1, runtime.NumCPU()/max(1, min(opts.Jobs, len(rep.Trials))))
+	}
+	if opts.Lease > 0 {
+		s.poll = opts.Lease / 3
+	}
 	for i, r := range rep.Trials {
-		byID[r.ID] = p.Trials[i]
+		s.byID[r.ID] = p.Trials[i]
+		s.ids = append(s.ids, r.ID)
 		if opts.RetryFailed && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
-			if err := store.FinishTrial(ctx, r.ID, "", results.Outcome{Status: results.StatusInterrupted, StopReason: "to be retried"}); err != nil {
+			retry := results.Outcome{Status: results.StatusInterrupted, StopReason: "to be retried"}
+			if err := opts.Store.FinishTrial(ctx, r.ID, "", retry); err != nil {
 				return nil, err
 			}
 		}
-		ids = append(ids, r.ID)
 	}
-	// The cores are shared among the jobs, the same way on every attempt so
-	// that a resumed trial runs with the thread count it started with
-	// (results can depend on it); a sweep of one trial gets them all.
-	threads := opts.Threads
-	if threads <= 0 {
-		threads = max(1, runtime.NumCPU()/max(1, min(opts.Jobs, len(rep.Trials))))
-	}
-	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		running = map[int64]*exec.Cmd{}
-		done    = make(chan struct{}, opts.Jobs)
-		out     = &lockedWriter{w: opts.Stdout}
-	)
-	stopChildren := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range running {
-			if c.Process != nil {
-				c.Process.Signal(syscall.SIGTERM)
-			}
+	return s, nil
+}
+
+// loop claims and starts trials until none is left to claim and none of
+// this session's is running, or ctx is cancelled. It returns the first
+// error that stopped it (nil when ctx was cancelled).
+func (s *session) loop() error {
+	if s.opts.Lease > 0 {
+		if err := os.MkdirAll(s.opts.Checkpoints, 0o755); err != nil {
+			return err
 		}
 	}
-	go func() {
-		<-ctx.Done()
-		stopChildren()
-	}()
-	var runErr error
-	waiting := false
-	// poll is how often a worker with nothing to do looks for trials whose
-	// worker died: a third of the lease, or a lock check every 2 s.
-	poll := 2 * time.Second
-	if opts.Lease > 0 {
-		poll = opts.Lease / 3
-	}
-	for ctx.Err() == nil {
-		mu.Lock()
-		n := len(running)
-		mu.Unlock()
-		if n >= opts.Jobs {
-			<-done
+	for s.ctx.Err() == nil {
+		n := s.runningCount()
+		if n >= s.opts.Jobs {
+			s.wait(0)
 			continue
 		}
-		var lockFile *os.File
-		claim := results.Claim{Owner: newToken(), Lease: opts.Lease}
-		if opts.Lease == 0 {
-			claim.Lock = func(r *results.Run) bool {
-				// A running trial is another worker's unless its lock is free.
-				f, err := tryLock(opts.Checkpoints, r.ID)
-				if err != nil || f == nil {
-					return false
-				}
-				lockFile = f
-				return true
+		c, err := s.claim()
+		switch {
+		case err != nil && s.ctx.Err() != nil:
+			return nil
+		case err != nil:
+			return err
+		case c != nil:
+			s.waiting = false
+			if err := s.spawn(c); err != nil {
+				return err
 			}
-		} else if err := os.MkdirAll(opts.Checkpoints, 0o755); err != nil {
-			runErr = err
-			break
-		}
-		claimed, err := store.ClaimTrial(ctx, ids, claim)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
+		case n > 0:
+			s.wait(0) // for a child to end, then look again
+		default:
+			if more, err := s.idle(); !more {
+				return err
 			}
-			runErr = err
-			break
 		}
-		if claimed == nil {
-			if n > 0 {
-				<-done // wait for a child, then look again
-				continue
-			}
-			// Nothing to claim now, nothing of ours running: wait while other
-			// workers run trials of the sweep, so that a trial whose worker
-			// dies is taken over here.
-			others, err := runningElsewhere(ctx, store, rep)
-			if err != nil || others == 0 {
-				runErr = err
-				break
-			}
-			if !waiting {
-				fmt.Fprintf(out, "waiting for %d trial(s) that other workers are running\n", others)
-				waiting = true
-			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(poll):
-			}
-			continue
-		}
-		waiting = false
-		t := byID[claimed.ID]
-		what := "starting"
-		if claimed.Attempts > 1 {
-			what = "resuming"
-		}
-		fmt.Fprintf(out, "trial %d/%d (run %d) %s: %s\n", t.Index, len(p.Trials), claimed.ID, what, describe(t))
-		// The database goes in the environment, not on the command line,
-		// where a password in its URL would show in ps.
-		cmd := exec.Command(opts.Exe, "trial", "--run", fmt.Sprint(claimed.ID), "--checkpoints", opts.Checkpoints,
-			"--owner", claim.Owner, "--lease", opts.Lease.String())
-		cmd.Env = append(append(os.Environ(), opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", threads), "EXP_DB="+opts.DB)
-		if lockFile != nil {
-			cmd.Env = append(cmd.Env, "EXP_LOCK_FD=3")
-			cmd.ExtraFiles = []*os.File{lockFile}
-		}
-		var pipes []io.ReadCloser
-		if opts.PassThrough && min(opts.Jobs, len(rep.Trials)) == 1 {
-			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		} else {
-			so, _ := cmd.StdoutPipe()
-			se, _ := cmd.StderrPipe()
-			pipes = []io.ReadCloser{so, se}
-		}
-		if err := cmd.Start(); err != nil {
-			if lockFile != nil {
-				lockFile.Close()
-			}
-			store.FinishTrial(context.WithoutCancel(ctx), claimed.ID, claim.Owner, results.Outcome{Status: results.StatusFailed, Error: "starting the trial process: " + err.Error()})
-			runErr = err
-			break
-		}
-		if lockFile != nil {
-			lockFile.Close() // the child holds the lock now
-		}
-		mu.Lock()
-		running[claimed.ID] = cmd
-		mu.Unlock()
-		prefix := fmt.Sprintf("[%d] ", t.Index)
-		var copies sync.WaitGroup
-		for i, pipe := range pipes {
-			w := io.Writer(out)
-			if i == 1 {
-				w = &lockedWriter{w: opts.Stderr}
-			}
-			copies.Add(1)
-			go func() {
-				defer copies.Done()
-				prefixLines(w, pipe, prefix)
-			}()
-		}
-		wg.Add(1)
-		go func(id int64, owner string, cmd *exec.Cmd) {
-			defer wg.Done()
-			copies.Wait()
-			err := cmd.Wait()
-			bg := context.WithoutCancel(ctx)
-			if r, rerr := store.Run(bg, id); rerr == nil && r.Status == results.StatusRunning && r.Owner == owner {
-				// The child died without recording an outcome.
-				msg := "the trial process died"
-				if err != nil {
-					msg += ": " + err.Error()
-				}
-				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-					msg += " (killed: out of memory?)"
-				}
-				status := results.StatusFailed
-				if ctx.Err() != nil {
-					status = results.StatusInterrupted
-				}
-				store.FinishTrial(bg, id, owner, results.Outcome{Status: status, Error: msg})
-			}
-			mu.Lock()
-			delete(running, id)
-			mu.Unlock()
-			done <- struct{}{}
-		}(claimed.ID, claim.Owner, cmd)
 	}
-	wg.Wait()
-	final, err := store.Trials(context.WithoutCancel(ctx), rep.Sweep.ID)
+	return nil
+}
+
+// idle is the loop's turn when nothing is claimable and nothing of this
+// session's runs: while other workers run trials of the sweep, it waits a
+// poll interval, so that a trial whose worker dies is taken over here. It
+// reports whether to go on looking.
+func (s *session) idle() (bool, error) {
+	others, err := runningElsewhere(s.ctx, s.opts.Store, s.rep)
+	if err != nil || others == 0 {
+		return false, err
+	}
+	if !s.waiting {
+		fmt.Fprintf(s.out, "waiting for %d trial(s) that other workers are running\n", others)
+		s.waiting = true
+	}
+	s.wait(s.poll)
+	return true, nil
+}
+
+// wait blocks until a child ends, ctx is cancelled, or (if d > 0) d passes.
+func (s *session) wait(d time.Duration) {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-s.changed:
+	case <-s.ctx.Done():
+	case <-timeout:
+	}
+}
+
+// runningCount is the number of this session's children still running.
+func (s *session) runningCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.running)
+}
+
+// claimed is a trial this session has claimed and not yet started.
+type claimed struct {
+	run   *results.Run
+	owner string
+	// lock is the trial's lock file, held (no lease) until the child has it.
+	lock *os.File
+}
+
+// claim claims the next claimable trial, or returns nil if there is none.
+// Without a lease, a trial whose status is running is another worker's
+// unless its lock file is free; the lock taken is handed to the child.
+func (s *session) claim() (*claimed, error) {
+	c := &claimed{owner: rand.Text()}
+	claim := results.Claim{Owner: c.owner, Lease: s.opts.Lease}
+	var lockErr error
+	if s.opts.Lease == 0 {
+		claim.Lock = func(r *results.Run) bool {
+			c.closeLock() // taken in an attempt of the transaction that was retried
+			f, err := tryLock(s.opts.Checkpoints, r.ID)
+			if err != nil {
+				lockErr = err
+			}
+			if err != nil || f == nil {
+				return false
+			}
+			c.lock = f
+			return true
+		}
+	}
+	r, err := s.opts.Store.ClaimTrial(s.ctx, s.ids, claim)
+	if err == nil && r == nil && lockErr != nil {
+		// Nothing claimed because a lock file could not be taken.
+		err = fmt.Errorf("locking a trial: %w", lockErr)
+	}
+	if err != nil || r == nil {
+		c.closeLock()
+		return nil, err
+	}
+	c.run = r
+	return c, nil
+}
+
+// closeLock closes the claim's lock file, if any: the lock is the child's
+// from then on (it inherited a duplicate), or released if none was started.
+func (c *claimed) closeLock() {
+	if c.lock != nil {
+		// The file was only opened for its flock: closing it cannot lose data.
+		_ = c.lock.Close()
+		c.lock = nil
+	}
+}
+
+// spawn starts the child process that trains the claimed trial and a
+// goroutine that reaps it. A child that cannot be started is recorded as
+// failed, and the error ends the session.
+func (s *session) spawn(c *claimed) error {
+	defer c.closeLock()
+	t := s.byID[c.run.ID]
+	what := "starting"
+	if c.run.Attempts > 1 {
+		what = "resuming"
+	}
+	fmt.Fprintf(s.out, "trial %d/%d (run %d) %s: %s\n", t.Index, len(s.plan.Trials), c.run.ID, what, describe(t))
+	cmd, pipes, err := s.command(c)
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		failed := results.Outcome{Status: results.StatusFailed, Error: "starting the trial process: " + err.Error()}
+		if ferr := s.opts.Store.FinishTrial(context.WithoutCancel(s.ctx), c.run.ID, c.owner, failed); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return err
+	}
+	s.mu.Lock()
+	s.running[c.run.ID] = cmd
+	if s.ctx.Err() != nil {
+		// Cancelled after the claim: stopChildren may have run already.
+		_ = cmd.Process.Signal(syscall.SIGTERM) // an error means it has exited
+	}
+	s.mu.Unlock()
+	var copies sync.WaitGroup
+	prefix := fmt.Sprintf("[%d] ", t.Index)
+	for i, pipe := range pipes {
+		w := []io.Writer{s.out, s.errOut}[i]
+		copies.Go(func() { prefixLines(w, pipe, prefix) })
+	}
+	s.children.Go(func() {
+		copies.Wait() // all output read before Wait closes the pipes
+		s.reap(c, cmd, cmd.Wait())
+	})
+	return nil
+}
+
+// command prepares the child process of claim c: exp trial, with the
+// database in the environment (not on the command line, where a password in
+// its URL would show in ps) and the lock file, if any, as descriptor 3. A
+// single child with PassThrough writes to this process's stdout and stderr;
+// otherwise the returned pipes carry its stdout and stderr.
+func (s *session) command(c *claimed) (*exec.Cmd, []io.ReadCloser, error) {
+	cmd := exec.Command(s.opts.Exe, "trial", "--run", fmt.Sprint(c.run.ID), "--checkpoints", s.opts.Checkpoints,
+		"--owner", c.owner, "--lease", s.opts.Lease.String())
+	cmd.Env = append(append(os.Environ(), s.opts.Env...), fmt.Sprintf("GOMAXPROCS=%d", s.threads), "EXP_DB="+s.opts.DB)
+	if c.lock != nil {
+		cmd.Env = append(cmd.Env, "EXP_LOCK_FD=3")
+		cmd.ExtraFiles = []*os.File{c.lock}
+	}
+	if s.opts.PassThrough && min(s.opts.Jobs, len(s.rep.Trials)) == 1 {
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		return cmd, nil, nil
+	}
+	so, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	se, err := cmd.StderrPipe()
+	if err != nil {
+		// Closing the unused read end of a pipe cannot fail in a way that matters.
+		_ = so.Close()
+		return nil, nil, err
+	}
+	return cmd, []io.ReadCloser{so, se}, nil
+}
+
+// reap records the end of a child that exited (waitErr is its Wait's error)
+// without recording how its trial ended: failed, or interrupted if the
+// session was cancelled. Then it signals the loop.
+func (s *session) reap(c *claimed, cmd *exec.Cmd, waitErr error) {
+	err := s.recordDeath(c, cmd, waitErr)
+	s.mu.Lock()
+	delete(s.running, c.run.ID)
+	if err != nil {
+		s.reapErrs = append(s.reapErrs, fmt.Errorf("trial (run %d): %w", c.run.ID, err))
+	}
+	s.mu.Unlock()
+	select {
+	case s.changed <- struct{}{}:
+	default: // a signal is pending already: the loop looks at everything anew
+	}
+}
+
+// recordDeath finishes c's trial if it is still running under c's claim,
+// as the child died without recording an outcome. A claim whose lease has
+// run out is left alone.
+func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
+	bg := context.WithoutCancel(s.ctx)
+	r, err := s.opts.Store.Run(bg, c.run.ID)
+	if err != nil {
+		return err
+	}
+	if r.Status != results.StatusRunning || r.Owner != c.owner {
+		return nil
+	}
+	msg := "the trial process died"
+	if waitErr != nil {
+		msg += ": " + waitErr.Error()
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		msg += " (killed: out of memory?)"
+	}
+	status := results.StatusFailed
+	if s.ctx.Err() != nil {
+		status = results.StatusInterrupted
+	}
+	err = s.opts.Store.FinishTrial(bg, c.run.ID, c.owner, results.Outcome{Status: status, Error: msg})
+	if errors.Is(err, results.ErrLeaseLost) {
+		// The claim's lease ran out meanwhile: the trial is claimable by any
+		// worker, which resumes it; there is nothing left to record here.
+		return nil
+	}
+	return err
+}
+
+// stopChildren sends SIGTERM to the running children.
+func (s *session) stopChildren() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.running {
+		// An error means the child has exited already; its reaper records it.
+		_ = c.Process.Signal(syscall.SIGTERM)
+	}
+}
+
+// reapErr returns the errors of recording the children's ends.
+func (s *session) reapErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.reapErrs...)
+}
+
+// final reads the final state of the session's trials, in plan order.
+func (s *session) final() (*Report, error) {
+	trials, err := s.opts.Store.Trials(context.WithoutCancel(s.ctx), s.rep.Sweep.ID)
 	if err != nil {
 		return nil, err
 	}
 	byRun := map[int64]*results.Run{}
-	for _, r := range final {
+	for _, r := range trials {
 		byRun[r.ID] = r
 	}
-	out2 := &Report{Sweep: rep.Sweep, Added: rep.Added}
-	for _, r := range rep.Trials {
-		out2.Trials = append(out2.Trials, byRun[r.ID])
+	out := &Report{Sweep: s.rep.Sweep, Added: s.rep.Added}
+	for _, r := range s.rep.Trials {
+		out.Trials = append(out.Trials, byRun[r.ID])
 	}
-	return out2, runErr
+	return out, nil
 }
 
 // runningElsewhere counts the plan's trials that are running under some
@@ -340,15 +497,8 @@ func runningElsewhere(ctx context.Context, store results.Store, rep *Report) (in
 	return n, nil
 }
 
-// newToken returns a fresh owner token for a claim.
-func newToken() string {
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b[:])
-}
-
+// describe names a trial in the sweep's messages: its axis values, or its
+// model's name.
 func describe(t *plan.Trial) string {
 	s := Params(t)
 	if s == "" {
@@ -357,7 +507,11 @@ func describe(t *plan.Trial) string {
 	return s
 }
 
-// prefixLines copies r to w line by line, each line prefixed.
+// prefixLines copies r to w line by line, each line prefixed, skipping
+// blank lines and keeping what follows a line's last carriage return (a
+// progress bar's final state). A line too long to scan ends the copy with a
+// note; the rest of r is read and dropped, so that the child never blocks on
+// a full pipe.
 func prefixLines(w io.Writer, r io.Reader, prefix string) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
@@ -371,6 +525,11 @@ func prefixLines(w io.Writer, r io.Reader, prefix string) {
 		}
 		fmt.Fprintf(w, "%s%s\n", prefix, line)
 	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(w, "%s(the rest of this output is dropped: %v)\n", prefix, err)
+		// A read error here is the pipe's end: there is nothing left to drain.
+		_, _ = io.Copy(io.Discard, r)
+	}
 }
 
 // lockedWriter serialises writes from several goroutines.
@@ -379,6 +538,7 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
+// Write writes p to the underlying writer, one call at a time.
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

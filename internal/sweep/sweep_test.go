@@ -3,6 +3,7 @@ package sweep
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/exp-runner/exp/internal/plan"
@@ -56,5 +57,22 @@ func TestLock(t *testing.T) {
 	f.Close() // what the kernel does when a process dies
 	if g, err := tryLock(root, 7); err != nil || g == nil {
 		t.Fatalf("lock not free after its holder closed it: %v", err)
+	}
+}
+
+// TestPrefixLinesDrains: a line too long to scan ends the prefixed copy
+// with a note, and the rest of the input is still read (a child writing it
+// must not block).
+func TestPrefixLinesDrains(t *testing.T) {
+	in := "first\r\n\n" + strings.Repeat("x", 2<<20) + "\nlast\n"
+	r := strings.NewReader(in)
+	var out strings.Builder
+	prefixLines(&out, r, "[3] ")
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 || lines[0] != "[3] first" || !strings.HasPrefix(lines[1], "[3] (the rest of this output is dropped: ") {
+		t.Errorf("output %q", out.String())
+	}
+	if r.Len() != 0 {
+		t.Errorf("%d bytes left unread", r.Len())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -16,6 +17,7 @@ import (
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/plan"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/runner"
 )
@@ -31,6 +33,8 @@ type TrialOptions struct {
 	NewBackend func(spec string) (backends.Backend, error)
 	// Log gets one line per epoch; Progress, if set, a progress bar.
 	Log, Progress io.Writer
+	// Stack adds a panic's stack trace to the error of a failed trial.
+	Stack bool
 }
 
 // RunTrial trains one claimed trial (status running) to its end, resuming
@@ -39,7 +43,6 @@ type TrialOptions struct {
 // ran out and another worker claimed it) stops and writes nothing more; it
 // returns an error wrapping results.ErrLeaseLost.
 func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
-	bg := context.WithoutCancel(ctx)
 	r, err := o.Store.Run(ctx, o.RunID)
 	if err != nil {
 		return "", err
@@ -48,107 +51,157 @@ func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 		return "", fmt.Errorf("trial (run %d) is %s and not claimed by this worker: %w", r.ID, r.Status, results.ErrLeaseLost)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
+	var beats sync.WaitGroup
+	defer beats.Wait() // after cancel: the heartbeat ends with ctx
 	defer cancel(nil)
 	if o.Lease > 0 {
-		go heartbeat(ctx, o, cancel)
+		beats.Go(func() { heartbeat(ctx, o, cancel) })
 	}
-	var summary map[string]float64
-	finish := func(status results.Status, msg, reason string) (results.Status, error) {
-		if cause := context.Cause(ctx); errors.Is(cause, results.ErrLeaseLost) {
-			return "", cause
-		}
-		err := o.Store.FinishTrial(bg, r.ID, o.Owner, results.Outcome{Status: status, Error: msg, StopReason: reason, Summary: summary})
-		if err != nil {
-			return "", err
-		}
-		return status, nil
-	}
-	cfg, err := config.Parse(fmt.Sprintf("run %d's config", r.ID), []byte(r.ConfigYAML), nil)
+	bg := context.WithoutCancel(ctx)
+	t := &trial{o: o, run: r, dir: TrialDir(o.Checkpoints, r.ID), bg: bg, cancel: cancel}
+	out, err := t.train(ctx)
 	if err != nil {
-		return finish(results.StatusFailed, "invalid stored config: "+err.Error(), "")
+		return "", err
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, results.ErrLeaseLost) {
+		return "", cause
+	}
+	if err := o.Store.FinishTrial(bg, r.ID, o.Owner, out); err != nil {
+		return "", err
+	}
+	return out.Status, nil
+}
+
+// trial is one attempt at a claimed trial.
+type trial struct {
+	o      TrialOptions
+	run    *results.Run
+	dir    string                  // its checkpoints
+	bg     context.Context         // for the writes an interruption must not stop
+	cancel context.CancelCauseFunc // ends the attempt when the lease is lost
+}
+
+// train loads what the trial needs and trains it, returning how it ended.
+// An error is one of the store's, for which no outcome can be recorded.
+func (t *trial) train(ctx context.Context) (results.Outcome, error) {
+	failed := func(msg string) (results.Outcome, error) {
+		return results.Outcome{Status: results.StatusFailed, Error: msg}, nil
+	}
+	cfg, err := config.Parse(fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
+	if err != nil {
+		return failed("invalid stored config: " + err.Error())
 	}
 	set, err := cfg.Data.Load(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return finish(results.StatusInterrupted, "interrupted while loading the data", "")
+			return results.Outcome{Status: results.StatusInterrupted, Error: "interrupted while loading the data"}, nil
 		}
-		return finish(results.StatusFailed, "data: "+err.Error(), "")
+		return failed("data: " + err.Error())
 	}
-	be, err := o.NewBackend(cfg.Backend)
+	be, err := t.o.NewBackend(cfg.Backend)
 	if err != nil {
-		return finish(results.StatusFailed, err.Error(), "")
+		return failed(err.Error())
 	}
-	stored, err := o.Store.Epochs(ctx, r.ID)
+	history, err := t.history(ctx)
 	if err != nil {
-		return "", err
+		return results.Outcome{}, err
 	}
-	history := make([]runner.Epoch, len(stored))
+	if !contiguous(history) {
+		return failed(fmt.Sprintf("stored epochs are not 1…%d", len(history)))
+	}
+	prune, err := t.prune(ctx)
+	if err != nil {
+		return results.Outcome{}, err
+	}
+	res := runner.Run(ctx, cfg, set, t.runnerOptions(cfg, be, history, prune))
+	out := results.Outcome{Status: res.Status, StopReason: res.StopReason, Summary: res.Summary}
+	if res.Err != nil {
+		out.Error = res.Err.Error()
+	}
+	return out, nil
+}
+
+// history returns the trial's committed epochs.
+func (t *trial) history(ctx context.Context) ([]record.Epoch, error) {
+	stored, err := t.o.Store.Epochs(ctx, t.run.ID)
+	if err != nil {
+		return nil, err
+	}
+	history := make([]record.Epoch, len(stored))
 	for i, e := range stored {
-		history[i] = runner.Epoch{Epoch: e.Epoch, Loss: e.Loss, Accuracy: e.Accuracy, ValLoss: e.ValLoss,
-			ValAccuracy: e.ValAccuracy, Seconds: e.Seconds, MsPerStep: e.MsPerStep, ExamplesPerSecond: e.ExamplesPerSecond}
+		history[i] = record.Epoch(*e)
+	}
+	return history, nil
+}
+
+// contiguous reports whether epochs are numbered 1, 2, … in order.
+func contiguous(epochs []record.Epoch) bool {
+	for i, e := range epochs {
 		if e.Epoch != i+1 {
-			return finish(results.StatusFailed, fmt.Sprintf("stored epochs are not 1…%d", len(stored)), "")
+			return false
 		}
 	}
-	dir := TrialDir(o.Checkpoints, r.ID)
+	return true
+}
+
+// prune returns the prune settings of the trial's sweep, or nil.
+func (t *trial) prune(ctx context.Context) (*plan.Prune, error) {
+	if t.run.SweepID == 0 {
+		return nil, nil
+	}
+	sw, err := t.o.Store.Sweep(ctx, t.run.SweepID)
+	if err != nil || sw.Prune == "" {
+		return nil, err
+	}
+	p := &plan.Prune{}
+	if err := json.Unmarshal([]byte(sw.Prune), p); err != nil {
+		return nil, fmt.Errorf("sweep %d: prune settings: %w", sw.ID, err)
+	}
+	return p, nil
+}
+
+// runnerOptions configures the run: it resumes after history from the
+// last checkpoint, saves one after each epoch, and commits each epoch
+// (then prunes older checkpoints, then applies the sweep's prune rule).
+func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history []record.Epoch, prune *plan.Prune) runner.Options {
+	o := t.o
 	opts := runner.Options{
-		Backend: be, Log: o.Log, Progress: o.Progress, History: history,
-		Save: func(epoch int, ctx *mlctx.Context) error { return checkpoint.Save(dir, epoch, ctx) },
+		Backend: be, Log: o.Log, Progress: o.Progress, History: history, Stack: o.Stack,
+		Save: func(epoch int, ctx *mlctx.Context) error { return checkpoint.Save(t.dir, epoch, ctx) },
 	}
-	if len(history) > 0 {
-		last := len(history)
-		opts.Restore = func(ctx *mlctx.Context) error { return checkpoint.Load(dir, last, ctx) }
+	if last := len(history); last > 0 {
+		opts.Restore = func(ctx *mlctx.Context) error { return checkpoint.Load(t.dir, last, ctx) }
 		if o.Log != nil {
-			fmt.Fprintf(o.Log, "resuming run %d after epoch %d of %d (attempt %d)\n", r.ID, last, cfg.Train.Epochs, r.Attempts)
-		}
-	}
-	var prune *plan.Prune
-	if r.SweepID != 0 {
-		sw, err := o.Store.Sweep(ctx, r.SweepID)
-		if err != nil {
-			return "", err
-		}
-		if sw.Prune != "" {
-			prune = &plan.Prune{}
-			if err := json.Unmarshal([]byte(sw.Prune), prune); err != nil {
-				return "", fmt.Errorf("sweep %d: prune settings: %w", sw.ID, err)
-			}
+			fmt.Fprintf(o.Log, "resuming run %d after epoch %d of %d (attempt %d)\n", t.run.ID, last, cfg.Train.Epochs, t.run.Attempts)
 		}
 	}
 	opts.OnEpoch = func(ep runner.Epoch) (runner.Stop, error) {
-		if err := o.Store.AddTrialEpoch(bg, o.Owner, &results.Epoch{
-			RunID: r.ID, Epoch: ep.Epoch, Loss: ep.Loss, Accuracy: ep.Accuracy, ValLoss: ep.ValLoss,
-			ValAccuracy: ep.ValAccuracy, Seconds: ep.Seconds, MsPerStep: ep.MsPerStep, ExamplesPerSecond: ep.ExamplesPerSecond,
-		}); err != nil {
+		rec := results.Epoch(ep.Record)
+		rec.RunID = t.run.ID
+		if err := o.Store.AddTrialEpoch(t.bg, o.Owner, &rec); err != nil {
 			if errors.Is(err, results.ErrLeaseLost) {
-				cancel(err)
+				t.cancel(err)
 			}
 			return runner.Stop{}, err
 		}
-		if err := checkpoint.Prune(dir, ep.Epoch); err != nil {
+		if err := checkpoint.Prune(t.dir, ep.Record.Epoch); err != nil {
 			return runner.Stop{}, err
 		}
 		if prune == nil {
 			return runner.Stop{}, nil
 		}
-		return shouldPrune(bg, o.Store, r, prune, ep)
+		return shouldPrune(t.bg, o.Store, t.run, prune, ep.Record)
 	}
-	res := runner.Run(ctx, cfg, set, opts)
-	summary = res.Summary
-	msg := ""
-	if res.Err != nil {
-		msg = res.Err.Error()
-	}
-	return finish(results.Status(res.Status), msg, res.StopReason)
+	return opts
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.
-func shouldPrune(ctx context.Context, store results.Store, r *results.Run, p *plan.Prune, ep runner.Epoch) (runner.Stop, error) {
+func shouldPrune(ctx context.Context, store results.Store, r *results.Run, p *plan.Prune, ep record.Epoch) (runner.Stop, error) {
 	milestone := false
 	for _, m := range p.Milestones {
 		milestone = milestone || m == ep.Epoch
 	}
-	own := ep.Metric(p.Monitor)
+	own := ep.Value(p.Monitor)
 	if !milestone || own == nil {
 		return runner.Stop{}, nil
 	}
@@ -165,7 +218,7 @@ func shouldPrune(ctx context.Context, store results.Store, r *results.Run, p *pl
 	if !stop {
 		return runner.Stop{}, nil
 	}
-	return runner.Stop{Status: runner.Pruned, Reason: reason}, nil
+	return runner.Stop{Status: record.StatusPruned, Reason: reason}, nil
 }
 
 // Decide applies a prune rule at epoch to a trial's value of the monitored
@@ -179,13 +232,7 @@ func Decide(p *plan.Prune, own float64, others []float64, epoch int) (bool, stri
 	if len(others) < p.MinTrials {
 		return false, ""
 	}
-	higher := config.HigherIsBetter(p.Monitor)
-	better := func(a, b float64) bool {
-		if higher {
-			return a > b
-		}
-		return a < b
-	}
+	better := func(a, b float64) bool { return record.Better(p.Monitor, a, b) }
 	switch p.Rule {
 	case "median":
 		s := append([]float64(nil), others...)

@@ -1,4 +1,5 @@
-// Command gen generates the elementwise kernels of the cpu backend (gen_elementwise.go).
+// Command gen writes the elementwise kernels of the cpu backend,
+// gen_elementwise.go, in the current directory (see package elemgen).
 //
-// Run it from backends/cpu with: go run ./internal/gen
+// Run it from internal/cpu with go generate (or: go run ./internal/gen).
 package main

@@ -1,7 +1,7 @@
 -- 001_initial.sql (PostgreSQL): runs and the metrics of every epoch.
 --
 -- The same tables, columns and meanings as the SQLite schema's
--- migrations/001_initial.sql, in PostgreSQL's types:
+-- sqlite/001_initial.sql, in PostgreSQL's types:
 --   * INTEGER → bigint (ids are bigserial), REAL → double precision;
 --   * the times are timestamptz, written by exp truncated to milliseconds
 --     (SQLite stores them as RFC 3339 text with milliseconds);

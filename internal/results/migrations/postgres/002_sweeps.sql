@@ -1,6 +1,6 @@
 -- 002_sweeps.sql (PostgreSQL): sweeps, and runs as the trials of a sweep.
 --
--- As migrations/002_sweeps.sql for SQLite. Every run belongs to a sweep (a
+-- As sqlite/002_sweeps.sql for SQLite. Every run belongs to a sweep (a
 -- plain config file is a sweep of one trial). A trial's runs row is created
 -- pending when the sweep is planned and reused by every attempt at it, so its
 -- epochs stay under one run id. started_at of a pending trial is when it was

@@ -1,6 +1,6 @@
 -- 003_leases.sql (PostgreSQL): who runs a trial, and until when.
 --
--- As migrations/003_leases.sql for SQLite. A worker that claims a trial
+-- As sqlite/003_leases.sql for SQLite. A worker that claims a trial
 -- writes a fresh owner token; every write it makes for the trial afterwards
 -- (epochs, heartbeats, the outcome) locks the row and checks that token, so a
 -- worker that lost the trial can never write over its new owner.

@@ -1,5 +1,0 @@
-//go:build goexperiment.simd && amd64
-
-package cpu
-
-func simdKernelAVX2Bench() *packedKernel { return simdKernelAVX2() }

@@ -1,0 +1,91 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/results"
+)
+
+// WriteRun prints a run as exp show does: its status, sweep and trial,
+// times, backend, config hash, error, summary, resolved config, and a table
+// of its epochs.
+func WriteRun(w io.Writer, r *results.Run, eps []*results.Epoch) error {
+	fmt.Fprintf(w, "run %d: %s (model %s): %s", r.ID, r.Name, r.ModelName, r.Status)
+	if r.StopReason != "" {
+		fmt.Fprintf(w, " (%s)", r.StopReason)
+	}
+	fmt.Fprintln(w)
+	if r.SweepID != 0 {
+		fmt.Fprintf(w, "sweep %d, trial %d", r.SweepID, r.Trial)
+		if p := FormatParams(r.Params); p != "" {
+			fmt.Fprintf(w, ": %s", p)
+		}
+		fmt.Fprintf(w, " (attempts: %d)\n", r.Attempts)
+	}
+	fmt.Fprintf(w, "started %s", r.StartedAt.UTC().Format(time.RFC3339))
+	if r.FinishedAt != nil {
+		fmt.Fprintf(w, ", finished %s", r.FinishedAt.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "; backend %s; config hash %s\n", r.Backend, r.ConfigHash[:min(12, len(r.ConfigHash))])
+	if r.Error != "" {
+		fmt.Fprintf(w, "error: %s\n", r.Error)
+	}
+	if len(r.Summary) > 0 {
+		fmt.Fprintf(w, "summary: %s\n", formatSummary(r.Summary))
+	}
+	fmt.Fprintf(w, "\nconfig:\n%s\n", indent(r.ConfigYAML, "  "))
+	if len(eps) == 0 {
+		fmt.Fprintln(w, "no epochs finished")
+		return nil
+	}
+	return writeEpochs(w, eps)
+}
+
+// formatSummary formats a run's summary as k=v pairs sorted by key.
+func formatSummary(s map[string]float64) string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%.6g", k, s[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// writeEpochs prints a table of epochs: each metric, then the timings.
+func writeEpochs(w io.Writer, eps []*results.Epoch) error {
+	names := record.MetricNames()
+	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	t.Header(append(append([]string{"epoch"}, names...), "seconds", "ms/step", "examples/s"))
+	for _, e := range eps {
+		cells := []string{fmt.Sprint(e.Epoch)}
+		for _, name := range names {
+			cells = append(cells, FormatMetric(Metric(name), Metric(name).Of(e)))
+		}
+		cells = append(cells, fmt.Sprintf("%.1f", e.Seconds), fmt.Sprintf("%.2f", e.MsPerStep), fmt.Sprintf("%.0f", e.ExamplesPerSecond))
+		if err := t.Append(cells); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,78 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/exp-runner/exp/internal/report"
+	"github.com/exp-runner/exp/internal/results"
+)
+
+// outcomeOrder is the order in which exp run counts trials by status.
+var outcomeOrder = []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,
+	results.StatusDiverged, results.StatusInterrupted, results.StatusRunning, results.StatusPending}
+
+// countStatuses formats counts in outcomeOrder, "2 completed, 1 failed",
+// leaving out the statuses keep rejects.
+func countStatuses(c map[results.Status]int, keep func(n int) bool) string {
+	var parts []string
+	for _, st := range outcomeOrder {
+		if keep(c[st]) {
+			parts = append(parts, fmt.Sprintf("%d %s", c[st], st))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// WritePlan prints what exp run found before it starts: the sweep of file,
+// its trials by status (unless all share one), the trials the file gained,
+// and that nothing is left to do if so.
+func (r *Report) WritePlan(w io.Writer, file string) {
+	c := r.Counts()
+	n := len(r.Trials)
+	what := fmt.Sprintf("%d trials", n)
+	if n == 1 {
+		what = "1 trial"
+	}
+	fmt.Fprintf(w, "sweep %d %q (%s): %s", r.Sweep.ID, r.Sweep.Name, file, what)
+	if parts := countStatuses(c, func(k int) bool { return k > 0 && k != n }); parts != "" {
+		fmt.Fprintf(w, " (%s)", parts)
+	}
+	fmt.Fprintln(w)
+	if len(r.Added) > 0 && len(r.Added) < n {
+		fmt.Fprintf(w, "the file gained %d trial(s):\n", len(r.Added))
+		for _, t := range r.Added {
+			fmt.Fprintf(w, "  trial %d: %s\n", t.Trial, report.FormatParams(t.Params))
+		}
+	}
+	if c[results.StatusCompleted]+c[results.StatusPruned] == n {
+		fmt.Fprintln(w, "nothing to do: every trial has finished (--new starts a fresh sweep)")
+	}
+}
+
+// WriteOutcome prints how the sweep went after took: its trials by status,
+// the first line of each failed or diverged trial's error (to errW), each
+// fitted line, and the table of its trials by the default metric (colored
+// with color).
+func (r *Report) WriteOutcome(ctx context.Context, store results.Store, w, errW io.Writer, took time.Duration, color bool) error {
+	fmt.Fprintf(w, "sweep %d after %s: %s\n", r.Sweep.ID, took.Round(time.Second), countStatuses(r.Counts(), func(k int) bool { return k > 0 }))
+	ids := make([]int64, len(r.Trials))
+	for i, t := range r.Trials {
+		ids[i] = t.ID
+		if t.Error != "" && (t.Status == results.StatusFailed || t.Status == results.StatusDiverged) {
+			msg, _, _ := strings.Cut(t.Error, "\n")
+			fmt.Fprintf(errW, "trial %d (run %d) %s: %s\n", t.Trial, t.ID, t.Status, msg)
+		}
+		if line := report.FittedLine(t.ID, t.Summary); line != "" {
+			fmt.Fprintln(w, line)
+		}
+	}
+	rows, metric, err := report.Select(ctx, store, report.Filter{Sweep: r.Sweep, Runs: ids}, "")
+	if err != nil {
+		return err
+	}
+	return report.RunsTable(rows, report.Varying(rows), metric).Render(w, "table", color)
+}
