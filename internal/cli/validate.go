@@ -59,6 +59,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	}
 	if !p.Sweep {
 		fmt.Fprintf(m.Stdout, "%s: ok\n", pos[0])
+		writeDataSummaries(m.Stdout, p)
 		WriteSummary(m.Stdout, p.Trials[0].Config.Model.Name, p.Architectures[0].Summary)
 		return nil
 	}
@@ -74,12 +75,29 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	for _, t := range p.Trials {
 		fmt.Fprintf(m.Stdout, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, sweep.Params(t))
 	}
+	writeDataSummaries(m.Stdout, p)
 	for _, a := range p.Architectures {
 		fmt.Fprintln(m.Stdout)
 		fmt.Fprintf(m.Stdout, "Trials %s:\n", ranges(a.Trials))
 		WriteSummary(m.Stdout, a.Model, a.Summary)
 	}
 	return nil
+}
+
+// writeDataSummaries prints, once each, the descriptions of the user's
+// files the trials of p read (examples, features or image shape, task,
+// classes with their counts, what was skipped), a blank line after each.
+func writeDataSummaries(w io.Writer, p *plan.Plan) {
+	seen := map[string]bool{}
+	for _, t := range p.Trials {
+		lines := t.Config.Data.Summary()
+		key := strings.Join(lines, "\n")
+		if len(lines) == 0 || seen[key] {
+			continue
+		}
+		seen[key] = true
+		fmt.Fprintf(w, "%s\n\n", key)
+	}
 }
 
 // ranges formats sorted trial numbers compactly: 1-4, 7.

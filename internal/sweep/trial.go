@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -87,7 +88,11 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 	failed := func(msg string) (results.Outcome, error) {
 		return results.Outcome{Status: results.StatusFailed, Error: msg}, nil
 	}
-	cfg, err := config.Parse(fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
+	dir, err := t.configDir(ctx)
+	if err != nil {
+		return results.Outcome{}, err
+	}
+	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
 	if err != nil {
 		return failed("invalid stored config: " + err.Error())
 	}
@@ -119,6 +124,20 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 		out.Error = res.Err.Error()
 	}
 	return out, nil
+}
+
+// configDir returns the folder the trial's relative data paths resolve
+// against: that of its sweep's config file (the working directory for a
+// run without a sweep).
+func (t *trial) configDir(ctx context.Context) (string, error) {
+	if t.run.SweepID == 0 {
+		return filepath.Abs(".")
+	}
+	sw, err := t.o.Store.Sweep(ctx, t.run.SweepID)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(sw.File), nil
 }
 
 // history returns the trial's committed epochs.
