@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/sweep"
@@ -47,6 +48,10 @@ Flags:
 	--new              start a fresh sweep rather than continue the last one
 	--retry-failed     run failed and diverged trials again
 	--max-trials N     refuse sweeps with more trials (default 1000)
+	--force            read data files however large: without it, data from a
+	                   user's files (csv, npz, images) that would not fit in the
+	                   machine's memory (times --jobs, when given) is refused
+	                   before it is read
 	--lease D          with a PostgreSQL database: how long a worker's claim on a
 	                   trial holds without a heartbeat (default 60s; renewed every
 	                   third of it); a trial whose worker died is taken over after it
@@ -77,6 +82,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	retry := fs.Bool("retry-failed", false, "")
 	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
 	lease := fs.Duration("lease", 60*time.Second, "")
+	force := fs.Bool("force", false, "")
 	var sets multiFlag
 	fs.Var(&sets, "set", "")
 	pos, err := m.parse(fs, "run", args)
@@ -89,6 +95,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if *jobs < 0 || *threadsFlag < 0 || *maxTrials < 1 {
 		return usageError("exp run: --jobs must be ≥ 1 (or 0: one per core), --max-trials ≥ 1, --threads ≥ 0")
 	}
+	datasets.SetMemoryCheck(datasets.MemoryCheck{Copies: *jobs, Force: *force})
 	if *jobs == 0 {
 		*jobs = runtime.NumCPU()
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/sweep"
 
@@ -20,8 +21,11 @@ func init() {
 
 Checks FILE without training: every error in it, and in every trial of its
 sweep, is reported at once, as FILE:LINE:COL: key.path: message. A valid
-config's model is built once and summarised, Keras-style: each layer's
-output shape and parameter count. For a sweep it lists the trials and
+config's data, when read from a user's files (csv, npz, images), is
+described (examples in training and validation, features or image shape,
+the task and why, each class with its count, what was skipped), then its
+model is built once and summarised, Keras-style: each layer's output shape
+and parameter count. For a sweep it lists the trials and
 summarises each distinct model.
 
 Flags:
@@ -53,6 +57,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp validate: expected one config file, got %d arguments\nUsage: exp validate FILE [--set key.path=value]...", len(pos))
 	}
+	datasets.SetMemoryCheck(datasets.MemoryCheck{})
 	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
 	if err != nil {
 		return err

@@ -66,7 +66,12 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 	if !filesOK || !ok || c.Target == "" {
 		return
 	}
-	loaded, err := cached(spec, func() (*tabular.Loaded, error) { return tabular.Load(spec) })
+	loaded, err := cached(spec, func() (*tabular.Loaded, error) {
+		if err := checkFilesMemory("csv", "columns of numbers (about twice the text)", 2, spec.Path, spec.ValPath); err != nil {
+			return nil, err
+		}
+		return tabular.Load(spec)
+	})
 	if err != nil {
 		reportErrors(r, "path", err)
 		return

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"os"
 	"strings"
 
 	"github.com/exp-runner/exp/internal/data"
@@ -165,6 +168,9 @@ func (k imagesKey) load(ctx context.Context) (*imagesLoaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := k.checkMemory(list); err != nil {
+		return nil, err
+	}
 	set, err := images.Load(ctx, list, k.options())
 	if err != nil {
 		return nil, err
@@ -205,6 +211,38 @@ func (k imagesKey) load(ctx context.Context) (*imagesLoaded, error) {
 		out.Info.TargetDim = 1
 	}
 	return out, nil
+}
+
+// checkMemory refuses, before decoding, images that cannot fit in memory
+// as bytes: the listed files (and as many again for val_path, counted as
+// the same size) at image_size, or at the first image's size.
+func (k imagesKey) checkMemory(list *images.List) error {
+	if len(list.Entries) == 0 {
+		return nil
+	}
+	h, w, c := 0, 0, 1
+	if f, err := os.Open(list.Entries[0].Path); err == nil {
+		cfg, _, err := image.DecodeConfig(f)
+		f.Close()
+		if err == nil {
+			h, w = cfg.Height, cfg.Width
+			if cfg.ColorModel != color.GrayModel && cfg.ColorModel != color.Gray16Model {
+				c = 3
+			}
+		}
+	}
+	if len(k.Size) == 2 {
+		h, w = k.Size[0], k.Size[1]
+	}
+	switch k.Color {
+	case "grayscale":
+		c = 1
+	case "rgb":
+		c = 3
+	}
+	n := len(list.Entries)
+	what := fmt.Sprintf("images: %s files at %d×%d×%d need", commas(n), h, w, c)
+	return checkMemory(what, "uint8", int64(n)*int64(h*w*c))
 }
 
 func (l *imagesLoaded) warn(s *images.Set) {

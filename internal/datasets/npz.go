@@ -101,6 +101,9 @@ func (n *NPZ) spec(env registry.DataEnv) npy.XYSpec {
 // load reads the arrays, holds out the validation examples and converts
 // both sides.
 func (n *NPZ) load(spec npy.XYSpec, valPath string) (*npzLoaded, error) {
+	if err := checkFilesMemory("npz", "arrays", 1, spec.Path, spec.XPath, spec.YPath, valPath); err != nil {
+		return nil, err
+	}
 	xy, err := npy.LoadXY(spec)
 	if err != nil {
 		return nil, err
