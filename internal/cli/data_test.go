@@ -325,3 +325,31 @@ func TestDataErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestExampleDataConfigs validates the example configs of a user's files
+// from another folder: their paths resolve against configs/. A path given
+// with --set resolves against the working directory instead.
+func TestExampleDataConfigs(t *testing.T) {
+	configs, err := filepath.Abs("../../configs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	for name, want := range map[string]string{
+		"csv-iris":     "classes (3, training counts): setosa (40), versicolor (40), virginica (40)",
+		"csv-diabetes": `task: regression of "progression"`,
+		"npz-digits":   "1438 training, 359 validation examples",
+	} {
+		code, out, errOut := run(t, nil, "validate", filepath.Join(configs, name+".yaml"))
+		if code != ExitOK || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d, want %q:\n%s%s", name, code, want, out, errOut)
+		}
+	}
+	writeBlobsCSV(t, cwd, "here.csv", 60)
+	code, out, errOut := run(t, nil, "validate", filepath.Join(configs, "csv-iris.yaml"),
+		"--set", "data.path=here.csv", "--set", "data.target=species", "--set", "data.val_path=missing.csv", "--set", "data.validation_split=0")
+	if code != ExitUsage || !strings.Contains(errOut, filepath.Join(cwd, "missing.csv")+": no such file") {
+		t.Errorf("--set paths: exit %d:\n%s%s", code, out, errOut)
+	}
+}
