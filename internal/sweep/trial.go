@@ -96,6 +96,9 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 	if err != nil {
 		return failed("invalid stored config: " + err.Error())
 	}
+	if h := cfg.Data.DataHash(); t.run.DataHash != "" && h != t.run.DataHash {
+		return failed(fmt.Sprintf("data: the files changed since the trial was planned (contents hash %.12s, planned %.12s); run exp run again to plan trials on them", h, t.run.DataHash))
+	}
 	set, err := cfg.Data.Load(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
