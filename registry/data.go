@@ -33,6 +33,13 @@ type Examples struct {
 	Pixels  []uint8   // N × prod(Shape) bytes, row-major; nil when X holds the inputs
 	Labels  []int32   // N class labels (classification), else nil
 	Targets []float32 // N × TargetDim targets (regression), else nil
+
+	// Augment, when set, fills the inputs of training examples idx in
+	// epoch (from 1) into x in place of Gather's plain copy: data
+	// augmentation. It must be a pure function of its arguments, so that
+	// a resumed run sees the same inputs. Slice, Head and copies of the
+	// examples drop it; evaluation never uses it.
+	Augment func(x []float32, idx []int, epoch int)
 }
 
 // ExampleSize is the number of input values per example.

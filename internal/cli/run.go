@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/sweep"
@@ -47,9 +48,11 @@ Flags:
 	--new              start a fresh sweep rather than continue the last one
 	--retry-failed     run failed and diverged trials again
 	--max-trials N     refuse sweeps with more trials (default 1000)
-	--force            run trials whose memory estimate (times the trials run at
-	                   once) exceeds the machine's memory, which are otherwise
-	                   refused (recorded as failed; alone, exit status 2)
+	--force            run anyway what would not fit in the machine's memory: a
+	                   trial whose memory estimate (times the trials run at once)
+	                   exceeds it, which is otherwise refused (recorded as failed;
+	                   alone, exit status 2), and data from a user's files (csv,
+	                   npz, images) that is otherwise refused before it is read
 	--lease D          with a PostgreSQL database: how long a worker's claim on a
 	                   trial holds without a heartbeat (default 60s; renewed every
 	                   third of it); a trial whose worker died is taken over after it
@@ -93,6 +96,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if *jobs < 0 || *threadsFlag < 0 || *maxTrials < 1 {
 		return usageError("exp run: --jobs must be ≥ 1 (or 0: one per core), --max-trials ≥ 1, --threads ≥ 0")
 	}
+	datasets.SetMemoryCheck(datasets.MemoryCheck{Copies: *jobs, Force: *force})
 	if *jobs == 0 {
 		*jobs = runtime.NumCPU()
 	}

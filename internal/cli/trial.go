@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/sweep"
 )
@@ -35,6 +36,8 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	if _, err := m.parse(fs, "trial", args); err != nil {
 		return err
 	}
+	// exp run checked that the data fits, counting every trial process.
+	datasets.SetMemoryCheck(datasets.MemoryCheck{Force: true})
 	if *db == "" {
 		*db = m.getenv("EXP_DB")
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/sweep"
 
@@ -20,10 +21,13 @@ func init() {
 
 Checks FILE without training: every error in it, and in every trial of its
 sweep, is reported at once, as FILE:LINE:COL: key.path: message. A valid
-config's model is built once and summarised, Keras-style: each layer's
-output shape and parameter count, and the memory training it takes (an
-estimate: weights, gradients and optimizer state, the activations of one
-training step at the batch size, and the examples). For a sweep it lists the trials and
+config's data, when read from a user's files (csv, npz, images), is
+described (examples in training and validation, features or image shape,
+the task and why, each class with its count, what was skipped), then its
+model is built once and summarised, Keras-style: each layer's output shape
+and parameter count, and the memory training it takes (an estimate:
+weights, gradients and optimizer state, the activations of one training
+step at the batch size, and the examples). For a sweep it lists the trials and
 summarises each distinct model.
 
 Flags:
@@ -55,6 +59,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp validate: expected one config file, got %d arguments\nUsage: exp validate FILE [--set key.path=value]...", len(pos))
 	}
+	datasets.SetMemoryCheck(datasets.MemoryCheck{})
 	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
 	if err != nil {
 		return err
@@ -65,6 +70,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	}
 	if !p.Sweep {
 		fmt.Fprintf(m.Stdout, "%s: ok\n", pos[0])
+		writeDataSummaries(m.Stdout, p)
 		WriteSummary(m.Stdout, p.Trials[0].Config.Model.Name, p.Architectures[0].Summary)
 		writeMemory(m.Stdout, p, p.Architectures[0], mems)
 		return nil
@@ -81,6 +87,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	for _, t := range p.Trials {
 		fmt.Fprintf(m.Stdout, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, sweep.Params(t))
 	}
+	writeDataSummaries(m.Stdout, p)
 	for _, a := range p.Architectures {
 		fmt.Fprintln(m.Stdout)
 		fmt.Fprintf(m.Stdout, "Trials %s:\n", ranges(a.Trials))
@@ -88,6 +95,22 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 		writeMemory(m.Stdout, p, a, mems)
 	}
 	return nil
+}
+
+// writeDataSummaries prints, once each, the descriptions of the user's
+// files the trials of p read (examples, features or image shape, task,
+// classes with their counts, what was skipped), a blank line after each.
+func writeDataSummaries(w io.Writer, p *plan.Plan) {
+	seen := map[string]bool{}
+	for _, t := range p.Trials {
+		lines := t.Config.Data.Summary()
+		key := strings.Join(lines, "\n")
+		if len(lines) == 0 || seen[key] {
+			continue
+		}
+		seen[key] = true
+		fmt.Fprintf(w, "%s\n\n", key)
+	}
 }
 
 // ranges formats sorted trial numbers compactly: 1-4, 7.

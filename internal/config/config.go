@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -16,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/suggest"
@@ -54,6 +56,10 @@ type Data struct {
 	ValExamples     int              `yaml:"val_examples"`
 	ValidationSplit float64          `yaml:"validation_split"`
 	Params          registry.Dataset `yaml:",inline"`
+
+	// Dir is the absolute folder that the dataset's relative paths are
+	// resolved against: the config file's folder.
+	Dir string `yaml:"-"`
 }
 
 // Model is a stack of layers.
@@ -180,19 +186,40 @@ func Load(path string, overrides []Override) (*Config, error) {
 }
 
 // Parse is Load for a file's contents: file names it in errors and gives the
-// default name.
+// default name; relative data paths resolve against file's folder.
 func Parse(file string, src []byte, overrides []Override) (*Config, error) {
+	return ParseIn(fileDir(file), file, src, overrides)
+}
+
+// ParseIn is Parse with relative data paths resolved against dir rather
+// than file's folder: a stored config, named "run N's config", takes the
+// folder of the file it came from.
+func ParseIn(dir, file string, src []byte, overrides []Override) (*Config, error) {
 	doc, err := yamlx.Parse(file, src)
 	if err != nil {
 		return nil, err
 	}
-	return FromDoc(doc, overrides)
+	return fromDoc(doc, overrides, dir)
+}
+
+// fileDir returns the absolute folder of file.
+func fileDir(file string) string {
+	dir, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return filepath.Dir(file)
+	}
+	return dir
 }
 
 // FromDoc decodes and validates the config held by doc's root, after
-// applying the overrides to it. Errors come as a yamlx.ErrorList, with the
-// config as far as it was decoded.
+// applying the overrides to it; relative data paths resolve against the
+// folder of doc's file. Errors come as a yamlx.ErrorList, with the config
+// as far as it was decoded.
 func FromDoc(doc *yamlx.Doc, overrides []Override) (*Config, error) {
+	return fromDoc(doc, overrides, fileDir(doc.File))
+}
+
+func fromDoc(doc *yamlx.Doc, overrides []Override, dir string) (*Config, error) {
 	r := yamlx.NewReporter(doc)
 	if doc.Root.Kind != yaml.MappingNode {
 		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend), got %s", yamlx.Describe(doc.Root))
@@ -202,13 +229,17 @@ func FromDoc(doc *yamlx.Doc, overrides []Override) (*Config, error) {
 	c := Default(doc.File)
 	c.Source = doc
 	yamlx.Decode(r, c)
+	c.Data.Dir = dir
+	c.Data.validate(r.Field("data"))
 	c.resolve()
-	c.Validate(r)
+	c.validate(r)
 	return c, r.Err()
 }
 
 // resolve fills the defaults that depend on other keys: the loss follows the
 // dataset (cross-entropy for classes, mean squared error for regression).
+// It runs after the data section's validation, which reads a user's files
+// and so knows whether they hold classes or regression targets.
 func (c *Config) resolve() {
 	c.resolveSchedule()
 	if c.Train.Loss == "" {
@@ -232,10 +263,31 @@ func ApplyOverrides(r *yamlx.Reporter, overrides []Override) {
 			rep.Errorf("expected key.path=value, got %q", o.Expr)
 			continue
 		}
-		if err := SetValue(doc, strings.TrimSpace(key), val, o.Label); err != nil {
+		key = strings.TrimSpace(key)
+		if err := SetValue(doc, key, absPath(key, val), o.Label); err != nil {
 			rep.Errorf("%v", err)
 		}
 	}
+}
+
+// PathKeys are the data keys that name files or folders. A relative path
+// written in a config file resolves against the file's folder; one given
+// on the command line (--set) resolves against the working directory, so
+// ApplyOverrides makes it absolute.
+var PathKeys = []string{"data.path", "data.val_path", "data.labels", "data.x_path", "data.y_path", "data.dir"}
+
+// absPath returns val made absolute against the working directory when
+// key is one of PathKeys and val a relative path; otherwise val.
+func absPath(key, val string) string {
+	v := strings.TrimSpace(val)
+	if !slices.Contains(PathKeys, key) || v == "" || filepath.IsAbs(v) || strings.ContainsAny(v[:1], "\"'[{~!&*|>%@`") {
+		return val
+	}
+	abs, err := filepath.Abs(v)
+	if err != nil {
+		return val
+	}
+	return strconv.Quote(abs)
 }
 
 // SetValue puts the YAML scalar text val at key (a key path) in doc,
@@ -263,11 +315,16 @@ func SetValue(doc *yamlx.Doc, key, val, label string) error {
 
 // Validate checks ranges and names, reporting each problem at its key.
 func (c *Config) Validate(r *yamlx.Reporter) {
+	c.Data.validate(r.Field("data"))
+	c.validate(r)
+}
+
+// validate is Validate but for the data section.
+func (c *Config) validate(r *yamlx.Reporter) {
 	if c.Name == "" {
 		r.Field("name").Errorf("must not be empty")
 	}
 	validateBackend(r.Field("backend"), c.Backend)
-	c.Data.validate(r.Field("data"))
 	c.Model.validate(r.Field("model"))
 	c.Train.validate(r.Field("train"), c.Data)
 	c.validateExtras(r)
@@ -294,10 +351,18 @@ func (d *Data) validate(r *yamlx.Reporter) {
 	if !(d.ValidationSplit >= 0 && d.ValidationSplit < 1) {
 		r.Field("validation_split").Errorf("must be in [0, 1), got %g", d.ValidationSplit)
 	}
-	if d.Params != nil {
-		d.Params.Validate(APIReporter(r), registry.DataEnv{})
+	if d.Params == nil {
+		return
 	}
+	if fd, ok := d.Params.(datasets.FileDataset); ok {
+		fd.SetSplit(datasets.Split{Fraction: d.ValidationSplit, TrainN: d.TrainExamples, ValN: d.ValExamples})
+	}
+	d.Params.Validate(APIReporter(r), d.env())
 }
+
+// env is what the dataset learns of its surroundings: the folder its
+// relative paths resolve against.
+func (d *Data) env() registry.DataEnv { return registry.DataEnv{Dir: d.Dir} }
 
 func (m *Model) validate(r *yamlx.Reporter) {
 	if m.Name == "" {
@@ -503,22 +568,70 @@ func (c *Config) HasMetric(name string) bool {
 }
 
 // Hash returns the sha256 (hex) of the resolved config's canonical JSON,
-// leaving out the labels name and model.name.
+// leaving out the labels name and model.name. For a dataset read from a
+// user's files the data section's paths are left out too and the hash of
+// the files' contents (data_hash) is put in: the same data moved elsewhere
+// is the same experiment, and changed data is another.
 func (c *Config) Hash() string {
 	cp := *c
 	cp.Name = ""
 	cp.Model.Name = ""
-	sum := sha256.Sum256(yamlx.CanonicalJSON(cp.Node()))
+	n := cp.Node()
+	if h := c.Data.DataHash(); h != "" {
+		if _, d := yamlx.MapGet(n, "data"); d != nil && d.Kind == yaml.MappingNode {
+			var kept []*yaml.Node
+			for i := 0; i+1 < len(d.Content); i += 2 {
+				if !slices.Contains(PathKeys, "data."+d.Content[i].Value) {
+					kept = append(kept, d.Content[i], d.Content[i+1])
+				}
+			}
+			d.Content = append(kept, yamlx.Encode("data_hash"), yamlx.Encode(h))
+		}
+	}
+	sum := sha256.Sum256(yamlx.CanonicalJSON(n))
 	return hex.EncodeToString(sum[:])
 }
 
-// Load loads the dataset and slices it as configured: the first
-// train_examples training examples, then validation_split held out of them,
-// then the first val_examples validation examples.
+// DataHash is the hash of the contents of the files a dataset read from a
+// user's files loaded, or "" for the other datasets.
+func (d *Data) DataHash() string {
+	if fd, ok := d.Params.(datasets.FileDataset); ok {
+		return fd.DataHash()
+	}
+	return ""
+}
+
+// Preprocessing is what turns a user's files into model inputs, as JSON
+// (nil for the other datasets).
+func (d *Data) Preprocessing() ([]byte, error) {
+	if fd, ok := d.Params.(datasets.FileDataset); ok {
+		return fd.Preprocessing()
+	}
+	return nil, nil
+}
+
+// Summary describes a user's files as read, a line each (nil for the
+// other datasets).
+func (d *Data) Summary() []string {
+	if fd, ok := d.Params.(datasets.FileDataset); ok {
+		return fd.Summary()
+	}
+	return nil
+}
+
+// Load loads the dataset and slices it as configured. A dataset read from
+// a user's files (datasets.FileDataset) applies validation_split,
+// train_examples and val_examples itself, after a seeded shuffle; the
+// others keep the first train_examples training examples, then hold out
+// the last validation_split of them, then keep the first val_examples
+// validation examples.
 func (d *Data) Load(ctx context.Context) (*data.Set, error) {
-	set, err := d.Params.Load(ctx, registry.DataEnv{})
+	set, err := d.Params.Load(ctx, d.env())
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := d.Params.(datasets.FileDataset); ok {
+		return set, nil
 	}
 	set.Train = set.Train.Head(d.TrainExamples)
 	if d.ValidationSplit > 0 {

@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -135,5 +137,46 @@ func TestBackendNames(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("backend %q: error %v, want it to contain %q", tt.spec, err, tt.want)
 		}
+	}
+}
+
+// TestDataHash: a config of a user's files hashes their contents, not their
+// paths: the same rows under another name (and folder) hash alike, changed
+// rows differently; relative paths resolve against the config's folder,
+// and a regression target defaults the loss to mse.
+func TestDataHash(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := "a,y\n1,0.5\n2,1.5\n3,2.5\n4,3.5\n"
+	write("one/rows.csv", rows)
+	write("two/data/moved.csv", rows)
+	write("three/rows.csv", strings.Replace(rows, "0.5", "0.7", 1))
+	src := func(path string) string {
+		return "data: {dataset: csv, path: " + path + ", target: y}\nmodel: {layers: [{type: dense, units: 1}]}\n"
+	}
+	write("one/c.yaml", src("rows.csv"))
+	write("two/c.yaml", src("data/moved.csv"))
+	write("three/c.yaml", src("rows.csv"))
+	var hashes []string
+	for _, d := range []string{"one", "two", "three"} {
+		c, err := config.Load(filepath.Join(dir, d, "c.yaml"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Train.Loss != "mse" || c.Data.DataHash() == "" {
+			t.Errorf("%s: loss %q, data hash %q", d, c.Train.Loss, c.Data.DataHash())
+		}
+		hashes = append(hashes, c.Hash())
+	}
+	if hashes[0] != hashes[1] || hashes[0] == hashes[2] {
+		t.Errorf("hashes %v: want the first two equal (same rows moved), the third different", hashes)
 	}
 }

@@ -33,8 +33,8 @@ var MNISTFiles = [4]string{
 
 // MNIST is the `dataset: mnist` configuration.
 type MNIST struct {
-	// Dir is a folder holding the four idx files; empty looks in $EXP_DATA,
-	// then the module cache.
+	// Dir is a folder holding the four idx files, relative to the config
+	// file's folder; empty looks in $EXP_DATA, then the module cache.
 	Dir string `yaml:"dir,omitempty"`
 }
 
@@ -44,17 +44,19 @@ func init() {
 
 var _ registry.Dataset = (*MNIST)(nil)
 
-// Validate checks that Dir, when given, is a folder.
-func (m *MNIST) Validate(r registry.Reporter, _ registry.DataEnv) {
+// Validate checks that Dir, when given, is a folder (resolved against
+// env.Dir).
+func (m *MNIST) Validate(r registry.Reporter, env registry.DataEnv) {
 	if m.Dir == "" {
 		return
 	}
-	st, err := os.Stat(m.Dir)
+	dir := resolve(env.Dir, m.Dir)
+	st, err := os.Stat(dir)
 	switch {
 	case err != nil:
 		r.Field("dir").Errorf("%v", err)
 	case !st.IsDir():
-		r.Field("dir").Errorf("%s is not a folder", m.Dir)
+		r.Field("dir").Errorf("%s is not a folder", dir)
 	}
 }
 
@@ -65,8 +67,8 @@ func (m *MNIST) Info() data.Info {
 
 // Load reads the four files: the 60k training and 10k test images, the
 // latter as validation data.
-func (m *MNIST) Load(ctx context.Context, _ registry.DataEnv) (*data.Set, error) {
-	dir, err := FindMNIST(m.Dir)
+func (m *MNIST) Load(ctx context.Context, env registry.DataEnv) (*data.Set, error) {
+	dir, err := FindMNIST(resolve(env.Dir, m.Dir))
 	if err != nil {
 		return nil, err
 	}

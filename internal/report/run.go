@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -42,11 +44,30 @@ func WriteRun(w io.Writer, r *results.Run, eps []*results.Epoch) error {
 		fmt.Fprintf(w, "summary: %s\n", formatSummary(r.Summary))
 	}
 	fmt.Fprintf(w, "\nconfig:\n%s\n", indent(r.ConfigYAML, "  "))
+	writeData(w, r)
 	if len(eps) == 0 {
 		fmt.Fprintln(w, "no epochs finished")
 		return nil
 	}
 	return writeEpochs(w, eps)
+}
+
+// writeData prints what a run of a user's files read: the hash of their
+// contents and the preprocessing (classes, features and their statistics,
+// categories, image size and colour mode), as indented JSON.
+func writeData(w io.Writer, r *results.Run) {
+	if r.DataHash != "" {
+		fmt.Fprintf(w, "data hash: %s\n", r.DataHash)
+	}
+	if r.Preprocessing == "" {
+		return
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(r.Preprocessing), "  ", "  "); err != nil {
+		b.Reset()
+		b.WriteString(r.Preprocessing)
+	}
+	fmt.Fprintf(w, "preprocessing:\n  %s\n", b.String())
 }
 
 // formatSummary formats a run's summary as k=v pairs sorted by key.

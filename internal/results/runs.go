@@ -12,7 +12,8 @@ import (
 // runColumns are the runs columns read by scanRun, in its order.
 const runColumns = `id, name, model_name, status, config_yaml, config_hash, seed, backend, optimizer,
 	learning_rate, batch_size, epochs, threads, started_at, finished_at, error, summary,
-	sweep_id, trial, variant, params, attempts, stop_reason, owner, lease_expires_at`
+	sweep_id, trial, variant, params, attempts, stop_reason, owner, lease_expires_at,
+	preprocessing, data_hash`
 
 // Run returns the run with the given id, or an error wrapping ErrNotFound.
 func (s *store) Run(ctx context.Context, id int64) (*Run, error) {
@@ -69,12 +70,13 @@ func scanRun(rows *sql.Rows) (*Run, error) {
 		status                        string
 		started, finished, lease      dbTime
 		errText, summ, variant, param sql.NullString
-		stop, owner                   sql.NullString
+		stop, owner, pre, dataHash    sql.NullString
 		sweepID, trial                sql.NullInt64
 	)
 	if err := rows.Scan(&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
 		&r.Backend, &r.Optimizer, &r.LearningRate, &r.BatchSize, &r.Epochs, &r.Threads,
-		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &param, &r.Attempts, &stop, &owner, &lease); err != nil {
+		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &param, &r.Attempts, &stop, &owner, &lease,
+		&pre, &dataHash); err != nil {
 		return nil, err
 	}
 	if !started.Valid {
@@ -83,6 +85,7 @@ func scanRun(rows *sql.Rows) (*Run, error) {
 	r.Status, r.StartedAt, r.FinishedAt, r.LeaseExpiresAt = Status(status), started.Time, finished.ptr(), lease.ptr()
 	r.Error, r.Variant, r.StopReason, r.Owner = errText.String, variant.String, stop.String, owner.String
 	r.SweepID, r.Trial = sweepID.Int64, int(trial.Int64)
+	r.Preprocessing, r.DataHash = pre.String, dataHash.String
 	if param.Valid {
 		if err := json.Unmarshal([]byte(param.String), &r.Params); err != nil {
 			return nil, fmt.Errorf("run %d: params: %w", r.ID, err)

@@ -360,7 +360,7 @@ var sqliteSchema = map[string]string{
 		"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
 		"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
 		"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT, " +
-		"owner TEXT, lease_expires_at TEXT",
+		"owner TEXT, lease_expires_at TEXT, preprocessing TEXT, data_hash TEXT",
 	"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
 	"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
 		"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
@@ -375,7 +375,7 @@ var postgresSchema = map[string]string{
 		"threads bigint NOT NULL, started_at timestamp with time zone NOT NULL, finished_at timestamp with time zone, " +
 		"error text, summary json, " +
 		"sweep_id bigint, trial bigint, variant text, params json, attempts bigint NOT NULL, stop_reason text, " +
-		"owner text, lease_expires_at timestamp with time zone",
+		"owner text, lease_expires_at timestamp with time zone, preprocessing text, data_hash text",
 	"sweeps": "id bigint NOT NULL, name text NOT NULL, file text NOT NULL, spec_hash text NOT NULL, " +
 		"created_at timestamp with time zone NOT NULL, prune json",
 	"epochs": "run_id bigint NOT NULL, epoch bigint NOT NULL, loss double precision, accuracy double precision, " +

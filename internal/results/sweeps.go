@@ -141,11 +141,13 @@ func (s *store) planTrial(ctx context.Context, tx *sql.Tx, sweepID, trial int64,
 	}
 	res, err := s.exec(ctx, tx, `
 		INSERT INTO runs (name, model_name, status, config_yaml, config_hash, seed, backend, optimizer,
-			learning_rate, batch_size, epochs, threads, started_at, sweep_id, trial, variant, params, attempts)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+			learning_rate, batch_size, epochs, threads, started_at, sweep_id, trial, variant, params, attempts,
+			preprocessing, data_hash)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
 		ON CONFLICT (sweep_id, config_hash) DO NOTHING`,
 		r.Name, r.ModelName, r.ConfigYAML, r.ConfigHash, r.Seed, r.Backend, r.Optimizer,
-		r.LearningRate, r.BatchSize, r.Epochs, r.Threads, now, sweepID, trial, nullString(r.Variant), params)
+		r.LearningRate, r.BatchSize, r.Epochs, r.Threads, now, sweepID, trial, nullString(r.Variant), params,
+		nullString(r.Preprocessing), nullString(r.DataHash))
 	if err != nil {
 		return nil, false, err
 	}

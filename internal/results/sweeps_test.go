@@ -260,3 +260,30 @@ func serverNow(t *testing.T, s Store) time.Time {
 	}
 	return now.UTC()
 }
+
+// TestPlanTrialsData checks that a trial's preprocessing and data hash
+// (migration 004) are stored and read back, and stay empty when not given.
+func TestPlanTrialsData(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *testDB) {
+		ctx := context.Background()
+		s := db.open(t)
+		sw, _, err := s.OpenSweep(ctx, "csv", "/x/csv.yaml", "h", "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withData := trialRun("a", 0.1)
+		pre := `{"version":1,"task":"classification","classes":["setosa","versicolor"],"features":[{"name":"x","mean":1.5}]}`
+		withData.Preprocessing, withData.DataHash = pre, "sha256:abc"
+		all, _, err := s.PlanTrials(ctx, sw.ID, []*Run{withData, trialRun("b", 0.2)})
+		if err != nil || len(all) != 2 {
+			t.Fatal(all, err)
+		}
+		got, err := s.Run(ctx, all[0].ID)
+		if err != nil || got.Preprocessing != pre || got.DataHash != "sha256:abc" {
+			t.Fatalf("read back %q %q, %v", got.Preprocessing, got.DataHash, err)
+		}
+		if all[1].Preprocessing != "" || all[1].DataHash != "" {
+			t.Errorf("a run without data files reads back %q %q", all[1].Preprocessing, all[1].DataHash)
+		}
+	})
+}

@@ -66,6 +66,12 @@ type Run struct {
 	Owner string
 	// LeaseExpiresAt is when the owner's lease runs out (nil without one).
 	LeaseExpiresAt *time.Time
+	// Preprocessing is what turned a user's files into model inputs, as
+	// JSON, for csv, npz and images runs ("" for the built-in datasets).
+	Preprocessing string
+	// DataHash is the hash of the contents of a user's files ("" for the
+	// built-in datasets).
+	DataHash string
 }
 
 // Sweep is a row of the sweeps table: one config file's set of trials.

@@ -259,9 +259,17 @@ func (t *trainer) newBatch(s *data.Split, n int) *batchTensors {
 	return b
 }
 
-// fill copies the examples idx of s into b.
-func (t *trainer) fill(b *batchTensors, s *data.Split, idx []int) {
+// fill copies the examples idx of s into b. With epoch > 0 (a training
+// batch) and s.Augment set, the inputs are then replaced by their
+// augmentation for that epoch; evaluation passes epoch 0 and sees the
+// examples as they are.
+func (t *trainer) fill(b *batchTensors, s *data.Split, idx []int, epoch int) {
 	tensors.MustMutableFlatData(b.x, func(x []float32) {
+		defer func() {
+			if epoch > 0 && s.Augment != nil {
+				s.Augment(x, idx, epoch)
+			}
+		}()
 		if s.Labels != nil {
 			tensors.MustMutableFlatData(b.y, func(labels []int32) { s.Gather(idx, x, labels, nil) })
 		} else {
@@ -271,14 +279,14 @@ func (t *trainer) fill(b *batchTensors, s *data.Split, idx []int) {
 }
 
 // trainBatch returns the reusable tensors for a training batch of the
-// examples idx, filled.
-func (t *trainer) trainBatch(s *data.Split, idx []int) *batchTensors {
+// examples idx in epoch, filled (and augmented when s says so).
+func (t *trainer) trainBatch(s *data.Split, idx []int, epoch int) *batchTensors {
 	b := t.batches[len(idx)]
 	if b == nil {
 		b = t.newBatch(s, len(idx))
 		t.batches[len(idx)] = b
 	}
-	t.fill(b, s, idx)
+	t.fill(b, s, idx, epoch)
 	return b
 }
 
@@ -317,7 +325,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 			return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
 		}
 		idx := perm[s*bs : min((s+1)*bs, train.N)]
-		l, c, err := step(t.train, t.trainBatch(train, idx), t.rates.inputs(epoch, s)...)
+		l, c, err := step(t.train, t.trainBatch(train, idx, epoch), t.rates.inputs(epoch, s)...)
 		if err != nil {
 			bar.clear()
 			return Epoch{}, record.StatusFailed, err
@@ -372,7 +380,7 @@ func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, corre
 				idx = append(idx, i)
 			}
 			b := t.newBatch(val, len(idx))
-			t.fill(b, val, idx)
+			t.fill(b, val, idx, 0)
 			t.evalBatches = append(t.evalBatches, b)
 		}
 	}

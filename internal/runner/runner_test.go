@@ -124,3 +124,38 @@ func TestPanicStack(t *testing.T) {
 		}
 	}
 }
+
+// TestAugmentTrainingOnly: the training examples' Augment hook fills every
+// training batch, told its epoch; it decides what the model learns from
+// (here: inputs negated, so the learnt slope is -w), and the validation
+// examples' hook is never called.
+func TestAugmentTrainingOnly(t *testing.T) {
+	cfg, set, be := setup(t, strings.Replace(linear, ", %s", "", 1))
+	perEpoch := map[int]int{}
+	es := set.Train.ExampleSize()
+	set.Train.Augment = func(x []float32, idx []int, epoch int) {
+		perEpoch[epoch] += len(idx)
+		for i, j := range idx {
+			for k := range es {
+				x[i*es+k] = -set.Train.X[j*es+k]
+			}
+		}
+	}
+	set.Val.Augment = func([]float32, []int, int) { t.Error("the validation examples were augmented") }
+	_, plain, _ := setup(t, strings.Replace(linear, ", %s", "", 1))
+	withAug := runner.Run(context.Background(), cfg, set, runner.Options{Backend: be})
+	without := runner.Run(context.Background(), cfg, plain, runner.Options{Backend: be})
+	if withAug.Err != nil || without.Err != nil {
+		t.Fatal(withAug.Err, without.Err)
+	}
+	for ep := 1; ep <= 3; ep++ {
+		if perEpoch[ep] != set.Train.N {
+			t.Errorf("epoch %d: %d examples augmented, want %d", ep, perEpoch[ep], set.Train.N)
+		}
+	}
+	// Trained on negated inputs, the model fits validation data worse.
+	a, b := *withAug.Epochs[2].Record.ValLoss, *without.Epochs[2].Record.ValLoss
+	if !(a > 2*b) {
+		t.Errorf("val_loss %g with negated training inputs, %g without: the hook was not used", a, b)
+	}
+}

@@ -111,8 +111,13 @@ func Open(ctx context.Context, store results.Store, p *plan.Plan, fresh bool) (*
 			Name: c.Name, ModelName: c.Model.Name, ConfigYAML: c.YAML(), ConfigHash: c.Hash(),
 			Seed: c.Train.Seed, Backend: c.Backend, Optimizer: c.Train.Optimizer.Name,
 			LearningRate: c.Train.LearningRate, BatchSize: c.Train.BatchSize, Epochs: c.Train.Epochs,
-			Variant: t.Variant, Params: params,
+			Variant: t.Variant, Params: params, DataHash: c.Data.DataHash(),
 		}
+		pre, err := c.Data.Preprocessing()
+		if err != nil {
+			return nil, err
+		}
+		runs[i].Preprocessing = string(pre)
 	}
 	all, added, err := store.PlanTrials(ctx, sw.ID, runs)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -87,9 +88,16 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 	failed := func(msg string) (results.Outcome, error) {
 		return results.Outcome{Status: results.StatusFailed, Error: msg}, nil
 	}
-	cfg, err := config.Parse(fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
+	dir, err := t.configDir(ctx)
+	if err != nil {
+		return results.Outcome{}, err
+	}
+	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
 	if err != nil {
 		return failed("invalid stored config: " + err.Error())
+	}
+	if h := cfg.Data.DataHash(); t.run.DataHash != "" && h != t.run.DataHash {
+		return failed(fmt.Sprintf("data: the files changed since the trial was planned (contents hash %.12s, planned %.12s); run exp run again to plan trials on them", h, t.run.DataHash))
 	}
 	set, err := cfg.Data.Load(ctx)
 	if err != nil {
@@ -119,6 +127,20 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 		out.Error = res.Err.Error()
 	}
 	return out, nil
+}
+
+// configDir returns the folder the trial's relative data paths resolve
+// against: that of its sweep's config file (the working directory for a
+// run without a sweep).
+func (t *trial) configDir(ctx context.Context) (string, error) {
+	if t.run.SweepID == 0 {
+		return filepath.Abs(".")
+	}
+	sw, err := t.o.Store.Sweep(ctx, t.run.SweepID)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(sw.File), nil
 }
 
 // history returns the trial's committed epochs.

@@ -1,0 +1,76 @@
+package datasets
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/exp-runner/exp/registry"
+)
+
+// resolve returns path made absolute against dir when it is relative (and
+// not empty).
+func resolve(dir, path string) string {
+	if path == "" || filepath.IsAbs(path) || dir == "" {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+// checkFile reports at key a file that does not exist or is a folder.
+func checkFile(r registry.Reporter, key, path string) bool {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		r.Field(key).Errorf("%s: no such file", path)
+		return false
+	case err != nil:
+		r.Field(key).Errorf("%v", err)
+		return false
+	case st.IsDir():
+		r.Field(key).Errorf("%s is a folder, not a file", path)
+		return false
+	}
+	return true
+}
+
+// reportErrors reports each error that err joins at key, one line each.
+func reportErrors(r registry.Reporter, key string, err error) {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range multi.Unwrap() {
+			reportErrors(r, key, e)
+		}
+		return
+	}
+	r.Field(key).Errorf("%v", err)
+}
+
+// loadCache keeps what a process loaded from users' files, keyed by the
+// dataset's settings and resolved paths, so that a sweep's planning checks
+// every trial against one copy of the data.
+var loadCache = struct {
+	sync.Mutex
+	m map[string]any
+}{m: map[string]any{}}
+
+// cached returns the value stored under the JSON of key, or calls load
+// and stores its result (errors are not stored).
+func cached[T any](key any, load func() (T, error)) (T, error) {
+	b, err := json.Marshal(key)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	loadCache.Lock()
+	defer loadCache.Unlock()
+	if v, ok := loadCache.m[string(b)]; ok {
+		return v.(T), nil
+	}
+	v, err := load()
+	if err == nil {
+		loadCache.m[string(b)] = v
+	}
+	return v, err
+}

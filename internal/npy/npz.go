@@ -1,0 +1,96 @@
+package npy
+
+import (
+	"archive/zip"
+	"bufio"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/exp-runner/exp/internal/suggest"
+)
+
+// Names lists the arrays in the .npz archive at path, sorted.
+func Names(path string) ([]string, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable .npz (zip) archive: %w", path, err)
+	}
+	defer zr.Close() // read-only: a close error loses nothing
+	return memberNames(zr), nil
+}
+
+func memberNames(zr *zip.ReadCloser) []string {
+	var names []string
+	for _, f := range zr.File {
+		if n, ok := strings.CutSuffix(f.Name, ".npy"); ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// ReadNpz reads the named arrays from the .npz archive at path. An absent
+// name is an error listing the archive's arrays and suggesting the nearest.
+func ReadNpz(path string, names ...string) (map[string]*Array, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable .npz (zip) archive: %w", path, err)
+	}
+	defer zr.Close() // read-only: a close error loses nothing
+	members := map[string]*zip.File{}
+	for _, f := range zr.File {
+		members[f.Name] = f
+	}
+	out := map[string]*Array{}
+	var missing []string
+	for _, name := range names {
+		f, ok := members[name+".npy"]
+		if !ok {
+			missing = append(missing, name)
+			continue
+		}
+		a, err := readMember(path, name, f)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = a
+	}
+	if len(missing) > 0 {
+		return nil, missingError(path, missing, memberNames(zr))
+	}
+	return out, nil
+}
+
+func readMember(path, name string, f *zip.File) (*Array, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: array %q: %w", path, name, err)
+	}
+	defer rc.Close() // read-only: a close error loses nothing
+	a, err := Decode(path+":"+name, bufio.NewReaderSize(rc, 1<<16))
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// missingError names the absent arrays, the present ones and a suggestion.
+func missingError(path string, missing, have []string) error {
+	var b strings.Builder
+	for i, m := range missing {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "no array %q", m)
+		if s := suggest.Nearest(m, have); s != "" {
+			fmt.Fprintf(&b, " (did you mean %q?)", s)
+		}
+	}
+	quoted := make([]string, len(have))
+	for i, h := range have {
+		quoted[i] = fmt.Sprintf("%q", h)
+	}
+	return fmt.Errorf("%s: %s; the archive holds %s", path, b.String(), strings.Join(quoted, ", "))
+}

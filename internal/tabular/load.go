@@ -1,0 +1,158 @@
+package tabular
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/exp-runner/exp/internal/contenthash"
+	"github.com/exp-runner/exp/internal/data"
+)
+
+// Spec is a `dataset: csv` configuration.
+type Spec struct {
+	Path            string // training rows (and validation rows, with ValidationSplit)
+	ValPath         string // optional: the validation rows, same columns
+	Read            ReadOptions
+	Fit             FitOptions
+	ValidationSplit float64 // with no ValPath: the fraction held out, stratified for classification
+	SplitSeed       uint64
+}
+
+// Loaded is a csv dataset ready for training.
+type Loaded struct {
+	Pre     *Preprocessing
+	Train   *Dataset
+	Val     *Dataset // nil without ValPath or ValidationSplit
+	Dropped int      // rows left out for missing values (missing: drop), both files
+	Hash    string   // contenthash.Files of Path and ValPath: the data's identity
+}
+
+// Load reads spec's files, holds out the validation rows, fits the
+// preprocessing on the training rows alone and applies it to both.
+func Load(spec Spec) (*Loaded, error) {
+	paths := []string{spec.Path}
+	if spec.ValPath != "" {
+		paths = append(paths, spec.ValPath)
+		if spec.ValidationSplit != 0 {
+			return nil, fmt.Errorf("validation_split and val_path both give validation rows; keep one")
+		}
+	}
+	hash, err := contenthash.Files(paths...)
+	if err != nil {
+		return nil, err
+	}
+	tables := make([]*Table, len(paths))
+	errs := make([]error, len(paths))
+	for i, p := range paths {
+		tables[i], errs[i] = ReadFile(p, spec.Read)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := &Loaded{Hash: hash}
+	train, val := tables[0], (*Table)(nil)
+	if len(tables) > 1 {
+		val = tables[1]
+	}
+	if spec.Fit.Missing == MissingDrop {
+		if train, val, out.Dropped, err = dropMissing(train, val, spec.Fit); err != nil {
+			return nil, err
+		}
+	}
+	if val == nil && spec.ValidationSplit != 0 {
+		if train, val, err = holdOut(train, spec); err != nil {
+			return nil, err
+		}
+	}
+	if out.Pre, err = Fit(train, spec.Fit); err != nil {
+		return nil, err
+	}
+	if out.Train, err = out.Pre.Apply(train, true); err != nil {
+		return nil, err
+	}
+	if val != nil {
+		if out.Val, err = out.Pre.Apply(val, true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// dropMissing leaves out the rows of both tables that miss a value in the
+// target or a feature.
+func dropMissing(train, val *Table, opt FitOptions) (*Table, *Table, int, error) {
+	names := append([]string{opt.Target}, opt.Features...)
+	if opt.Features == nil {
+		names = train.Names()
+	}
+	train, n, err := train.DropMissing(names)
+	if err != nil || val == nil {
+		return train, val, n, err
+	}
+	val, m, err := val.DropMissing(names)
+	return train, val, n + m, err
+}
+
+// holdOut splits t by spec's validation split, stratified by the target's
+// classes for a classification.
+func holdOut(t *Table, spec Spec) (train, val *Table, err error) {
+	c, err := t.Column(spec.Fit.Target)
+	if err != nil {
+		return nil, nil, fmt.Errorf("target: %w", err)
+	}
+	task := spec.Fit.Task
+	if task == "" {
+		task, _ = inferTask(t, c)
+	}
+	var labels []int32
+	var classes []string
+	if task == Classification {
+		if labels, classes, err = classLabels(t, c); err != nil {
+			return nil, nil, err
+		}
+	}
+	tr, va, err := data.SplitIndices(t.N(), labels, spec.ValidationSplit, spec.SplitSeed)
+	var sizeErr *data.ClassSizeError
+	if errors.As(err, &sizeErr) {
+		return nil, nil, &CellError{Path: t.Path, Column: c.Name, Msg: fmt.Sprintf(
+			"class %q has %d example(s); validation_split needs at least 2 of every class, one on each side",
+			classes[sizeErr.Class], sizeErr.Count)}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", t.Path, err)
+	}
+	return t.Subset(tr), t.Subset(va), nil
+}
+
+// classLabels numbers each row's class by the classes' string order; a
+// missing target is an error (rows with one are dropped earlier under
+// missing: drop).
+func classLabels(t *Table, c *Column) ([]int32, []string, error) {
+	errs := &Errors{}
+	index := map[string]int32{}
+	for i := range t.N() {
+		if c.Missing(i) {
+			errs.Add(&CellError{Path: t.Path, Line: int(t.Lines[i]), Column: c.Name,
+				Msg: "missing target (set missing: drop to leave such rows out)"})
+			continue
+		}
+		index[c.Value(i)] = 0
+	}
+	if err := errs.Err(); err != nil {
+		return nil, nil, err
+	}
+	classes := make([]string, 0, len(index))
+	for name := range index {
+		classes = append(classes, name)
+	}
+	slices.Sort(classes)
+	for k, name := range classes {
+		index[name] = int32(k)
+	}
+	labels := make([]int32, t.N())
+	for i := range labels {
+		labels[i] = index[c.Value(i)]
+	}
+	return labels, classes, nil
+}
