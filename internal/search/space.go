@@ -1,0 +1,136 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/exp-runner/exp/internal/data"
+)
+
+// Kind is the kind of a parameter.
+type Kind int
+
+// The kinds of parameters.
+const (
+	Uniform     Kind = iota // a float in [Lo, Hi]
+	LogUniform              // a float in [Lo, Hi], Lo > 0, searched in log space
+	Int                     // an integer in [Lo, Hi]
+	Categorical             // a choice index in [0, Choices)
+)
+
+// String returns the kind's name as written in a sweep.
+func (k Kind) String() string {
+	switch k {
+	case Uniform:
+		return "uniform"
+	case LogUniform:
+		return "loguniform"
+	case Int:
+		return "int"
+	case Categorical:
+		return "choice"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Param is one parameter of a search space.
+type Param struct {
+	Name    string
+	Kind    Kind
+	Lo, Hi  float64 // bounds of Uniform, LogUniform and Int parameters
+	Choices int     // number of choices of a Categorical parameter
+}
+
+// Discrete reports whether the parameter takes finitely many values.
+func (p Param) Discrete() bool { return p.Kind == Int || p.Kind == Categorical }
+
+// Size is the number of values of a discrete parameter.
+func (p Param) Size() int {
+	if p.Kind == Categorical {
+		return p.Choices
+	}
+	return int(p.Hi-p.Lo) + 1
+}
+
+// Space is an ordered list of parameters. A point of the space is a
+// []float64 with one value per parameter: the number itself, or the index
+// of the choice for a Categorical parameter.
+type Space []Param
+
+// Validate reports the first malformed parameter.
+func (s Space) Validate() error {
+	if len(s) == 0 {
+		return errors.New("search: empty space")
+	}
+	for _, p := range s {
+		bad := math.IsNaN(p.Lo) || math.IsNaN(p.Hi) || math.IsInf(p.Lo, 0) || math.IsInf(p.Hi, 0) || p.Lo > p.Hi
+		switch {
+		case p.Kind == Categorical && p.Choices < 1:
+			return fmt.Errorf("search: parameter %q: %d choices", p.Name, p.Choices)
+		case p.Kind != Categorical && bad:
+			return fmt.Errorf("search: parameter %q: bad bounds [%g, %g]", p.Name, p.Lo, p.Hi)
+		case p.Kind == LogUniform && p.Lo <= 0:
+			return fmt.Errorf("search: parameter %q: log-uniform needs bounds > 0, got %g", p.Name, p.Lo)
+		case p.Kind == Int && (p.Lo != math.Trunc(p.Lo) || p.Hi != math.Trunc(p.Hi)):
+			return fmt.Errorf("search: parameter %q: integer bounds [%g, %g]", p.Name, p.Lo, p.Hi)
+		case p.Kind < Uniform || p.Kind > Categorical:
+			return fmt.Errorf("search: parameter %q: unknown kind %d", p.Name, int(p.Kind))
+		}
+	}
+	return nil
+}
+
+// Size returns the number of points of a space whose parameters are all
+// discrete, and false if a parameter is continuous.
+func (s Space) Size() (float64, bool) {
+	n := 1.0
+	for _, p := range s {
+		if !p.Discrete() {
+			return math.Inf(1), false
+		}
+		n *= float64(p.Size())
+	}
+	return n, true
+}
+
+// draw returns a uniformly random point, drawing the parameters in order
+// exactly as plan's random search does.
+func (s Space) draw(rng *data.Rand) []float64 {
+	x := make([]float64, len(s))
+	for i, p := range s {
+		switch p.Kind {
+		case Categorical:
+			x[i] = float64(rng.IntN(p.Choices))
+		case Int:
+			x[i] = p.Lo + float64(rng.IntN(int(p.Hi-p.Lo)+1))
+		case Uniform:
+			x[i] = p.Lo + (p.Hi-p.Lo)*rng.Float64()
+		case LogUniform:
+			lo, hi := math.Log(p.Lo), math.Log(p.Hi)
+			x[i] = math.Exp(lo + (hi-lo)*rng.Float64())
+		}
+	}
+	return x
+}
+
+// RandomSeedStream is the stream of data.NewRand that random search draws
+// its trials from, with the sweep's seed.
+const RandomSeedStream = 0x5eed
+
+// RandomStartup returns the draw function of random search with the given
+// seed: its k-th result is the k-th trial random search draws on a space
+// with a continuous parameter (one generator, data.NewRand(seed,
+// RandomSeedStream), parameters drawn in order, trial after trial), before
+// any rounding of the values. It replays the sequence on each call, so it
+// is a pure function of k.
+func RandomStartup(space Space, seed int64) func(k int) ([]float64, error) {
+	return func(k int) ([]float64, error) {
+		rng := data.NewRand(uint64(seed), RandomSeedStream)
+		var x []float64
+		for range k + 1 {
+			x = space.draw(rng)
+		}
+		return x, nil
+	}
+}
