@@ -56,7 +56,8 @@ func pick(rng *data.Rand, ws []float64) int {
 // space of the parameter (log space for LogUniform; for Int, the range
 // widened by half a step on each side and the values binned).
 type numerical struct {
-	lo, hi    float64
+	lo, hi    float64 // bounds in the search space
+	vlo, vhi  float64 // bounds of the values
 	integer   bool
 	log       bool
 	mus, sigs []float64
@@ -65,7 +66,7 @@ type numerical struct {
 }
 
 func newNumerical(p Param, xs, ws []float64) *numerical {
-	e := &numerical{lo: p.Lo, hi: p.Hi, integer: p.Kind == Int, log: p.Kind == LogUniform}
+	e := &numerical{lo: p.Lo, hi: p.Hi, vlo: p.Lo, vhi: p.Hi, integer: p.Kind == Int, log: p.Kind == LogUniform}
 	if e.log {
 		e.lo, e.hi = math.Log(p.Lo), math.Log(p.Hi)
 	}
@@ -140,7 +141,7 @@ func (e *numerical) sample(rng *data.Rand) float64 {
 	case e.integer:
 		return math.Min(math.Max(math.Round(x), e.lo+0.5), e.hi-0.5)
 	case e.log:
-		return math.Exp(x)
+		return math.Min(math.Max(math.Exp(x), e.vlo), e.vhi)
 	}
 	return x
 }

@@ -267,10 +267,35 @@ func TestProposeErrors(t *testing.T) {
 		{"no choices", Space{{Name: "x", Kind: Categorical}}, nil},
 		{"fractional int", Space{{Name: "x", Kind: Int, Lo: 0.5, Hi: 3}}, nil},
 		{"trial of the wrong size", ok, []Trial{{Params: []float64{1, 2}, State: Complete}}},
+		{"choice out of range", Space{{Name: "c", Kind: Categorical, Choices: 2}}, []Trial{{Params: []float64{2}, State: Complete}}},
+		{"fractional choice", Space{{Name: "c", Kind: Categorical, Choices: 2}}, []Trial{{Params: []float64{0.5}, State: Complete}}},
+		{"NaN value", ok, []Trial{{Params: []float64{math.NaN()}, State: Complete}}},
 	}
 	for _, tc := range tests {
 		if _, err := Propose(tc.space, tc.hist, 0, Config{}); err == nil {
 			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+func TestDegenerateAndOutOfBounds(t *testing.T) {
+	space := Space{
+		{Name: "fixed", Kind: Uniform, Lo: 0.1, Hi: 0.1},
+		{Name: "lr", Kind: LogUniform, Lo: 0.1, Hi: 0.1},
+		{Name: "one", Kind: Int, Lo: 3, Hi: 3},
+		{Name: "x", Kind: Uniform, Lo: 0, Hi: 1},
+	}
+	// One trial lies outside today's bounds: the sweep's range was edited.
+	hist := []Trial{{Params: []float64{0.1, 0.1, 3, 1.5}, State: Complete, Value: 0}}
+	hist = append(hist, minimise(t, space, func(x []float64) float64 { return x[3] }, 20, Config{Seed: 2, NStartup: 5})...)
+	x, err := Propose(space, hist, 21, Config{Seed: 2, NStartup: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range append(hist[1:], Trial{Params: x}) {
+		p := tr.Params
+		if p[0] != 0.1 || p[1] != 0.1 || p[2] != 3 || p[3] < 0 || p[3] > 1 {
+			t.Fatalf("proposal %v outside the space", p)
 		}
 	}
 }

@@ -81,6 +81,30 @@ func (s Space) Validate() error {
 	return nil
 }
 
+// check reports whether x is a point of the space: one value per
+// parameter, a choice index or an integer where the parameter needs one.
+// Numbers outside the bounds are accepted (a sweep's bounds may have been
+// edited since a trial ran).
+func (s Space) check(x []float64) error {
+	if len(x) != len(s) {
+		return fmt.Errorf("%d values for %d parameters", len(x), len(s))
+	}
+	for i, p := range s {
+		v := x[i]
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return fmt.Errorf("parameter %q: value %g", p.Name, v)
+		case p.Kind == Categorical && (v != math.Trunc(v) || v < 0 || v >= float64(p.Choices)):
+			return fmt.Errorf("parameter %q: choice %g is not one of 0..%d", p.Name, v, p.Choices-1)
+		case p.Kind == Int && v != math.Trunc(v):
+			return fmt.Errorf("parameter %q: %g is not an integer", p.Name, v)
+		case p.Kind == LogUniform && v <= 0:
+			return fmt.Errorf("parameter %q: log-uniform value %g", p.Name, v)
+		}
+	}
+	return nil
+}
+
 // Size returns the number of points of a space whose parameters are all
 // discrete, and false if a parameter is continuous.
 func (s Space) Size() (float64, bool) {
@@ -108,7 +132,8 @@ func (s Space) draw(rng *data.Rand) []float64 {
 			x[i] = p.Lo + (p.Hi-p.Lo)*rng.Float64()
 		case LogUniform:
 			lo, hi := math.Log(p.Lo), math.Log(p.Hi)
-			x[i] = math.Exp(lo + (hi-lo)*rng.Float64())
+			// exp(log(v)) can miss v by an ulp: keep the draw in bounds.
+			x[i] = math.Min(math.Max(math.Exp(lo+(hi-lo)*rng.Float64()), p.Lo), p.Hi)
 		}
 	}
 	return x

@@ -53,7 +53,9 @@ type Config struct {
 	NStartup  int // proposals 0..NStartup-1 are Startup's draws
 	Direction Direction
 	// Startup returns the k-th random draw; nil means RandomStartup(space,
-	// Seed). Its points must lie in the space.
+	// Seed). Its points must lie in the space. A draw that repeats a trial
+	// of the history is replaced by a TPE proposal (or a uniform draw when
+	// no trial has a value yet).
 	Startup func(k int) ([]float64, error)
 }
 
@@ -72,8 +74,8 @@ func Propose(space Space, history []Trial, k int, cfg Config) ([]float64, error)
 		return nil, err
 	}
 	for i, t := range history {
-		if len(t.Params) != len(space) {
-			return nil, fmt.Errorf("search: trial %d has %d parameters, the space %d", i, len(t.Params), len(space))
+		if err := space.check(t.Params); err != nil {
+			return nil, fmt.Errorf("search: trial %d: %w", i, err)
 		}
 	}
 	seen := make(map[string]bool, len(history))
@@ -111,8 +113,8 @@ func startup(space Space, k int, cfg Config) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(x) != len(space) {
-		return nil, fmt.Errorf("search: startup draw %d has %d parameters, the space %d", k, len(x), len(space))
+	if err := space.check(x); err != nil {
+		return nil, fmt.Errorf("search: startup draw %d: %w", k, err)
 	}
 	return x, nil
 }
@@ -246,6 +248,9 @@ type scored struct{ x, s float64 }
 // candidates draws Candidates values of parameter p from l and returns the
 // distinct ones, best score first.
 func (e *tpe) candidates(p int, rng *data.Rand) []scored {
+	if prm := e.space[p]; prm.Kind != Categorical && prm.Lo == prm.Hi {
+		return []scored{{prm.Lo, 0}}
+	}
 	var out []scored
 	for range Candidates {
 		c := e.l[p].sample(rng)
