@@ -11,9 +11,9 @@
 //
 // The first cfg.NStartup proposals come from a caller-supplied random draw
 // (Config.Startup), so that with the same seed they are exactly the trials
-// random search would draw; RandomStartup replays the draws of plan's
-// random search on a space with continuous axes. After that, TPE as in
-// Optuna's default (univariate) sampler:
+// random search would draw; RandomStartup replays plan's random search
+// (sequential draws, or a shuffled grid on a discrete space). After that,
+// TPE as in Optuna's default (univariate) sampler:
 //
 //   - ranking: complete trials by value; then pruned trials, by the epoch they
 //     reached (later first) and their value there; then failed and running

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 
 	"github.com/exp-runner/exp/internal/data"
 )
@@ -143,19 +145,73 @@ func (s Space) draw(rng *data.Rand) []float64 {
 // its trials from, with the sweep's seed.
 const RandomSeedStream = 0x5eed
 
-// RandomStartup returns the draw function of random search with the given
-// seed: its k-th result is the k-th trial random search draws on a space
-// with a continuous parameter (one generator, data.NewRand(seed,
-// RandomSeedStream), parameters drawn in order, trial after trial), before
-// any rounding of the values. It replays the sequence on each call, so it
-// is a pure function of k.
+// maxShuffledGrid is the largest discrete space random search shuffles as
+// a whole; above it, it draws points and skips repeats.
+const maxShuffledGrid = 1e6
+
+// RandomStartup returns the draw function of plan's random search with the
+// given seed: its k-th result is the k-th trial that random search draws
+// (before plan rounds floats to 6 significant digits), from one generator,
+// data.NewRand(seed, RandomSeedStream):
+//
+//   - with a continuous parameter: parameters drawn in order, trial after
+//     trial;
+//   - all discrete, at most 10⁶ points: a Fisher–Yates shuffle (from the
+//     last point down) of the grid, the first parameter outermost;
+//   - all discrete, more points: draws as above, skipping repeats.
+//
+// It is a pure function of k (it replays the draws, or shuffles the grid
+// once, on first use).
 func RandomStartup(space Space, seed int64) func(k int) ([]float64, error) {
+	if n, discrete := space.Size(); discrete && n <= maxShuffledGrid {
+		var once sync.Once
+		var grid [][]float64
+		return func(k int) ([]float64, error) {
+			once.Do(func() { grid = shuffledGrid(space, seed) })
+			if k < 0 || k >= len(grid) {
+				return nil, fmt.Errorf("search: random draw %d of a %d-point space: %w", k, len(grid), ErrExhausted)
+			}
+			return slices.Clone(grid[k]), nil
+		}
+	}
+	_, discrete := space.Size()
 	return func(k int) ([]float64, error) {
 		rng := data.NewRand(uint64(seed), RandomSeedStream)
+		seen := map[string]bool{}
 		var x []float64
-		for range k + 1 {
+		for i := 0; i <= k; {
 			x = space.draw(rng)
+			if discrete && seen[key(x)] {
+				continue
+			}
+			seen[key(x)] = true
+			i++
 		}
 		return x, nil
 	}
+}
+
+// shuffledGrid returns every point of an all-discrete space in the order
+// plan's random search visits them.
+func shuffledGrid(space Space, seed int64) [][]float64 {
+	all := [][]float64{nil}
+	for _, p := range space {
+		var next [][]float64
+		for _, prefix := range all {
+			for v := range p.Size() {
+				val := float64(v)
+				if p.Kind == Int {
+					val += p.Lo
+				}
+				next = append(next, append(slices.Clone(prefix), val))
+			}
+		}
+		all = next
+	}
+	rng := data.NewRand(uint64(seed), RandomSeedStream)
+	for i := len(all) - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		all[i], all[j] = all[j], all[i]
+	}
+	return all
 }
