@@ -98,7 +98,7 @@ func (e *numerical) toSearch(x float64) float64 {
 // bandwidths returns each component's sigma as Optuna's univariate TPE
 // does: the larger gap to its sorted neighbours (the bounds at the ends,
 // except that the outermost components use their inner gap), clipped to
-// [range/min(100, n+1), range]; the prior (the last mu) gets the range.
+// [range/min(100, n+1), range] (n components, the prior included); the prior (the last mu) gets the range.
 func bandwidths(mus []float64, lo, hi float64) []float64 {
 	n := len(mus)
 	order := make([]int, n)
@@ -164,9 +164,10 @@ func (e *numerical) logPDF(x float64) float64 {
 	return logSumExp(terms)
 }
 
-// categorical is a smoothed, weighted histogram of the observed choices:
-// each observation's kernel puts weight 1 on its choice and priorWeight
-// spread evenly over all of them; the prior is uniform.
+// categorical is a smoothed, weighted histogram of the observed choices,
+// as Optuna's: each of the n observations' kernels puts weight 1 on its
+// choice and priorWeight/(n+1) on every choice, normalised; the prior is
+// uniform.
 type categorical struct {
 	p []float64 // probability of each choice
 }
@@ -174,14 +175,16 @@ type categorical struct {
 func newCategorical(n int, xs, ws []float64) *categorical {
 	mw := mixtureWeights(ws)
 	c := &categorical{p: make([]float64, n)}
+	eps := priorWeight / float64(len(xs)+1)
+	norm := 1 + eps*float64(n)
 	for j := range c.p {
 		c.p[j] = mw[len(mw)-1] / float64(n)
 	}
 	for i, x := range xs {
 		for j := range c.p {
-			c.p[j] += mw[i] * priorWeight / float64(n) / (1 + priorWeight)
+			c.p[j] += mw[i] * eps / norm
 		}
-		c.p[int(x)] += mw[i] / (1 + priorWeight)
+		c.p[int(x)] += mw[i] / norm
 	}
 	return c
 }
