@@ -99,6 +99,9 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if err := checkData(ctx, p); err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(m.Stderr, "exp: warning: %s\n", w)
+	}
 	dbPath := m.dbPath(*db)
 	store, err := results.Open(ctx, dbPath)
 	if err != nil {
