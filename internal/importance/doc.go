@@ -7,8 +7,8 @@
 // the complete trials' values are replaced by their ranks (so one diverged
 // trial cannot dominate), each parameter's values are grouped into bins (one
 // per choice of a categorical parameter, or per value when a parameter
-// takes at most ten distinct values; otherwise √n equal-count bins, 2 to 10,
-// in the parameter's order, which is also its log order), and
+// takes at most √n distinct values, 2 to 10; otherwise that many equal-count
+// bins, in the parameter's order, which is also its log order), and
 //
 //	importance = (SS_between − (bins−1)·MS_within) / SS_total,
 //

@@ -94,9 +94,9 @@ func sortedIndex(v []float64) []int {
 }
 
 // binOf assigns each value a bin (0-based, in the values' order): one per
-// distinct value if there are at most MaxBins of them or the parameter is
-// categorical, otherwise √n equal-count bins (2 to MaxBins), equal values
-// always sharing one.
+// distinct value if there are at most √n (2 to MaxBins) of them or the
+// parameter is categorical, otherwise that many equal-count bins, equal
+// values always sharing one.
 func binOf(col []float64, p search.Param) []int {
 	idx := sortedIndex(col)
 	distinct := 1
@@ -106,8 +106,10 @@ func binOf(col []float64, p search.Param) []int {
 		}
 	}
 	nb := distinct
-	if p.Kind != search.Categorical && distinct > MaxBins {
-		nb = max(2, min(MaxBins, int(math.Sqrt(float64(len(col))))))
+	// A numeric parameter with more distinct values than √n (2 to MaxBins)
+	// is binned: one value per bin would leave no variance within bins.
+	if equal := max(2, min(MaxBins, int(math.Sqrt(float64(len(col)))))); p.Kind != search.Categorical && distinct > equal {
+		nb = equal
 	}
 	bins := make([]int, len(col))
 	b := 0
