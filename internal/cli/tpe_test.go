@@ -195,3 +195,40 @@ func trialStarted(db string, n int) bool {
 	}
 	return false
 }
+
+// TestPostgresTPEWorkers runs one TPE sweep from two exp run workers on
+// PostgreSQL, two trials at a time each: together they spend the budget,
+// no configuration is proposed twice, and each trial runs once.
+func TestPostgresTPEWorkers(t *testing.T) {
+	dsn := postgresTestDB(t)
+	dir := t.TempDir()
+	file := writeFile(t, dir, "tpe.yaml", fmt.Sprintf(tpeSweep, 40))
+	args := []string{"run", file, "--db", dsn, "--checkpoints", filepath.Join(dir, "ckpt"), "--lease", "5s", "--jobs", "2", "--threads", "1"}
+	deadline := time.Now().Add(3 * time.Minute) // a guard against hangs only
+	workers := []*worker{startWorker(t, args...), startWorker(t, args...)}
+	for i, w := range workers {
+		if code := w.wait(t, deadline); code != ExitOK {
+			t.Errorf("worker %d: exit %d; output:\n%s", i+1, code, w.log())
+		}
+	}
+	store := openStore(t, dsn)
+	ctx := context.Background()
+	sweeps, err := store.Sweeps(ctx)
+	if err != nil || len(sweeps) != 1 {
+		t.Fatalf("%d sweeps (%v), want the workers to share one", len(sweeps), err)
+	}
+	trials, err := store.Trials(ctx, sweeps[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trials) != 8 {
+		t.Fatalf("%d trials, want the budget of 8", len(trials))
+	}
+	proposals(t, trials)
+	for _, r := range trials {
+		es, _ := store.Epochs(ctx, r.ID)
+		if r.Status != results.StatusCompleted || r.Attempts != 1 || len(es) != 40 {
+			t.Errorf("trial %d: %s, %d attempts, %d epochs", r.Trial, r.Status, r.Attempts, len(es))
+		}
+	}
+}
