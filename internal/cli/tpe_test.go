@@ -232,3 +232,21 @@ func TestPostgresTPEWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateTPE: exp validate explains a tpe sweep, lists its space and
+// its first n_startup trials; a budget within n_startup is a warning.
+func TestValidateTPE(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "tpe.yaml", fmt.Sprintf(tpeSweep, 5))
+	code, out, errOut := run(t, nil, "validate", file)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	golden(t, "validate_tpe.golden", strings.ReplaceAll(out, file, "tpe.yaml"))
+
+	small := writeFile(t, dir, "small.yaml", strings.Replace(fmt.Sprintf(tpeSweep, 5), "samples: 8", "samples: 2", 1))
+	code, out, errOut = run(t, nil, "validate", small)
+	if code != ExitOK || !strings.Contains(out, "warning: sweep.samples (2) is not above sweep.n_startup (3)") || !strings.Contains(out, "First 2 trials:") {
+		t.Errorf("samples below n_startup: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
