@@ -129,7 +129,7 @@ func TestTPESweep(t *testing.T) {
 // repeated.
 func TestTPEKillResume(t *testing.T) {
 	dir := t.TempDir()
-	file := writeFile(t, dir, "tpe.yaml", fmt.Sprintf(tpeSweep, 60))
+	file := writeFile(t, dir, "tpe.yaml", fmt.Sprintf(tpeSweep, 30))
 	db := filepath.Join(dir, "runs.db")
 	cmd := expCmd("run", file, "--db", db, "--jobs", "1", "--threads", "1")
 	if err := cmd.Start(); err != nil {
@@ -163,13 +163,13 @@ func TestTPEKillResume(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("re-run: exit %d\n%s\n%s", code, out, errOut)
 	}
-	resumed := proposals(t, checkBudget(t, db, 60))
+	resumed := proposals(t, checkBudget(t, db, 30))
 
 	clean := filepath.Join(dir, "clean.db")
 	if code, out, errOut := run(t, nil, "run", file, "--db", clean, "--jobs", "1", "--threads", "1"); code != ExitOK {
 		t.Fatalf("clean run: exit %d\n%s\n%s", code, out, errOut)
 	}
-	want := proposals(t, checkBudget(t, clean, 60))
+	want := proposals(t, checkBudget(t, clean, 30))
 	if strings.Join(resumed, "\n") != strings.Join(want, "\n") {
 		t.Errorf("killed and resumed, the sweep proposed\n%s\nuninterrupted\n%s", strings.Join(resumed, "\n"), strings.Join(want, "\n"))
 	}
