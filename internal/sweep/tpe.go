@@ -7,7 +7,6 @@ import (
 	"math"
 
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/results"
 	"github.com/exp-runner/exp/internal/search"
 )
@@ -34,7 +33,7 @@ func History(s *plan.Search, trials []*results.Run, epochs map[int64][]*results.
 			return nil, fmt.Errorf("trial %d (run %d): %w", r.Trial, r.ID, err)
 		}
 		t := search.Trial{Params: x, State: search.Running}
-		best, last, n := bestValue(s.Monitor, epochs[r.ID])
+		best, last, n := bestValue(s.Monitor, s.Config.Direction, epochs[r.ID])
 		switch r.Status {
 		case results.StatusCompleted:
 			t.State, t.Value = search.Complete, best
@@ -51,9 +50,10 @@ func History(s *plan.Search, trials []*results.Run, epochs map[int64][]*results.
 	return out, nil
 }
 
-// bestValue returns the best value of metric over epochs, the value at the
-// last epoch, and the last epoch's number (NaN for none).
-func bestValue(metric string, epochs []*results.Epoch) (best, last float64, n int) {
+// bestValue returns the best value of metric over epochs in the search's
+// direction, the value at the last epoch, and the last epoch's number (NaN
+// for none).
+func bestValue(metric string, dir search.Direction, epochs []*results.Epoch) (best, last float64, n int) {
 	best, last = math.NaN(), math.NaN()
 	for _, e := range epochs {
 		v := e.Value(metric)
@@ -61,7 +61,7 @@ func bestValue(metric string, epochs []*results.Epoch) (best, last float64, n in
 			continue
 		}
 		last, n = *v, e.Epoch
-		if math.IsNaN(best) || record.Better(metric, *v, best) {
+		if math.IsNaN(best) || (dir == search.Maximize && *v > best) || (dir == search.Minimize && *v < best) {
 			best = *v
 		}
 	}
