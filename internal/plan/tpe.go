@@ -166,8 +166,8 @@ func choiceIndex(ax *Axis, v any) int {
 
 // scalarValue decodes a value node as trials record it.
 func scalarValue(n *yaml.Node) any {
-	if ax := n; ax.Kind == yaml.ScalarNode && ax.Tag == "!!str" {
-		return ax.Value
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+		return n.Value
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
