@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench fuzz clean
+.PHONY: build setup run test bench bench-search fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -32,6 +32,11 @@ test:
 BENCH_FLAGS ?=
 bench: build
 	./$(BIN) bench $(BENCH_FLAGS)
+
+# TPE against random search: three test functions and the reference MLP on
+# 3,000 MNIST images (slow: 144 short trials).
+bench-search: build
+	./$(BIN) bench --search all --jobs 2
 
 fuzz:
 	$(GO) test ./internal/config -run XXX -fuzz FuzzParse -fuzztime 60s

@@ -41,11 +41,19 @@ Flags:
 	--json            print the measurements as JSON too
 	--case M:B        measure one case in this process and print it as JSON
 	--cpuprofile F    with --case: write a CPU profile (go tool pprof F)
+	--search WHAT     compare TPE with random search at the same budget instead:
+	                  functions (Branin, Hartmann-6, Rosenbrock-5; 10 seeds, 100
+	                  trials), mnist (the reference MLP with 32 hidden units on
+	                  3,000 images for 2 epochs; 24 trials, 3 seeds; slow) or all
+	--search-dir DIR  with --search mnist: the sweeps' files, database and
+	                  best-so-far plot (default bench-search)
+	--jobs N          with --search mnist: exp run --jobs (default 2)
 
 Examples:
 	make bench
 	exp bench --backend go --cases mlp:32 --steps 200 --rounds 1
 	exp bench --case cnn:32 --steps 100 --cpuprofile cnn.prof && go tool pprof -top cnn.prof
+	exp bench --search all
 `,
 		run: (*Main).runBench,
 	})
@@ -64,8 +72,14 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "")
 	one := fs.String("case", "", "") // measure one case in this process
 	cpuprofile := fs.String("cpuprofile", "", "")
+	searchMode := fs.String("search", "", "")
+	searchDir := fs.String("search-dir", "bench-search", "")
+	jobs := fs.Int("jobs", 2, "")
 	if _, err := m.parse(fs, "bench", args); err != nil {
 		return err
+	}
+	if *searchMode != "" {
+		return m.benchSearch(ctx, *searchMode, *configs, *searchDir, max(1, *jobs))
 	}
 	if *steps < 1 || *rounds < 1 {
 		return usageError("exp bench: --steps and --rounds must be ≥ 1")

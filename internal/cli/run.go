@@ -114,6 +114,9 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 			return usageError("exp run: %s", msg)
 		}
 	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(m.Stderr, "exp: warning: %s\n", w)
+	}
 	dbPath := m.dbPath(*db)
 	store, err := results.Open(ctx, dbPath)
 	if err != nil {

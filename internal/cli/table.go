@@ -81,7 +81,11 @@ func (s *selection) resolve(ctx context.Context, store results.Store) (report.Fi
 		}
 	}
 	if s.sweep != "" {
-		if f.Sweep, err = findSweep(ctx, store, s.sweep); err != nil {
+		ref := s.sweep
+		if ref == latestSweep {
+			ref = ""
+		}
+		if f.Sweep, err = findSweep(ctx, store, ref); err != nil {
 			return f, "", nil, err
 		}
 	}

@@ -83,6 +83,10 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	if p.Spec.Method == "random" {
 		how = fmt.Sprintf("random search (seed %d) over %s", p.Spec.Seed, strings.Join(axes, ", "))
 	}
+	if p.Search() != nil {
+		writeSearch(m.Stdout, pos[0], p)
+		return nil
+	}
 	fmt.Fprintf(m.Stdout, "%s: ok: %d trials, %s\n\n", pos[0], len(p.Trials), how)
 	for _, t := range p.Trials {
 		fmt.Fprintf(m.Stdout, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, sweep.Params(t))

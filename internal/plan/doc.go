@@ -10,4 +10,10 @@
 // Random search is seeded (sweep.seed) and uses exp's own generator, so the
 // same file always yields the same trials; on a discrete space it samples
 // without replacement, so no trial is drawn twice.
+//
+// A tpe sweep (sweep.method: tpe) lists only its first n_startup trials,
+// exactly random search's; its Search maps the axes to a search.Space,
+// points of the space to trials (floats with 6 significant digits, as
+// random search writes them) and recorded params back to points, so that
+// package sweep can propose the other trials as results arrive.
 package plan

@@ -20,7 +20,6 @@ import (
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/model"
-	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
@@ -67,6 +66,10 @@ type Plan struct {
 	// Trials in plan order. Distinct: no two have the same config hash.
 	Trials        []*Trial
 	Architectures []*Architecture
+	// Warnings are remarks on a sound file (e.g. a tpe budget that leaves
+	// TPE no trial).
+	Warnings []string
+	search   *Search // a tpe sweep's search, nil otherwise
 }
 
 // Hash identifies the plan's set of trials: the sha256 of their config
@@ -133,19 +136,25 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 		if r.Count() > specErrors {
 			return nil, r.Err()
 		}
-		if len(combos) > opts.MaxTrials {
+		if n := max(len(combos), spec.Samples); n > opts.MaxTrials {
 			at := r.Field("sweep")
-			if spec.Method == "random" {
+			if spec.Method != "grid" {
 				at = at.Field("samples")
 			}
-			at.Errorf("the sweep has %d trials, more than the limit of %d (--max-trials raises it)", len(combos), opts.MaxTrials)
+			at.Errorf("the sweep has %d trials, more than the limit of %d (--max-trials raises it)", n, opts.MaxTrials)
 			return nil, r.Err()
 		}
 	}
 	errs := r.Errors()
+	build := func(combo []*yaml.Node) (*Trial, yamlx.ErrorList) {
+		return buildTrial(doc, base, spec, variants, combo, overrides)
+	}
+	if spec != nil && spec.Method == "tpe" && len(combos) > 0 {
+		errs = append(errs, checkVariants(spec, combos[0], build)...)
+	}
 	seen := map[string]int{}
 	for _, combo := range combos {
-		t, trialErrs := buildTrial(doc, base, spec, variants, combo, overrides)
+		t, trialErrs := build(combo)
 		errs = append(errs, trialErrs...)
 		if t == nil {
 			continue
@@ -170,8 +179,14 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 		return nil, errs
 	}
 	p.Name = p.Trials[0].Config.Name
-	if spec != nil && spec.Prune != nil && spec.Prune.Monitor == "" {
-		spec.Prune.Monitor = record.DefaultMetric(p.allHave)
+	if spec != nil {
+		p.resolveMonitor(spec)
+	}
+	if spec != nil && spec.Method == "tpe" {
+		p.search = newSearch(spec, build)
+		if spec.Samples <= spec.NStartup {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("sweep.samples (%d) is not above sweep.n_startup (%d): every trial is a random draw, the search is random search", spec.Samples, spec.NStartup))
+		}
 	}
 	return p, nil
 }
@@ -339,8 +354,8 @@ func contains(s []string, v string) bool {
 // expand returns one list of axis values per trial.
 func expand(r *yamlx.Reporter, spec *Spec) [][]*yaml.Node {
 	if len(spec.Axes) == 0 {
-		if spec.Method == "random" {
-			r.Field("axes").Errorf("random search needs at least one axis")
+		if spec.Method != "grid" {
+			r.Field("axes").Errorf("%s search needs at least one axis", spec.Method)
 		}
 		return [][]*yaml.Node{nil}
 	}
@@ -361,6 +376,16 @@ func expand(r *yamlx.Reporter, spec *Spec) [][]*yaml.Node {
 		return grid(spec.Axes)
 	}
 	rng := data.NewRand(uint64(spec.Seed), 0x5eed)
+	if spec.Method == "tpe" {
+		// Only the first n_startup trials are planned; TPE proposes the rest.
+		cut := 0.0
+		if discrete {
+			cut = total
+		}
+		s := *spec
+		s.Method, s.Samples = "random", spec.startupSamples(cut)
+		return expand(r, &s)
+	}
 	if discrete {
 		if float64(spec.Samples) > total {
 			r.Field("samples").Errorf("asks for %d trials, but the axes hold only %.0f distinct ones", spec.Samples, total)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/search"
+	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
 
@@ -18,12 +20,23 @@ const VariantAxis = "variant"
 
 // Spec is a file's `sweep:` section.
 type Spec struct {
-	Method  string `yaml:"method"`  // grid (default) or random
+	Method  string `yaml:"method"`  // grid (default), random or tpe
 	Axes    Axes   `yaml:"axes"`    // key path (or "variant") → values
-	Samples int    `yaml:"samples"` // random: how many trials
-	Seed    int64  `yaml:"seed"`    // random: seed of the sampler
+	Samples int    `yaml:"samples"` // random, tpe: how many trials
+	Seed    int64  `yaml:"seed"`    // random, tpe: seed of the sampler
 	Prune   *Prune `yaml:"prune"`   // stop trials that fall behind
+	// NStartup is tpe's number of random trials before TPE takes over
+	// (default 10): with the same seed, the trials random search draws.
+	NStartup int `yaml:"n_startup"`
+	// Monitor is the metric a tpe search optimises, each trial's best
+	// epoch's value (default: record.DefaultMetric of the trials).
+	Monitor string `yaml:"monitor"`
+	// Direction is maximize or minimize (default: the monitor's direction).
+	Direction string `yaml:"direction"`
 }
+
+// Methods are the search methods of sweep.method.
+var Methods = []string{"grid", "random", "tpe"}
 
 // Prune is sweep.prune: at each milestone epoch, a trial whose monitored
 // metric is worse than the rule's cut among the trials that reached it (at
@@ -203,13 +216,18 @@ func (s *Spec) validate(r *yamlx.Reporter) {
 		if r.Has("samples") {
 			r.Field("samples").Errorf("is for method: random")
 		}
-	case "random":
+	case "random", "tpe":
 		if s.Samples <= 0 {
-			r.Field("samples").Errorf("method random needs samples > 0, got %d", s.Samples)
+			r.Field("samples").Errorf("method %s needs samples > 0, got %d", s.Method, s.Samples)
 		}
 	default:
-		r.Field("method").Errorf("must be grid or random, got %q", s.Method)
+		msg := fmt.Sprintf("must be grid, random or tpe, got %q", s.Method)
+		if n := suggest.Nearest(s.Method, Methods); n != "" {
+			msg += fmt.Sprintf("; did you mean %q?", n)
+		}
+		r.Field("method").Errorf("%s", msg)
 	}
+	s.validateSearch(r)
 	if p := s.Prune; p != nil {
 		pr := r.Field("prune")
 		if p.Rule != "median" && p.Rule != "asha" {
@@ -237,7 +255,7 @@ func (s *Spec) validate(r *yamlx.Reporter) {
 
 // defaultSpec is the spec of a file with variants but no sweep section, and
 // the defaults of a sweep section.
-func defaultSpec() *Spec { return &Spec{Method: "grid"} }
+func defaultSpec() *Spec { return &Spec{Method: "grid", NStartup: search.DefaultNStartup} }
 
 // UnmarshalYAMLX decodes the prune settings over their defaults.
 func (p *Prune) UnmarshalYAMLX(r *yamlx.Reporter) {

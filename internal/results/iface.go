@@ -27,6 +27,7 @@ type Store interface {
 	Sweep(ctx context.Context, id int64) (*Sweep, error)
 	Sweeps(ctx context.Context) ([]*Sweep, error)
 	PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error)
+	ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*Run, error)
 	Trials(ctx context.Context, sweepID int64) ([]*Run, error)
 	ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error)
 	Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error

@@ -19,4 +19,11 @@
 // checkpoints: the checkpoint of the last committed epoch always exists, and
 // a resumed trial continues from it with the same weights, optimizer state,
 // RNG state and data order, so its metrics equal an uninterrupted run's.
+//
+// A tpe sweep has no trials planned up front: a worker with nothing to claim
+// asks the store to propose one (results.Store.ProposeTrial: under one lock
+// on the sweep, the sweep's trials and epochs are read, search.Propose gives
+// proposal k = the number of trials so far from their history, unfinished
+// trials as the constant liar, and the pending row is inserted), then claims
+// it as above. The budget is sweep.samples trials, whatever their end.
 package sweep

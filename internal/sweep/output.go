@@ -37,6 +37,9 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 	if n == 1 {
 		what = "1 trial"
 	}
+	if r.Budget > 0 {
+		what = fmt.Sprintf("tpe search, %d of %d trials proposed so far (the others are proposed as results arrive)", n, r.Budget)
+	}
 	fmt.Fprintf(w, "sweep %d %q (%s): %s", r.Sweep.ID, r.Sweep.Name, file, what)
 	if parts := countStatuses(c, func(k int) bool { return k > 0 && k != n }); parts != "" {
 		fmt.Fprintf(w, " (%s)", parts)
@@ -48,7 +51,7 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 			fmt.Fprintf(w, "  trial %d: %s\n", t.Trial, report.FormatParams(t.Params))
 		}
 	}
-	if c[results.StatusCompleted]+c[results.StatusPruned] == n {
+	if c[results.StatusCompleted]+c[results.StatusPruned] == n && n >= r.Budget {
 		fmt.Fprintln(w, "nothing to do: every trial has finished (--new starts a fresh sweep)")
 	}
 }

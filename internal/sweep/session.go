@@ -60,6 +60,9 @@ type Report struct {
 	Sweep  *results.Sweep
 	Trials []*results.Run // the plan's trials, in plan order
 	Added  []*results.Run
+	// Budget is a tpe sweep's samples (0 for other sweeps): its trials are
+	// all the sweep's, proposed as results arrive.
+	Budget int
 }
 
 // Counts returns how many of the trials are in each status.
@@ -100,24 +103,14 @@ func Open(ctx context.Context, store results.Store, p *plan.Plan, fresh bool) (*
 	if err != nil {
 		return nil, err
 	}
+	if p.Search() != nil {
+		return openSearch(ctx, store, sw, p)
+	}
 	runs := make([]*results.Run, len(p.Trials))
 	for i, t := range p.Trials {
-		c := t.Config
-		params := map[string]any{}
-		for _, kv := range t.Params {
-			params[kv.Path] = kv.Value
-		}
-		runs[i] = &results.Run{
-			Name: c.Name, ModelName: c.Model.Name, ConfigYAML: c.YAML(), ConfigHash: c.Hash(),
-			Seed: c.Train.Seed, Backend: c.Backend, Optimizer: c.Train.Optimizer.Name,
-			LearningRate: c.Train.LearningRate, BatchSize: c.Train.BatchSize, Epochs: c.Train.Epochs,
-			Variant: t.Variant, Params: params, DataHash: c.Data.DataHash(),
-		}
-		pre, err := c.Data.Preprocessing()
-		if err != nil {
+		if runs[i], err = trialRun(t); err != nil {
 			return nil, err
 		}
-		runs[i].Preprocessing = string(pre)
 	}
 	all, added, err := store.PlanTrials(ctx, sw.ID, runs)
 	if err != nil {
@@ -161,6 +154,7 @@ type session struct {
 	out     *lockedWriter         // opts.Stdout, shared with the children's output
 	errOut  *lockedWriter         // opts.Stderr, shared with the children's output
 	waiting bool                  // "waiting for … other workers" was said
+	spent   bool                  // a tpe sweep proposes no more trials
 
 	// changed is signalled (without blocking) whenever a child ends.
 	changed  chan struct{}
@@ -188,14 +182,15 @@ func newSession(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*
 		poll: 2 * time.Second,
 	}
 	if s.threads <= 0 {
-		s.threads = max(1, runtime.NumCPU()/max(1, min(opts.Jobs, len(rep.Trials))))
+		s.threads = max(1, runtime.NumCPU()/max(1, min(opts.Jobs, s.total())))
 	}
 	if opts.Lease > 0 {
 		s.poll = opts.Lease / 3
 	}
 	for i, r := range rep.Trials {
-		s.byID[r.ID] = p.Trials[i]
-		s.ids = append(s.ids, r.ID)
+		if err := s.add(r, i); err != nil {
+			return nil, err
+		}
 		if opts.RetryFailed && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
 			retry := results.Outcome{Status: results.StatusInterrupted, StopReason: "to be retried"}
 			if err := opts.Store.FinishTrial(ctx, r.ID, "", retry); err != nil {
@@ -221,7 +216,7 @@ func (s *session) loop() error {
 			s.wait(0)
 			continue
 		}
-		c, err := s.claim()
+		c, err := s.claimOrPropose()
 		switch {
 		case err != nil && s.ctx.Err() != nil:
 			return nil
@@ -350,7 +345,7 @@ func (s *session) spawn(c *claimed) error {
 	if c.run.Attempts > 1 {
 		what = "resuming"
 	}
-	fmt.Fprintf(s.out, "trial %d/%d (run %d) %s: %s\n", t.Index, len(s.plan.Trials), c.run.ID, what, describe(t))
+	fmt.Fprintf(s.out, "trial %d/%d (run %d) %s: %s\n", t.Index, s.total(), c.run.ID, what, describe(t))
 	cmd, pipes, err := s.command(c)
 	if err == nil {
 		err = cmd.Start()
@@ -400,7 +395,7 @@ func (s *session) command(c *claimed) (*exec.Cmd, []io.ReadCloser, error) {
 		cmd.Env = append(cmd.Env, "EXP_LOCK_FD=3")
 		cmd.ExtraFiles = []*os.File{c.lock}
 	}
-	if s.opts.PassThrough && min(s.opts.Jobs, len(s.rep.Trials)) == 1 {
+	if s.opts.PassThrough && min(s.opts.Jobs, s.total()) == 1 {
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		return cmd, nil, nil
 	}
@@ -493,7 +488,11 @@ func (s *session) final() (*Report, error) {
 	for _, r := range trials {
 		byRun[r.ID] = r
 	}
-	out := &Report{Sweep: s.rep.Sweep, Added: s.rep.Added}
+	out := &Report{Sweep: s.rep.Sweep, Added: s.rep.Added, Budget: s.rep.Budget}
+	if s.rep.Budget > 0 {
+		out.Trials = trials // a tpe sweep's trials are all the sweep's
+		return out, nil
+	}
 	for _, r := range s.rep.Trials {
 		out.Trials = append(out.Trials, byRun[r.ID])
 	}
