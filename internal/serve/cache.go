@@ -1,0 +1,115 @@
+package serve
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// answer is a rendered response.
+type answer struct {
+	status int
+	ctype  string
+	body   []byte
+}
+
+// entry is a cached answer and the data version it was computed at.
+type entry struct {
+	ready      chan struct{} // closed once the first answer is in
+	version    string
+	ans        answer
+	refreshing bool
+}
+
+// cache keeps answers by key. An answer computed at an older data version
+// is served while one goroutine computes the new one (stale while
+// revalidating), so clients never wait on a recomputation except for a
+// key's first request.
+type cache struct {
+	mu      sync.Mutex
+	entries map[string]*entry
+	// version reads the current data version.
+	version func(ctx context.Context) (string, error)
+	max     int // entries kept at most
+}
+
+// refreshTimeout bounds a background recomputation.
+const refreshTimeout = 60 * time.Second
+
+func newCache(version func(ctx context.Context) (string, error), max int) *cache {
+	return &cache{entries: map[string]*entry{}, version: version, max: max}
+}
+
+// get returns the answer of key: compute's, at the current data version or
+// one before it while a newer one is computed.
+func (c *cache) get(ctx context.Context, key string, compute func(ctx context.Context) answer) (answer, error) {
+	v, err := c.version(ctx)
+	if err != nil {
+		return answer{}, err
+	}
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil {
+		c.evict()
+		e = &entry{ready: make(chan struct{}), version: v}
+		c.entries[key] = e
+		c.mu.Unlock()
+		ans := compute(ctx)
+		c.mu.Lock()
+		e.ans = ans
+		close(e.ready)
+		if ctx.Err() != nil {
+			delete(c.entries, key) // do not keep an answer cut short
+		}
+		c.mu.Unlock()
+		return ans, nil
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return answer{}, ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.version != v && !e.refreshing {
+		e.refreshing = true
+		go c.refresh(e, compute)
+	}
+	return e.ans, nil
+}
+
+// refresh recomputes e at the current data version; the goroutine ends
+// when compute returns (bounded by refreshTimeout).
+func (c *cache) refresh(e *entry, compute func(ctx context.Context) answer) {
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	v, err := c.version(ctx)
+	var ans answer
+	if err == nil {
+		ans = compute(ctx)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.refreshing = false
+	if err == nil && ctx.Err() == nil {
+		e.version, e.ans = v, ans
+	}
+}
+
+// evict drops every finished entry once the cache is full (keys come from
+// request text, so their number is bounded here). c.mu is held.
+func (c *cache) evict() {
+	if len(c.entries) < c.max {
+		return
+	}
+	for k, e := range c.entries {
+		select {
+		case <-e.ready:
+			if !e.refreshing {
+				delete(c.entries, k)
+			}
+		default:
+		}
+	}
+}
