@@ -12,7 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-		"time"
+	"time"
 
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/report"
@@ -277,7 +277,7 @@ func (s *server) apiRun(r *http.Request) (answer, error) {
 type sweepView struct {
 	*SweepPage
 	Query template.URL // the page's options, encoded, for links and the chart
-	API   string // the JSON the page polls
+	API   string       // the JSON the page polls
 }
 
 // querySuffix is "?" and the page's canonical options, or "".
