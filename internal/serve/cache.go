@@ -19,6 +19,7 @@ type entry struct {
 	version    string
 	ans        answer
 	refreshing bool
+	refreshed  chan struct{} // closed when the running refresh ends
 }
 
 // cache keeps answers by key. An answer computed at an older data version
@@ -40,9 +41,9 @@ func newCache(version func(ctx context.Context) (string, error), max int) *cache
 	return &cache{entries: map[string]*entry{}, version: version, max: max}
 }
 
-// get returns the answer of key: compute's, at the current data version or
-// one before it while a newer one is computed.
-func (c *cache) get(ctx context.Context, key string, compute func(ctx context.Context) answer) (answer, error) {
+// get returns the answer of key: compute's, at the current data version or,
+// unless fresh is set, one before it while a newer one is computed.
+func (c *cache) get(ctx context.Context, key string, fresh bool, compute func(ctx context.Context) answer) (answer, error) {
 	v, err := c.version(ctx)
 	if err != nil {
 		return answer{}, err
@@ -71,11 +72,22 @@ func (c *cache) get(ctx context.Context, key string, compute func(ctx context.Co
 		return answer{}, ctx.Err()
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if e.version != v && !e.refreshing {
-		e.refreshing = true
+		e.refreshing, e.refreshed = true, make(chan struct{})
 		go c.refresh(e, compute)
 	}
+	stale, refreshed, ans := e.version != v, e.refreshed, e.ans
+	c.mu.Unlock()
+	if !fresh || !stale {
+		return ans, nil
+	}
+	select {
+	case <-refreshed:
+	case <-ctx.Done():
+		return answer{}, ctx.Err()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return e.ans, nil
 }
 
@@ -92,6 +104,7 @@ func (c *cache) refresh(e *entry, compute func(ctx context.Context) answer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.refreshing = false
+	close(e.refreshed)
 	if err == nil && ctx.Err() == nil {
 		e.version, e.ans = v, ans
 	}

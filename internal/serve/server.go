@@ -108,7 +108,10 @@ func errorAnswer(err error) answer {
 func (s *server) cached(compute func(r *http.Request) (answer, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.URL.Path + "?" + canonicalQuery(r)
-		ans, err := s.cache.get(r.Context(), key, func(ctx context.Context) answer {
+		// A chart asked for at a data version (?v=, as pages do when the
+		// data changed) waits for that version rather than take an older.
+		fresh := r.URL.Query().Has("v")
+		ans, err := s.cache.get(r.Context(), key, fresh, func(ctx context.Context) answer {
 			a, err := compute(r.Clone(ctx))
 			if err != nil {
 				return errorAnswer(err)
