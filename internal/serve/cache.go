@@ -11,6 +11,7 @@ type answer struct {
 	status int
 	ctype  string
 	body   []byte
+	etag   string // set by the cache: the data version it was computed at
 }
 
 // entry is a cached answer and the data version it was computed at.
@@ -18,6 +19,8 @@ type entry struct {
 	ready      chan struct{} // closed once the first answer is in
 	version    string
 	ans        answer
+	at         time.Time     // when the answer's computation began
+	cost       time.Duration // how long it took
 	refreshing bool
 	refreshed  chan struct{} // closed when the running refresh ends
 }
@@ -37,6 +40,13 @@ type cache struct {
 // refreshTimeout bounds a background recomputation.
 const refreshTimeout = 60 * time.Second
 
+// minRefresh is the least time between two computations of an answer for
+// requests that accept a stale one: pages poll once a second, and a writer
+// committing many epochs a second must not keep the server recomputing.
+// An answer that takes long to compute waits twice its cost, so refreshing
+// it takes at most a third of a core.
+const minRefresh = time.Second
+
 func newCache(version func(ctx context.Context) (string, error), max int) *cache {
 	return &cache{entries: map[string]*entry{}, version: version, max: max}
 }
@@ -52,12 +62,13 @@ func (c *cache) get(ctx context.Context, key string, fresh bool, compute func(ct
 	e := c.entries[key]
 	if e == nil {
 		c.evict()
-		e = &entry{ready: make(chan struct{}), version: v}
+		e = &entry{ready: make(chan struct{}), version: v, at: time.Now()}
 		c.entries[key] = e
 		c.mu.Unlock()
 		ans := compute(ctx)
+		ans.etag = etag(v)
 		c.mu.Lock()
-		e.ans = ans
+		e.ans, e.cost = ans, time.Since(e.at)
 		close(e.ready)
 		if ctx.Err() != nil {
 			delete(c.entries, key) // do not keep an answer cut short
@@ -72,7 +83,7 @@ func (c *cache) get(ctx context.Context, key string, fresh bool, compute func(ct
 		return answer{}, ctx.Err()
 	}
 	c.mu.Lock()
-	if e.version != v && !e.refreshing {
+	if e.version != v && !e.refreshing && (fresh || time.Since(e.at) >= max(minRefresh, 3*e.cost)) {
 		e.refreshing, e.refreshed = true, make(chan struct{})
 		go c.refresh(e, compute)
 	}
@@ -96,19 +107,24 @@ func (c *cache) get(ctx context.Context, key string, fresh bool, compute func(ct
 func (c *cache) refresh(e *entry, compute func(ctx context.Context) answer) {
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	defer cancel()
+	at := time.Now()
 	v, err := c.version(ctx)
 	var ans answer
 	if err == nil {
 		ans = compute(ctx)
+		ans.etag = etag(v)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.refreshing = false
 	close(e.refreshed)
 	if err == nil && ctx.Err() == nil {
-		e.version, e.ans = v, ans
+		e.version, e.ans, e.at, e.cost = v, ans, at, time.Since(at)
 	}
 }
+
+// etag is the entity tag of an answer computed at data version v.
+func etag(v string) string { return `"` + v + `"` }
 
 // evict drops every finished entry once the cache is full (keys come from
 // request text, so their number is bounded here). c.mu is held.

@@ -211,6 +211,7 @@ func loadSweep(ctx context.Context, store results.Store, id int64, v View, now t
 	if err != nil {
 		return nil, err
 	}
+	store = &onceStore{Store: store} // status and table read the epochs once
 	st, err := report.SweepStatus(ctx, store, sw, now)
 	if err != nil {
 		return nil, err
@@ -317,4 +318,23 @@ func fmtOpt(v *float64) string {
 		return "—"
 	}
 	return fmt.Sprintf("%.4f", *v)
+}
+
+// onceStore reads AllEpochs once and answers later calls from that read:
+// a page's status and table then see the same epochs, read once.
+type onceStore struct {
+	results.Store
+	epochs map[int64][]*results.Epoch
+}
+
+// AllEpochs returns the first read's epochs.
+func (s *onceStore) AllEpochs(ctx context.Context) (map[int64][]*results.Epoch, error) {
+	if s.epochs != nil {
+		return s.epochs, nil
+	}
+	e, err := s.Store.AllEpochs(ctx)
+	if err == nil {
+		s.epochs = e
+	}
+	return e, err
 }

@@ -62,7 +62,8 @@ func Handler(store Versioned, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &server{store: store, opts: opts, cache: newCache(store.DataVersion, maxCached), mux: http.NewServeMux()}
+	vr := &versionReader{read: store.DataVersion}
+	s := &server{store: store, opts: opts, cache: newCache(vr.version, maxCached), mux: http.NewServeMux()}
 	static, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic(err) // a constant embedded folder
@@ -121,9 +122,17 @@ func (s *server) cached(compute func(r *http.Request) (answer, error)) http.Hand
 		if err != nil {
 			ans = errorAnswer(err)
 		}
-		w.Header().Set("Content-Type", ans.ctype)
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Length", strconv.Itoa(len(ans.body)))
+		hdr := w.Header()
+		hdr.Set("Cache-Control", "no-cache") // revalidate every time
+		if ans.status == http.StatusOK && ans.etag != "" {
+			hdr.Set("ETag", ans.etag)
+			if r.Header.Get("If-None-Match") == ans.etag {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+		hdr.Set("Content-Type", ans.ctype)
+		hdr.Set("Content-Length", strconv.Itoa(len(ans.body)))
 		w.WriteHeader(ans.status)
 		if r.Method != http.MethodHead {
 			_, _ = w.Write(ans.body)
@@ -349,7 +358,7 @@ func htmlPage(name string, data any) (answer, error) {
 
 // jsonAnswer encodes v (html/template-safe: <, > and & are escaped).
 func jsonAnswer(v any) (answer, error) {
-	b, err := json.MarshalIndent(v, "", " ")
+	b, err := json.Marshal(v)
 	if err != nil {
 		return answer{}, err
 	}

@@ -93,7 +93,7 @@
 
   async function poll() {
     try {
-      const res = await fetch(api, {headers: {"Accept": "application/json"}, cache: "no-store", credentials: "same-origin"});
+      const res = await fetch(api, {headers: {"Accept": "application/json"}, cache: "no-cache", credentials: "same-origin"});
       if (!res.ok) {
         throw new Error("HTTP " + res.status);
       }
