@@ -9,9 +9,10 @@ import (
 )
 
 // csp allows the server's own scripts, styles and images and nothing else:
-// no inline script, no external load, no framing, no form posts.
+// no inline script, no external load, no framing; forms only to itself
+// (the sweep page's options, a GET).
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // svgCSP is the policy of an SVG chart opened on its own: nothing runs.
 const svgCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
