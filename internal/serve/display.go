@@ -57,7 +57,7 @@ func sweepsDisplay(sweeps []SweepSummary) Display {
 			{Text: fmt.Sprint(s.ID), Value: s.ID, Href: href},
 			{Text: s.Name, Value: s.Name, Href: href},
 			{Text: s.File, Value: s.File},
-			{Text: fmt.Sprintf("%d: %s", s.Trials, countsText(s.Counts)), Value: s.Trials},
+			{Text: fmt.Sprintf("%d: %s", s.Trials, countsText(s.Counts))}, // the counts are in sweeps[]
 			{Text: bestText(s)},
 			{Text: timeText(s.CreatedAt)},
 			{Text: etaText(s)},
