@@ -11,6 +11,7 @@ type answer struct {
 	status int
 	ctype  string
 	body   []byte
+	gz     []byte // body gzipped, for a large body (nil: none)
 	etag   string // set by the cache: the data version it was computed at
 }
 

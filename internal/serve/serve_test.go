@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -316,5 +318,46 @@ func TestLive(t *testing.T) {
 			t.Fatalf("after 10 s: %d epochs (before: %d), status %s", len(now.Epochs), len(before.Epochs), now.Run.Status)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRevalidate: an answer carries the data version as its ETag, and a
+// request naming it gets 304 with no body.
+func TestRevalidate(t *testing.T) {
+	fx := newFixture(t)
+	h := Handler(fx.open(t), Options{})
+	res := get(h, "GET", "/api/sweeps", nil)
+	tag := res.Header.Get("ETag")
+	if res.StatusCode != 200 || tag == "" {
+		t.Fatalf("GET: %d, ETag %q", res.StatusCode, tag)
+	}
+	res = get(h, "GET", "/api/sweeps", http.Header{"If-None-Match": {tag}})
+	if res.StatusCode != http.StatusNotModified || body(t, res) != "" {
+		t.Errorf("If-None-Match the ETag: %d", res.StatusCode)
+	}
+	if res = get(h, "GET", "/api/sweeps", http.Header{"If-None-Match": {`"other"`}}); res.StatusCode != 200 {
+		t.Errorf("If-None-Match another tag: %d", res.StatusCode)
+	}
+}
+
+// TestGzip: a large answer is sent gzipped to a client that accepts it.
+func TestGzip(t *testing.T) {
+	big := strings.Repeat(`{"text":"0.9512","value":0.9512}`, 500)
+	zr, err := gzip.NewReader(bytes.NewReader(gzipped([]byte(big))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(zr); err != nil || string(b) != big {
+		t.Errorf("gunzipped %d bytes, %v; want the %d sent", len(b), err, len(big))
+	}
+	if gzipped([]byte("small")) != nil {
+		t.Error("a small body was gzipped")
+	}
+	for enc, want := range map[string]bool{"gzip": true, "br, gzip;q=0.5": true, "gzip;q=0": false, "identity": false, "": false} {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.Header.Set("Accept-Encoding", enc)
+		if got := acceptsGzip(req); got != want {
+			t.Errorf("acceptsGzip(%q) = %v", enc, got)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"embed"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/exp-runner/exp/internal/chart"
@@ -117,6 +119,7 @@ func (s *server) cached(compute func(r *http.Request) (answer, error)) http.Hand
 			if err != nil {
 				return errorAnswer(err)
 			}
+			a.gz = gzipped(a.body)
 			return a
 		})
 		if err != nil {
@@ -132,10 +135,16 @@ func (s *server) cached(compute func(r *http.Request) (answer, error)) http.Hand
 			}
 		}
 		hdr.Set("Content-Type", ans.ctype)
-		hdr.Set("Content-Length", strconv.Itoa(len(ans.body)))
+		hdr.Set("Vary", "Accept-Encoding")
+		body := ans.body
+		if ans.gz != nil && acceptsGzip(r) {
+			hdr.Set("Content-Encoding", "gzip")
+			body = ans.gz
+		}
+		hdr.Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(ans.status)
 		if r.Method != http.MethodHead {
-			_, _ = w.Write(ans.body)
+			_, _ = w.Write(body)
 		}
 	}
 }
@@ -378,4 +387,35 @@ func numeric(t Table, col int) bool {
 		}
 	}
 	return seen
+}
+
+// gzipMin is the least body size worth compressing.
+const gzipMin = 4 << 10
+
+// gzipped returns body compressed once, for every request that accepts
+// gzip, or nil for a small body.
+func gzipped(body []byte) []byte {
+	if len(body) < gzipMin {
+		return nil
+	}
+	var b bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	if err != nil {
+		return nil
+	}
+	if _, err := zw.Write(body); err != nil || zw.Close() != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+// acceptsGzip reports whether the request accepts a gzip body.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
