@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench bench-search fuzz clean
+.PHONY: build setup run test bench bench-search load fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -37,6 +37,13 @@ bench: build
 # 3,000 MNIST images (slow: 144 short trials).
 bench-search: build
 	./$(BIN) bench --search all --jobs 2
+
+# exp serve under load: 1,000 runs × 100 epochs in one SQLite file, 50
+# clients polling a sweep's JSON once a second on 127.0.0.1 and a writer
+# committing epochs, for EXP_LOAD_SECONDS (default 30); prints latency
+# percentiles and errors.
+load:
+	$(GO) test ./internal/serve -run '^$$' -bench BenchmarkLoad -benchtime 1x -timeout 15m
 
 fuzz:
 	$(GO) test ./internal/config -run XXX -fuzz FuzzParse -fuzztime 60s
