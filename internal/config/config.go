@@ -84,6 +84,24 @@ type Train struct {
 	// EarlyStopping, when set, stops a run whose monitored metric has not
 	// improved for a while.
 	EarlyStopping *EarlyStopping `yaml:"early_stopping"`
+	// Checkpoint, when set, names the metric by which the best epoch's
+	// weights are kept (default: record.DefaultMetric).
+	Checkpoint *Checkpoint `yaml:"checkpoint"`
+}
+
+// Checkpoint is train.checkpoint: monitor is the metric whose best epoch's
+// weights a run keeps for prediction ("" for the default metric).
+type Checkpoint struct {
+	Monitor string `yaml:"monitor"`
+}
+
+// BestMetric returns the metric by which a run of c keeps its best epoch:
+// train.checkpoint.monitor, else record.DefaultMetric.
+func (c *Config) BestMetric() string {
+	if c.Train.Checkpoint != nil && c.Train.Checkpoint.Monitor != "" {
+		return c.Train.Checkpoint.Monitor
+	}
+	return record.DefaultMetric(c.HasMetric)
 }
 
 // EarlyStopping is train.early_stopping, with Keras's EarlyStopping
@@ -326,6 +344,9 @@ func (t *Train) validate(r *yamlx.Reporter, d Data) {
 		if !(es.MinDelta >= 0) {
 			er.Field("min_delta").Errorf("must be ≥ 0, got %g", es.MinDelta)
 		}
+	}
+	if cp := t.Checkpoint; cp != nil && cp.Monitor != "" {
+		checkMonitor(r.Field("checkpoint").Field("monitor"), &d, cp.Monitor)
 	}
 	loss, err := registry.Losses.Lookup(t.Loss)
 	if err != nil {

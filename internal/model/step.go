@@ -32,12 +32,17 @@ func (m *Model) TrainStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 	grads := graph.Gradient(loss, params...)
 	lr := graph.Scalar(g, loss.DType(), m.LearningRate)
 	m.Optimizer.Apply(ctx, lr, vars, grads)
-	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	if m.Loss.Classification {
+		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
+	}
+	return outs
 }
 
 // EvalStep is the graph function of one evaluation step: the batch's summed
 // loss and number of correct predictions, with BatchNorm on its moving
-// averages and no dropout.
+// averages and no dropout; for classification a third output holds each
+// example's predicted class (int32), for the confusion matrix.
 func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 	g := x.Graph()
 	ctx.SetTraining(g, false)
@@ -46,7 +51,11 @@ func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 		panic(err)
 	}
 	lossSum := graph.ReduceAllSum(m.Loss.PerExample(out, y, m.FoldSoftmax))
-	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	if m.Loss.Classification {
+		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
+	}
+	return outs
 }
 
 func (m *Model) correct(out, y *graph.Node) *graph.Node {

@@ -12,6 +12,9 @@ type Epoch struct {
 	// regression, no val_ metrics without a validation set. A NaN metric is
 	// stored as NULL and reads back nil.
 	Loss, Accuracy, ValLoss, ValAccuracy *float64
+	// ValF1Macro is the macro-averaged F1 on the validation set
+	// (classification with a validation set only; nil otherwise).
+	ValF1Macro *float64
 
 	Seconds           float64 // wall time of the epoch: training and evaluation
 	MsPerStep         float64 // mean milliseconds per training step
@@ -31,6 +34,8 @@ func (e *Epoch) Value(name string) *float64 {
 		return e.ValLoss
 	case ValAccuracy:
 		return e.ValAccuracy
+	case ValF1Macro:
+		return e.ValF1Macro
 	}
 	return nil
 }
