@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/results"
@@ -212,7 +213,7 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		store.Close()
 		return nil, nil, err
 	}
-	root, _, err := sweepPlaces(store.Path(), ckpt, 3e9)
+	root, _, err := sweepPlaces(store.Path(), ckpt, 3*time.Second)
 	if err != nil {
 		store.Close()
 		return nil, nil, err
