@@ -98,6 +98,11 @@ func TestPredictCSVClasses(t *testing.T) {
 	show = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`).ReplaceAllString(show, "TIME")
 	show = regexp.MustCompile(` +`).ReplaceAllString(show, " ") // the folder's length shifts the columns
 	golden(t, "show_predict.golden", show)
+	html := filepath.Join(dir, "report.html")
+	mustRun(t, "report", "--db", db, "-o", html)
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "confusion matrix: run 1 (cls), epoch "+strconv.Itoa(best)) {
+		t.Errorf("the report has no heatmap of run 1's confusion matrix (%v)", err)
+	}
 
 	// An exported folder predicts the same, without the database.
 	model := filepath.Join(dir, "model")
