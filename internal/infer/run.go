@@ -28,7 +28,8 @@ var ErrNoBest = errors.New("no best checkpoint")
 
 // FindBest returns run r's best epoch by cfg's best metric among epochs,
 // and its checkpoint under the checkpoints root. A run that never finished
-// an epoch, or whose checkpoint is gone, gives an error wrapping ErrNoBest.
+// an epoch, or whose checkpoint is gone, gives an error wrapping ErrNoBest
+// (with the Best it looked for in the second case).
 func FindBest(r *results.Run, cfg *config.Config, epochs []*results.Epoch, root string) (*Best, error) {
 	b := record.NewBest(cfg.BestMetric())
 	for _, e := range epochs {
@@ -38,11 +39,12 @@ func FindBest(r *results.Run, cfg *config.Config, epochs []*results.Epoch, root 
 		return nil, fmt.Errorf("run %d has %w: it is %s and finished no epoch with %s", r.ID, ErrNoBest, r.Status, b.Metric)
 	}
 	path := checkpoint.BestPath(sweep.TrialDir(root, r.ID), b.Epoch)
+	best := &Best{RunID: r.ID, Epoch: b.Epoch, Metric: b.Metric, Value: b.Value, Path: path}
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("run %d has %w: its best epoch is %d by %s, but %s is missing (checkpoints deleted, or another --checkpoints folder?)",
+		return best, fmt.Errorf("run %d has %w: its best epoch is %d by %s, but %s is missing (checkpoints deleted, or another --checkpoints folder?)",
 			r.ID, ErrNoBest, b.Epoch, b.Metric, path)
 	}
-	return &Best{RunID: r.ID, Epoch: b.Epoch, Metric: b.Metric, Value: b.Value, Path: path}, nil
+	return best, nil
 }
 
 // RunConfig parses run r's stored config, validating it against its data

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -27,8 +28,11 @@ func WriteRunPrediction(ctx context.Context, w io.Writer, store results.Store, r
 		switch {
 		case err == nil:
 			fmt.Fprintf(w, "\nBest model: epoch %d by %s (%.4f), %s\n", best.Epoch, best.Metric, best.Value, best.Path)
+		case errors.Is(err, ErrNoBest) && best != nil:
+			fmt.Fprintf(w, "\nBest model: none: epoch %d is the best by %s (%.4f), but its checkpoint %s is missing from the checkpoints folder\n",
+				best.Epoch, best.Metric, best.Value, filepath.Join(filepath.Base(filepath.Dir(best.Path)), filepath.Base(best.Path)))
 		case errors.Is(err, ErrNoBest):
-			fmt.Fprintf(w, "\nBest model: none (%v)\n", err)
+			fmt.Fprintf(w, "\nBest model: none (no epoch finished)\n")
 		default:
 			return err
 		}

@@ -91,7 +91,7 @@ func helper(mode string) error {
 				if err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO epochs VALUES (?, ?, 1, NULL, NULL, NULL, 1, 1, 1, '2026-01-01T00:00:00.000Z')`, runID, n); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO epochs VALUES (?, ?, 1, NULL, NULL, NULL, 1, 1, 1, '2026-01-01T00:00:00.000Z', NULL)`, runID, n); err != nil {
 					return err
 				}
 				fmt.Printf("holding %d\n", n)

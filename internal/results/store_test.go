@@ -359,11 +359,13 @@ var sqliteSchema = map[string]string{
 		"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
 		"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
 		"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT, " +
-		"owner TEXT, lease_expires_at TEXT",
+		"owner TEXT, lease_expires_at TEXT, confusion TEXT",
 	"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
 	"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
 		"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
-		"finished_at TEXT NOT NULL",
+		"finished_at TEXT NOT NULL, val_f1_macro REAL",
+	"evaluations": "id INTEGER, run_id INTEGER NOT NULL, data TEXT NOT NULL, data_hash TEXT NOT NULL, loss REAL, " +
+		"accuracy REAL, mse REAL, mae REAL, rmse REAL, r2 REAL, created_at TEXT NOT NULL",
 }
 
 var postgresSchema = map[string]string{
@@ -374,14 +376,22 @@ var postgresSchema = map[string]string{
 		"threads bigint NOT NULL, started_at timestamp with time zone NOT NULL, finished_at timestamp with time zone, " +
 		"error text, summary json, " +
 		"sweep_id bigint, trial bigint, variant text, params json, attempts bigint NOT NULL, stop_reason text, " +
-		"owner text, lease_expires_at timestamp with time zone",
+		"owner text, lease_expires_at timestamp with time zone, confusion json",
 	"sweeps": "id bigint NOT NULL, name text NOT NULL, file text NOT NULL, spec_hash text NOT NULL, " +
 		"created_at timestamp with time zone NOT NULL, prune json",
 	"epochs": "run_id bigint NOT NULL, epoch bigint NOT NULL, loss double precision, accuracy double precision, " +
 		"val_loss double precision, val_accuracy double precision, seconds double precision NOT NULL, " +
 		"ms_per_step double precision NOT NULL, examples_per_second double precision NOT NULL, " +
-		"finished_at timestamp with time zone NOT NULL",
+		"finished_at timestamp with time zone NOT NULL, val_f1_macro double precision",
+	"evaluations": "id bigint NOT NULL, run_id bigint NOT NULL, data text NOT NULL, data_hash text NOT NULL, " +
+		"loss double precision, accuracy double precision, mse double precision, mae double precision, " +
+		"rmse double precision, r2 double precision, created_at timestamp with time zone NOT NULL",
 }
+
+// reservedMigrations are numbers taken by migrations of branches being
+// merged (004 data, 005 learning-rate schedules): a gap there is allowed
+// until they are.
+var reservedMigrations = map[int]bool{4: true, 5: true}
 
 // columnNames keeps the names of a schema string's columns.
 func columnNames(cols string) string {
@@ -442,7 +452,7 @@ func testSchema(t *testing.T, db *testDB) {
 	}
 	fks := rawStrings(t, s, "", `SELECT conrelid::regclass || '→' || confrelid::regclass || ' ' || confdeltype::text
 		FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)
-	if g, w := strings.Join(fks, ", "), "epochs→runs c, runs→sweeps c"; g != w {
+	if g, w := strings.Join(fks, ", "), "epochs→runs c, evaluations→runs c, runs→sweeps c"; g != w {
 		t.Errorf("foreign keys (c: ON DELETE CASCADE): %s, want %s", g, w)
 	}
 }
@@ -543,8 +553,8 @@ func testMigrations(t *testing.T, db *testDB) {
 		if !errors.Is(err, ErrNotFound) {
 			t.Errorf("AddTrialEpoch for a missing run: %v, want ErrNotFound", err)
 		}
-		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '')`,
-			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now())`); err == nil {
+		if err := rawExec(s, `INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, '', NULL)`,
+			`INSERT INTO epochs VALUES (999, 1, NULL, NULL, NULL, NULL, 0, 0, 0, now(), NULL)`); err == nil {
 			t.Errorf("raw insert of an epoch of a missing run succeeded")
 		}
 		if i == 0 {
@@ -595,13 +605,18 @@ func TestMigrationFiles(t *testing.T) {
 		files []string
 	}{{"migrations/sqlite", files}, {"migrations/postgres", pgFiles}} {
 		re := regexp.MustCompile(`^(\d{3})_[a-z0-9_]+\.sql$`)
-		for i, f := range set.files {
+		n := 0
+		for _, f := range set.files {
 			m := re.FindStringSubmatch(f)
 			if m == nil {
 				t.Errorf("migration %s/%s: name is not NNN_snake_case.sql", set.dir, f)
 				continue
 			}
-			if want := fmt.Sprintf("%03d", i+1); m[1] != want {
+			n++
+			for reservedMigrations[n] && m[1] != fmt.Sprintf("%03d", n) {
+				n++ // numbered on a branch not yet merged
+			}
+			if want := fmt.Sprintf("%03d", n); m[1] != want {
 				t.Errorf("migration %s/%s: number %s, want %s", set.dir, f, m[1], want)
 			}
 		}
