@@ -218,6 +218,16 @@ func TestPredictMNISTSplitVal(t *testing.T) {
 	if got := float64(correct) / float64(len(rows)); len(rows) != 1000 || got != bestAcc {
 		t.Errorf("%d predictions, accuracy %v; want 1000 and the best recorded val_accuracy %v", len(rows), got, bestAcc)
 	}
+	// The same images as PNG files (exp data export) predict the same.
+	png := filepath.Join(dir, "png")
+	mustRun(t, "data", "export", "mnist", "--format", "png", "--first", "12", png)
+	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, "predict", "1", filepath.Join(png, "test"), "--format", "csv", "--db", db)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		i, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(f[0]), ".png"))
+		if err != nil || f[1] != rows[i][1] {
+			t.Errorf("%s predicted %s; image %d of the validation set %s", f[0], f[1], i, rows[i][1])
+		}
+	}
 	cm, err := s.Confusion(context.Background(), 1)
 	if err != nil || !strings.Contains(cm, `"matrix":[[`) {
 		t.Fatalf("confusion %q, %v", cm, err)
