@@ -31,10 +31,17 @@ func Path(dir string, epoch int) string {
 
 // Save writes the variables of ctx as the checkpoint of epoch under dir.
 func Save(dir string, epoch int, ctx *mlctx.Context) error {
+	return saveAs(Path(dir, epoch), prefix, ctx)
+}
+
+// saveAs writes the variables of ctx atomically as the folder final, via a
+// temporary folder beside it named after tmpPrefix.
+func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
+	dir := filepath.Dir(final)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(dir, ".tmp-"+prefix)
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+tmpPrefix)
 	if err != nil {
 		return err
 	}
@@ -73,7 +80,6 @@ func Save(dir string, epoch int, ctx *mlctx.Context) error {
 	if err := syncDir(tmp, true); err != nil {
 		return err
 	}
-	final := Path(dir, epoch)
 	if err := os.RemoveAll(final); err != nil {
 		return err
 	}
@@ -111,17 +117,22 @@ func syncFile(path string) error {
 // Load reads epoch's checkpoint under dir into ctx: every variable it holds
 // is created or overwritten.
 func Load(dir string, epoch int, ctx *mlctx.Context) error {
-	path := Path(dir, epoch)
+	return LoadFrom(Path(dir, epoch), fmt.Sprintf("checkpoint of epoch %d", epoch), ctx)
+}
+
+// LoadFrom reads the checkpoint folder path (what names it in errors) into
+// ctx, as Load does.
+func LoadFrom(path, what string, ctx *mlctx.Context) error {
 	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("no checkpoint of epoch %d: %w", epoch, err)
+		return fmt.Errorf("no %s: %w", what, err)
 	}
 	b, err := os.ReadFile(filepath.Join(path, varsFile))
 	if err != nil {
-		return fmt.Errorf("checkpoint of epoch %d is incomplete: %w", epoch, err)
+		return fmt.Errorf("%s is incomplete: %w", what, err)
 	}
 	var trainable map[string]bool
 	if err := json.Unmarshal(b, &trainable); err != nil {
-		return fmt.Errorf("checkpoint of epoch %d: %s: %w", epoch, varsFile, err)
+		return fmt.Errorf("%s: %s: %w", what, varsFile, err)
 	}
 	if _, err := checkpoints.Load(ctx).Dir(path).Immediate().ExcludeAllParams().Done(); err != nil {
 		return err

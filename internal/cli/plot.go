@@ -8,6 +8,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/htmlreport"
+	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/results"
 )
@@ -142,5 +143,10 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	figs, err := infer.ConfusionFigures(ctx, store, report.ConfusionRuns(rows, metric, sel.runs != ""))
+	if err != nil {
+		return err
+	}
+	r.Charts = append(r.Charts, figs...)
 	return m.writeOutput(*out, func(w io.Writer) error { return htmlreport.Write(w, *r) })
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/results"
 )
@@ -17,11 +19,15 @@ func init() {
 		usage: `Usage: exp show [--db PATH] RUN
 
 Shows a run: its status and times, its sweep and trial, the resolved config
-it trained with (every default filled in), and a table of its epochs. RUN is
-a run's id, or a name that only one run has.
+it trained with (every default filled in), a table of its epochs, where its
+best model is and from which epoch, for classification the per-class
+precision, recall, F1 and support of its best epoch with the confusion
+matrix, and its evaluations (exp evaluate). RUN is a run's id, or a name
+that only one run has.
 
 Flags:
-	--db PATH   results database (default $EXP_DB, else ./runs.db)
+	--db PATH           results database (default $EXP_DB, else ./runs.db)
+	--checkpoints DIR   the runs' checkpoints (default: beside the database)
 
 Examples:
 	exp show 3
@@ -33,7 +39,7 @@ Examples:
 
 func (m *Main) runShow(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("show")
-	db := fs.String("db", "", "")
+	db, ckpt := fs.String("db", "", ""), fs.String("checkpoints", "", "")
 	pos, err := m.parse(fs, "show", args)
 	if err != nil {
 		return err
@@ -54,7 +60,14 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return report.WriteRun(m.Stdout, r, eps)
+	if err := report.WriteRun(m.Stdout, r, eps); err != nil {
+		return err
+	}
+	root, _, err := sweepPlaces(store.Path(), *ckpt, 3*time.Second)
+	if err != nil {
+		return err
+	}
+	return infer.WriteRunPrediction(ctx, m.Stdout, store, r, root)
 }
 
 // findRun finds a run by id, or by a name only one run has.

@@ -100,6 +100,24 @@ type Train struct {
 	LabelSmoothing float64 `yaml:"label_smoothing,omitempty"`
 	// ClassWeight weighs each training example's loss by its class.
 	ClassWeight *ClassWeight `yaml:"class_weight,omitempty"`
+	// Checkpoint, when set, names the metric by which the best epoch's
+	// weights are kept (default: record.DefaultMetric).
+	Checkpoint *Checkpoint `yaml:"checkpoint"`
+}
+
+// Checkpoint is train.checkpoint: monitor is the metric whose best epoch's
+// weights a run keeps for prediction ("" for the default metric).
+type Checkpoint struct {
+	Monitor string `yaml:"monitor"`
+}
+
+// BestMetric returns the metric by which a run of c keeps its best epoch:
+// train.checkpoint.monitor, else record.DefaultMetric.
+func (c *Config) BestMetric() string {
+	if c.Train.Checkpoint != nil && c.Train.Checkpoint.Monitor != "" {
+		return c.Train.Checkpoint.Monitor
+	}
+	return record.DefaultMetric(c.HasMetric)
 }
 
 // EarlyStopping is train.early_stopping, with Keras's EarlyStopping
@@ -404,6 +422,9 @@ func (t *Train) validate(r *yamlx.Reporter, d Data) {
 		if !(es.MinDelta >= 0) {
 			er.Field("min_delta").Errorf("must be ≥ 0, got %g", es.MinDelta)
 		}
+	}
+	if cp := t.Checkpoint; cp != nil && cp.Monitor != "" {
+		checkMonitor(r.Field("checkpoint").Field("monitor"), &d, cp.Monitor)
 	}
 	loss, err := registry.Losses.Lookup(t.Loss)
 	if err != nil {

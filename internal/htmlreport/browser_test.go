@@ -120,11 +120,12 @@ func colorBox(img image.Image, c color.RGBA, tol int) (int, image.Rectangle) {
 	return n, box
 }
 
-// TestBrowserScreenshot opens a report with one chart in headless Chromium
-// and checks, on the screenshot, that the chart's lines were drawn: each
-// series' colour is there, and the first series' pixels span most of the
-// chart's width (a line across the plot, not just its legend swatch),
-// below the summary table.
+// TestBrowserScreenshot opens a report with one chart and a confusion
+// matrix's heatmap in headless Chromium and checks, on the screenshot, that
+// the chart's lines were drawn: each series' colour is there, and the first
+// series' pixels span most of the chart's width (a line across the plot,
+// not just its legend swatch), below the summary table; and the heatmap's
+// cells (checkHeatmap).
 func TestBrowserScreenshot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser; skipped in -short mode")
@@ -150,7 +151,7 @@ func TestBrowserScreenshot(t *testing.T) {
 	r.Charts = []Figure{{
 		Title: "val_accuracy",
 		SVG:   renderChart(t, chart.Chart{Title: "val_accuracy", XLabel: "epoch", YLabel: "val_accuracy", Series: series}),
-	}}
+	}, heatmapFigure}
 	var buf bytes.Buffer
 	if err := Write(&buf, r); err != nil {
 		t.Fatal(err)
@@ -179,6 +180,8 @@ func TestBrowserScreenshot(t *testing.T) {
 		t.Errorf("page background at the bottom right is not white: %v", img.At(width-5, height-5))
 	}
 
+	checkHeatmap(t, img)
+
 	// The best row's background marks the bottom of the table.
 	_, best := colorBox(img, color.RGBA{R: 0xFF, G: 0xF1, B: 0xB8}, 3)
 	if best.Empty() {
@@ -202,5 +205,29 @@ func TestBrowserScreenshot(t *testing.T) {
 		if !best.Empty() && box.Min.Y <= best.Max.Y {
 			t.Errorf("series 0 pixels %v start above the end of the table (%v)", box, best)
 		}
+	}
+}
+
+// heatmapFigure is a perfect classifier's confusion matrix.
+var heatmapFigure = Heatmap("confusion matrix", []string{"cat", "dog", "eel"}, [][]int64{{10, 0, 0}, {0, 7, 0}, {0, 0, 12}})
+
+// checkHeatmap checks that heatmapFigure's cells were drawn: its diagonal
+// in the heatmap's darkest colour, three cells on a diagonal line.
+func checkHeatmap(t *testing.T, img image.Image) {
+	t.Helper()
+	hi := color.RGBA{R: HeatmapHigh[0], G: HeatmapHigh[1], B: HeatmapHigh[2]}
+	n, box := colorBox(img, hi, 6)
+	t.Logf("heatmap colour %v: %d pixels in %v", hi, n, box)
+	// Three 44×44 cells, less their white borders and counts.
+	if n < 3*1200 || box.Dx() < 120 || box.Dy() < 120 {
+		t.Errorf("%d pixels of the diagonal's colour in %v; want three cells on a diagonal (≥ 3600 pixels spanning ≥ 120×120)", n, box)
+		return
+	}
+	at := func(x, y int) bool {
+		r, g, b, _ := img.At(x, y).RGBA()
+		return r>>8 == uint32(hi.R) && g>>8 == uint32(hi.G) && b>>8 == uint32(hi.B)
+	}
+	if !at(box.Min.X+3, box.Min.Y+3) || !at(box.Max.X-4, box.Max.Y-4) || at(box.Max.X-4, box.Min.Y+3) {
+		t.Errorf("the darkest cells are not on the diagonal of %v", box)
 	}
 }

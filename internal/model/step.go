@@ -52,12 +52,17 @@ func (m *Model) trainStep(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Nod
 		lr = graph.ConvertDType(lr, loss.DType())
 	}
 	m.Optimizer.Apply(ctx, lr, vars, grads)
-	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	if m.Loss.Classification {
+		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
+	}
+	return outs
 }
 
 // EvalStep is the graph function of one evaluation step: the batch's summed
 // loss and number of correct predictions, with BatchNorm on its moving
-// averages and no dropout.
+// averages and no dropout; for classification a third output holds each
+// example's predicted class (int32), for the confusion matrix.
 func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 	g := x.Graph()
 	ctx.SetTraining(g, false)
@@ -69,7 +74,11 @@ func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
 	if p := m.penalty(ctx, g); p != nil {
 		lossSum = graph.Add(lossSum, graph.MulScalar(p, float64(x.Shape().Dimensions[0])))
 	}
-	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
+	if m.Loss.Classification {
+		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
+	}
+	return outs
 }
 
 func (m *Model) correct(out, y *graph.Node) *graph.Node {

@@ -172,7 +172,7 @@ sweep:
 DIR/bad.yaml:5:62: model.layers[1].units: must be > 0, got 0
 DIR/bad.yaml:9:21: sweep.axes.variant[2]: unknown variant "d" (known: a, c); did you mean "a"?
 DIR/bad.yaml:10:33: train.learning_rate: must be > 0, got 0
-DIR/bad.yaml:11:5: train.lerning_rate: unknown key "lerning_rate" (known: batch_size, class_weight, early_stopping, epochs, eval_batch_size, label_smoothing, learning_rate, loss, lr_schedule, optimizer, seed); did you mean "learning_rate"?
+DIR/bad.yaml:11:5: train.lerning_rate: unknown key "lerning_rate" (known: batch_size, checkpoint, class_weight, early_stopping, epochs, eval_batch_size, label_smoothing, learning_rate, loss, lr_schedule, optimizer, seed); did you mean "learning_rate"?
 DIR/bad.yaml:12:23: sweep.axes.train.batch_size: an axis needs at least one value
 DIR/bad.yaml:13:5: sweep.axes.model.layers[5].units: model.layers has 2 items, no index 5
 DIR/bad.yaml:14:27: sweep.axes.train.seed: a uniform distribution needs method: random (grid search takes lists)

@@ -12,6 +12,9 @@ type Epoch struct {
 	// regression, no val_ metrics without a validation set. A NaN metric is
 	// stored as NULL and reads back nil.
 	Loss, Accuracy, ValLoss, ValAccuracy *float64
+	// ValF1Macro is the macro-averaged F1 on the validation set
+	// (classification with a validation set only; nil otherwise).
+	ValF1Macro *float64
 
 	// LR is the learning rate in force at the epoch's last training step,
 	// nil for epochs recorded before exp stored it.
@@ -37,6 +40,8 @@ func (e *Epoch) Value(name string) *float64 {
 		return e.ValAccuracy
 	case LR:
 		return e.LR
+	case ValF1Macro:
+		return e.ValF1Macro
 	}
 	return nil
 }

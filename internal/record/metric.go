@@ -51,6 +51,7 @@ var metrics = []Metric{
 	{Name: Accuracy, Direction: Higher, Classes: true, Doc: "training accuracy (classification only)"},
 	{Name: ValLoss, Direction: Lower, Validation: true, Doc: "loss on the validation set"},
 	{Name: ValAccuracy, Direction: Higher, Validation: true, Classes: true, Doc: "accuracy on the validation set (classification only)"},
+	{Name: ValF1Macro, Direction: Higher, Validation: true, Classes: true, Doc: "macro-averaged F1 on the validation set (classification only)"},
 }
 
 // unranked are the epoch metrics that are recorded and plotted but never
@@ -66,6 +67,7 @@ const (
 	Accuracy    = "accuracy"
 	ValLoss     = "val_loss"
 	ValAccuracy = "val_accuracy"
+	ValF1Macro  = "val_f1_macro"
 )
 
 // Metrics returns the ranked epoch metrics in table order.

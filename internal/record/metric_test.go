@@ -57,7 +57,7 @@ func TestDefaultMetric(t *testing.T) {
 // TestEpochValue: every metric is read from its own field.
 func TestEpochValue(t *testing.T) {
 	v := func(f float64) *float64 { return &f }
-	e := Epoch{Loss: v(1), Accuracy: v(2), ValLoss: v(3), ValAccuracy: v(4)}
+	e := Epoch{Loss: v(1), Accuracy: v(2), ValLoss: v(3), ValAccuracy: v(4), ValF1Macro: v(5)}
 	for i, name := range MetricNames() {
 		if got := e.Value(name); got == nil || *got != float64(i+1) {
 			t.Errorf("Value(%s) = %v, want %d", name, got, i+1)
@@ -65,5 +65,18 @@ func TestEpochValue(t *testing.T) {
 	}
 	if e.Has("learning_rate") {
 		t.Error("an unknown metric has a value")
+	}
+}
+
+// TestBestEpoch: the earliest epoch with the best value, by the metric's
+// direction; epochs without the metric are skipped.
+func TestBestEpoch(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	eps := []Epoch{{Epoch: 1, ValLoss: v(0.5)}, {Epoch: 2, ValLoss: v(0.3)}, {Epoch: 3, ValLoss: v(0.3)}, {Epoch: 4}, {Epoch: 5, ValLoss: v(0.4)}}
+	if got := BestEpoch(eps, ValLoss); got != 2 {
+		t.Errorf("best by val_loss: epoch %d, want 2", got)
+	}
+	if got := BestEpoch(eps, ValAccuracy); got != 0 {
+		t.Errorf("best by a metric no epoch has: epoch %d, want 0", got)
 	}
 }

@@ -9,16 +9,16 @@ import (
 )
 
 // epochColumns are the epochs columns read by scanEpochs, in its order.
-const epochColumns = `run_id, epoch, loss, accuracy, val_loss, val_accuracy,
+const epochColumns = `run_id, epoch, loss, accuracy, val_loss, val_accuracy, val_f1_macro,
 	seconds, ms_per_step, examples_per_second, finished_at, lr`
 
 // insertEpoch inserts e, finished at finished, in tx.
 func (s *store) insertEpoch(ctx context.Context, tx *sql.Tx, e *Epoch, finished time.Time) error {
 	_, err := s.exec(ctx, tx, `
-		INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy,
+		INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, val_f1_macro,
 			seconds, ms_per_step, examples_per_second, finished_at, lr)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.RunID, e.Epoch, nullFloat(e.Loss), nullFloat(e.Accuracy), nullFloat(e.ValLoss), nullFloat(e.ValAccuracy),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.RunID, e.Epoch, nullFloat(e.Loss), nullFloat(e.Accuracy), nullFloat(e.ValLoss), nullFloat(e.ValAccuracy), nullFloat(e.ValF1Macro),
 		e.Seconds, e.MsPerStep, e.ExamplesPerSecond, s.d.timeArg(finished), nullFloat(e.LR))
 	return err
 }
@@ -82,17 +82,17 @@ func (s *store) queryEpochs(ctx context.Context, query string, args ...any) ([]*
 // scanEpoch reads a row of epochColumns.
 func scanEpoch(rows *sql.Rows) (*Epoch, error) {
 	var (
-		e                          Epoch
-		loss, acc, valLoss, valAcc sql.NullFloat64
-		lr                         sql.NullFloat64
-		finished                   dbTime
+		e                              Epoch
+		loss, acc, valLoss, valAcc, f1 sql.NullFloat64
+		lr                             sql.NullFloat64
+		finished                       dbTime
 	)
-	if err := rows.Scan(&e.RunID, &e.Epoch, &loss, &acc, &valLoss, &valAcc,
+	if err := rows.Scan(&e.RunID, &e.Epoch, &loss, &acc, &valLoss, &valAcc, &f1,
 		&e.Seconds, &e.MsPerStep, &e.ExamplesPerSecond, &finished, &lr); err != nil {
 		return nil, err
 	}
 	e.Loss, e.Accuracy, e.ValLoss, e.ValAccuracy = floatPtr(loss), floatPtr(acc), floatPtr(valLoss), floatPtr(valAcc)
-	e.LR = floatPtr(lr)
+	e.ValF1Macro, e.LR = floatPtr(f1), floatPtr(lr)
 	e.FinishedAt = finished.Time
 	return &e, nil
 }

@@ -34,6 +34,12 @@ type Store interface {
 	AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error
 	FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error
 	MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error)
+
+	// Prediction (schema 006): a best epoch's confusion matrix, evaluations.
+	AddTrialEpochConfusion(ctx context.Context, owner string, e *Epoch, confusion string) error
+	Confusion(ctx context.Context, id int64) (string, error)
+	AddEvaluation(ctx context.Context, ev *Evaluation) error
+	Evaluations(ctx context.Context, id int64) ([]*Evaluation, error)
 }
 
 // Claim says how a worker claims a trial.

@@ -360,11 +360,13 @@ var sqliteSchema = map[string]string{
 		"optimizer TEXT NOT NULL, learning_rate REAL NOT NULL, batch_size INTEGER NOT NULL, epochs INTEGER NOT NULL, " +
 		"threads INTEGER NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, error TEXT, summary TEXT, " +
 		"sweep_id INTEGER, trial INTEGER, variant TEXT, params TEXT, attempts INTEGER NOT NULL, stop_reason TEXT, " +
-		"owner TEXT, lease_expires_at TEXT, preprocessing TEXT, data_hash TEXT",
+		"owner TEXT, lease_expires_at TEXT, preprocessing TEXT, data_hash TEXT, confusion TEXT",
 	"sweeps": "id INTEGER, name TEXT NOT NULL, file TEXT NOT NULL, spec_hash TEXT NOT NULL, created_at TEXT NOT NULL, prune TEXT",
 	"epochs": "run_id INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, accuracy REAL, val_loss REAL, " +
 		"val_accuracy REAL, seconds REAL NOT NULL, ms_per_step REAL NOT NULL, examples_per_second REAL NOT NULL, " +
-		"finished_at TEXT NOT NULL, lr REAL",
+		"finished_at TEXT NOT NULL, lr REAL, val_f1_macro REAL",
+	"evaluations": "id INTEGER, run_id INTEGER NOT NULL, data TEXT NOT NULL, data_hash TEXT NOT NULL, loss REAL, " +
+		"accuracy REAL, mse REAL, mae REAL, rmse REAL, r2 REAL, created_at TEXT NOT NULL",
 }
 
 var postgresSchema = map[string]string{
@@ -375,13 +377,16 @@ var postgresSchema = map[string]string{
 		"threads bigint NOT NULL, started_at timestamp with time zone NOT NULL, finished_at timestamp with time zone, " +
 		"error text, summary json, " +
 		"sweep_id bigint, trial bigint, variant text, params json, attempts bigint NOT NULL, stop_reason text, " +
-		"owner text, lease_expires_at timestamp with time zone, preprocessing text, data_hash text",
+		"owner text, lease_expires_at timestamp with time zone, preprocessing text, data_hash text, confusion json",
 	"sweeps": "id bigint NOT NULL, name text NOT NULL, file text NOT NULL, spec_hash text NOT NULL, " +
 		"created_at timestamp with time zone NOT NULL, prune json",
 	"epochs": "run_id bigint NOT NULL, epoch bigint NOT NULL, loss double precision, accuracy double precision, " +
 		"val_loss double precision, val_accuracy double precision, seconds double precision NOT NULL, " +
 		"ms_per_step double precision NOT NULL, examples_per_second double precision NOT NULL, " +
-		"finished_at timestamp with time zone NOT NULL, lr double precision",
+		"finished_at timestamp with time zone NOT NULL, lr double precision, val_f1_macro double precision",
+	"evaluations": "id bigint NOT NULL, run_id bigint NOT NULL, data text NOT NULL, data_hash text NOT NULL, " +
+		"loss double precision, accuracy double precision, mse double precision, mae double precision, " +
+		"rmse double precision, r2 double precision, created_at timestamp with time zone NOT NULL",
 }
 
 // columnNames keeps the names of a schema string's columns.
@@ -443,7 +448,7 @@ func testSchema(t *testing.T, db *testDB) {
 	}
 	fks := rawStrings(t, s, "", `SELECT conrelid::regclass || '→' || confrelid::regclass || ' ' || confdeltype::text
 		FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)
-	if g, w := strings.Join(fks, ", "), "epochs→runs c, runs→sweeps c"; g != w {
+	if g, w := strings.Join(fks, ", "), "epochs→runs c, evaluations→runs c, runs→sweeps c"; g != w {
 		t.Errorf("foreign keys (c: ON DELETE CASCADE): %s, want %s", g, w)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/confusion"
 	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/record"
@@ -27,6 +28,9 @@ type Epoch struct {
 	Record      record.Epoch
 	EvalSeconds float64 // the evaluation on the validation set
 	Steps       int     // training steps
+	// Confusion is the validation set's confusion matrix (classification
+	// with a validation set; nil otherwise).
+	Confusion confusion.Matrix
 }
 
 // Options configures Run.
@@ -50,6 +54,9 @@ type Options struct {
 	Restore func(ctx *mlctx.Context) error
 	// Save stores the state after an epoch, before OnEpoch commits it.
 	Save func(epoch int, ctx *mlctx.Context) error
+	// SaveBest, if set, is called after Save with the epoch's metrics, before
+	// OnEpoch commits them: it keeps the best epoch's weights.
+	SaveBest func(ep Epoch, ctx *mlctx.Context) error
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Stack adds the stack trace of a panic to the error of the failed run
@@ -112,6 +119,12 @@ func Run(ctx context.Context, cfg *config.Config, set *data.Set, opts Options) (
 		if opts.Save != nil {
 			if err := opts.Save(epoch, t.ctx); err != nil {
 				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
+				return res
+			}
+		}
+		if opts.SaveBest != nil {
+			if err := opts.SaveBest(ep, t.ctx); err != nil {
+				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the best checkpoint (epoch %d): %w", epoch, err)
 				return res
 			}
 		}
@@ -353,7 +366,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 	}
 	if val := t.set.Val; val != nil && val.N > 0 {
 		evalStart := t.opts.Now()
-		vl, vc, err := t.evaluate(ctx, val)
+		vl, vc, cm, err := t.evaluate(ctx, val)
 		if err != nil {
 			if ctx.Err() != nil {
 				return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted while evaluating epoch %d", epoch)
@@ -362,6 +375,10 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 		}
 		ep.Record.ValLoss = ptr(vl / float64(val.N))
 		ep.Record.ValAccuracy = t.accuracy(vc, val.N)
+		if cm != nil {
+			ep.Confusion = cm
+			ep.Record.ValF1Macro = ptr(cm.F1Macro())
+		}
 		ep.EvalSeconds = t.opts.Now().Sub(evalStart).Seconds()
 	}
 	ep.Record.Seconds = t.opts.Now().Sub(start).Seconds()
@@ -371,7 +388,9 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 	return ep, "", nil
 }
 
-func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, correct float64, err error) {
+// evaluate scores the validation set; for classification it also counts
+// its confusion matrix.
+func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, correct float64, cm confusion.Matrix, err error) {
 	if t.evalBatches == nil {
 		bs := t.cfg.Train.EvalBatchSize
 		for from := 0; from < val.N; from += bs {
@@ -384,18 +403,44 @@ func (t *trainer) evaluate(ctx context.Context, val *data.Split) (lossSum, corre
 			t.evalBatches = append(t.evalBatches, b)
 		}
 	}
+	if val.Labels != nil {
+		cm = confusion.New(t.m.Info.NumClasses)
+	}
+	from := 0
 	for _, b := range t.evalBatches {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
 		}
-		l, c, err := step(t.eval, b)
+		l, c, pred, err := evalStep(t.eval, b, cm != nil)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, err
+		}
+		if cm != nil {
+			cm.Add(val.Labels[from:from+len(pred)], pred)
+			from += len(pred)
 		}
 		lossSum += l
 		correct += c
 	}
-	return lossSum, correct, nil
+	return lossSum, correct, cm, nil
+}
+
+// evalStep is step for EvalStep, also returning its predicted classes when
+// classes is true.
+func evalStep(exec *mlctx.Exec, b *batchTensors, classes bool) (lossSum, correct float64, pred []int32, err error) {
+	out, err := exec.Exec(b.x, b.y)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	lossSum = float64(tensors.ToScalar[float32](out[0]))
+	correct = float64(tensors.ToScalar[float32](out[1]))
+	if classes && len(out) > 2 {
+		pred = tensors.MustCopyFlatData[int32](out[2])
+	}
+	for _, o := range out {
+		o.FinalizeAll()
+	}
+	return lossSum, correct, pred, nil
 }
 
 func (t *trainer) accuracy(correct float64, n int) *float64 {

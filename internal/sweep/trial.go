@@ -187,9 +187,11 @@ func (t *trial) prune(ctx context.Context) (*plan.Prune, error) {
 // (then prunes older checkpoints, then applies the sweep's prune rule).
 func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history []record.Epoch, prune *plan.Prune) runner.Options {
 	o := t.o
+	best := newBestKeeper(t.dir, cfg.BestMetric(), history)
 	opts := runner.Options{
 		Backend: be, Log: o.Log, Progress: o.Progress, History: history, Stack: o.Stack,
-		Save: func(epoch int, ctx *mlctx.Context) error { return checkpoint.Save(t.dir, epoch, ctx) },
+		Save:     func(epoch int, ctx *mlctx.Context) error { return checkpoint.Save(t.dir, epoch, ctx) },
+		SaveBest: best.save,
 	}
 	if last := len(history); last > 0 {
 		opts.Restore = func(ctx *mlctx.Context) error { return checkpoint.Load(t.dir, last, ctx) }
@@ -200,13 +202,13 @@ func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history [
 	opts.OnEpoch = func(ep runner.Epoch) (runner.Stop, error) {
 		rec := results.Epoch(ep.Record)
 		rec.RunID = t.run.ID
-		if err := o.Store.AddTrialEpoch(t.bg, o.Owner, &rec); err != nil {
-			if errors.Is(err, results.ErrLeaseLost) {
-				t.cancel(err)
-			}
+		if err := t.commit(&rec, best.confusion(ep)); err != nil {
 			return runner.Stop{}, err
 		}
 		if err := checkpoint.Prune(t.dir, ep.Record.Epoch); err != nil {
+			return runner.Stop{}, err
+		}
+		if err := best.committed(ep); err != nil {
 			return runner.Stop{}, err
 		}
 		if prune == nil {
@@ -215,6 +217,20 @@ func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history [
 		return shouldPrune(t.bg, o.Store, t.run, prune, ep.Record)
 	}
 	return opts
+}
+
+// commit records epoch rec, with the run's new confusion matrix if not "".
+func (t *trial) commit(rec *results.Epoch, confusion string) error {
+	var err error
+	if confusion != "" {
+		err = t.o.Store.AddTrialEpochConfusion(t.bg, t.o.Owner, rec, confusion)
+	} else {
+		err = t.o.Store.AddTrialEpoch(t.bg, t.o.Owner, rec)
+	}
+	if errors.Is(err, results.ErrLeaseLost) {
+		t.cancel(err)
+	}
+	return err
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.

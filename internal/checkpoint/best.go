@@ -1,0 +1,52 @@
+package checkpoint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// bestPrefix names the best-epoch checkpoints, DIR/best-NNNNN, beside the
+// resume checkpoints; Prune leaves them alone.
+const bestPrefix = "best-"
+
+// BestPath returns the folder of the best checkpoint taken at epoch under dir.
+func BestPath(dir string, epoch int) string {
+	return filepath.Join(dir, fmt.Sprintf("%s%05d", bestPrefix, epoch))
+}
+
+// SaveBest writes the variables of ctx, atomically, as the best checkpoint
+// of epoch under dir. Older best checkpoints stay until PruneBest.
+func SaveBest(dir string, epoch int, ctx *mlctx.Context) error {
+	return saveAs(BestPath(dir, epoch), bestPrefix, ctx)
+}
+
+// LoadBest reads the best checkpoint of epoch under dir into ctx.
+func LoadBest(dir string, epoch int, ctx *mlctx.Context) error {
+	return LoadFrom(BestPath(dir, epoch), fmt.Sprintf("best checkpoint of epoch %d", epoch), ctx)
+}
+
+// PruneBest removes every best checkpoint under dir but keep's, and any
+// temporary folder left by an interrupted SaveBest.
+func PruneBest(dir string, keep int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if name == filepath.Base(BestPath(dir, keep)) || !(strings.HasPrefix(name, bestPrefix) || strings.HasPrefix(name, ".tmp-"+bestPrefix)) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

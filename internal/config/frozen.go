@@ -1,0 +1,46 @@
+package config
+
+import (
+	"context"
+	"errors"
+
+	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
+)
+
+// DecodeFrozen decodes a resolved config (one a run stored) without
+// validating it against its data, whose files may be elsewhere or gone:
+// the dataset's Info is info instead of what its files say, and Load is an
+// error. An exported model is built this way, from its config and the
+// description of the data it was trained on.
+func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, error) {
+	doc, err := yamlx.Parse(file, src)
+	if err != nil {
+		return nil, err
+	}
+	r := yamlx.NewReporter(doc)
+	c := Default(doc.File)
+	c.Source = doc
+	yamlx.Decode(r, c)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	c.resolve()
+	c.Data.Params = Frozen{Dataset: c.Data.Params, Data: info}
+	return c, nil
+}
+
+// Frozen is a dataset's configuration with the Info of the data a model
+// was trained on; its files are not read.
+type Frozen struct {
+	registry.Dataset
+	Data registry.DataInfo
+}
+
+// Info returns the stored description of the data.
+func (f Frozen) Info() registry.DataInfo { return f.Data }
+
+// Load is an error: a frozen dataset has no data.
+func (f Frozen) Load(context.Context, registry.DataEnv) (*registry.Data, error) {
+	return nil, errors.New("an exported model carries no training data")
+}

@@ -1,0 +1,267 @@
+package infer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/datasets"
+	"github.com/exp-runner/exp/internal/images"
+	"github.com/exp-runner/exp/internal/tabular"
+	"github.com/exp-runner/exp/registry"
+)
+
+// Inputs are examples to predict, in input order, with what identifies
+// each in the output.
+type Inputs struct {
+	// IDName names the identifier column: row (a CSV's physical line,
+	// header = 1), path (an image file) or index (an idx or npz example,
+	// from 0).
+	IDName string
+	IDs    []string
+	// Split holds the examples; Labels or Targets when the inputs had them.
+	Split *data.Split
+	// Columns and Extra are a CSV's other columns (the target among them),
+	// kept in the output: Extra[i][k] is example i's value of Columns[k].
+	Columns []string
+	Extra   [][]string
+}
+
+// Validation returns the run's own validation set, as it was scored
+// during training: the stored config's dataset loaded again (same files,
+// same split seed, same slices).
+func Validation(ctx context.Context, cfg *config.Config) (*Inputs, error) {
+	set, err := cfg.Data.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if set.Val == nil || set.Val.N == 0 {
+		return nil, fmt.Errorf("the run has no validation set")
+	}
+	in := &Inputs{IDName: "index", Split: set.Val, IDs: make([]string, set.Val.N)}
+	for i := range in.IDs {
+		in.IDs[i] = strconv.Itoa(i)
+	}
+	return in, nil
+}
+
+// Read turns input files into examples the way the run's dataset kind
+// takes them: CSV files (csv), image files or folders (images, mnist),
+// idx files (mnist). Several files are concatenated in order.
+func (m *Model) Read(ctx context.Context, paths []string) (*Inputs, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no input files")
+	}
+	var all []*Inputs
+	for _, p := range paths {
+		in, err := m.read(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, in)
+	}
+	return concat(all)
+}
+
+func (m *Model) read(ctx context.Context, path string) (*Inputs, error) {
+	switch kind := m.Config.Data.Dataset; kind {
+	case "csv":
+		return m.readCSV(path)
+	case "mnist":
+		if isIDX(path) {
+			return readIDX(path)
+		}
+		return m.readImages(ctx, path, imageOptions{Size: []int{28, 28}, Color: "grayscale"})
+	case "images":
+		var o imageOptions
+		if err := json.Unmarshal(m.Preprocessing, &o); err != nil {
+			return nil, fmt.Errorf("preprocessing: %w", err)
+		}
+		return m.readImages(ctx, path, o)
+	default:
+		return nil, fmt.Errorf("predicting from files is not supported for dataset %q; use --split val", kind)
+	}
+}
+
+// dataset returns cfg's dataset configuration (unwrapping a Frozen one).
+func dataset(cfg *config.Config) registry.Dataset {
+	if f, ok := cfg.Data.Params.(config.Frozen); ok {
+		return f.Dataset
+	}
+	return cfg.Data.Params
+}
+
+// readCSV applies the run's preprocessing to a CSV file: columns by name in
+// any order; the target, when present, gives labels or targets.
+func (m *Model) readCSV(path string) (*Inputs, error) {
+	p, err := tabular.ParsePreprocessing(m.Preprocessing)
+	if err != nil {
+		return nil, fmt.Errorf("preprocessing: %w", err)
+	}
+	opt := tabular.ReadOptions{}
+	if c, ok := dataset(m.Config).(*datasets.CSV); ok {
+		switch d := c.Delimiter; {
+		case d == `\t`:
+			opt.Delimiter = '\t'
+		case len(d) == 1:
+			opt.Delimiter = d[0]
+		}
+	}
+	t, err := tabular.ReadFile(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	withTarget := false
+	for _, c := range t.Columns {
+		withTarget = withTarget || c.Name == p.Target
+	}
+	d, err := p.Apply(t, withTarget)
+	if err != nil {
+		return nil, err
+	}
+	in := &Inputs{IDName: "row", Split: d.Split()}
+	in.Columns, in.Extra = extraColumns(t, p, d.Lines)
+	for _, l := range d.Lines {
+		in.IDs = append(in.IDs, strconv.Itoa(int(l)))
+	}
+	return in, nil
+}
+
+// extraColumns returns the columns of t that are not features, with each
+// kept row's values (rows by their lines).
+func extraColumns(t *tabular.Table, p *tabular.Preprocessing, lines []int32) ([]string, [][]string) {
+	features := map[string]bool{}
+	for _, f := range p.Features {
+		features[f.Name] = true
+	}
+	row := make(map[int32]int, t.N())
+	for i, l := range t.Lines {
+		row[l] = i
+	}
+	var cols []*tabular.Column
+	var names []string
+	for _, c := range t.Columns {
+		if !features[c.Name] {
+			cols, names = append(cols, c), append(names, c.Name)
+		}
+	}
+	extra := make([][]string, len(lines))
+	for i, l := range lines {
+		for _, c := range cols {
+			extra[i] = append(extra[i], c.Value(row[l]))
+		}
+	}
+	return names, extra
+}
+
+func isIDX(path string) bool {
+	b := make([]byte, 4)
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if _, err := f.Read(b); err != nil {
+		return false
+	}
+	return (b[0] == 0 && b[1] == 0 && b[2] == 8) || (b[0] == 0x1f && b[1] == 0x8b)
+}
+
+// readIDX reads MNIST images (3 dimensions) or, for a labels file (1
+// dimension), labels only: pair it after its images file.
+func readIDX(path string) (*Inputs, error) {
+	idx, err := datasets.ReadIDX(path)
+	if err != nil {
+		return nil, err
+	}
+	switch len(idx.Dims) {
+	case 1:
+		labels := make([]int32, len(idx.Data))
+		for i, b := range idx.Data {
+			labels[i] = int32(b)
+		}
+		return &Inputs{IDName: "labels", Split: &data.Split{N: len(labels), Labels: labels}, IDs: []string{path}}, nil
+	case 3:
+		n, h, w := idx.Dims[0], idx.Dims[1], idx.Dims[2]
+		if h != 28 || w != 28 {
+			return nil, fmt.Errorf("%s: expected 28×28 images, found %d×%d", path, h, w)
+		}
+		in := &Inputs{IDName: "index", Split: &data.Split{N: n, Shape: []int{28, 28, 1}, Pixels: idx.Data}, IDs: make([]string, n)}
+		for i := range in.IDs {
+			in.IDs[i] = strconv.Itoa(i)
+		}
+		return in, nil
+	}
+	return nil, fmt.Errorf("%s: expected images (3 dimensions) or labels (1), found dimensions %v", path, idx.Dims)
+}
+
+// imageOptions are the parts of an images run's preprocessing that decode
+// new images.
+type imageOptions struct {
+	Size   []int  `json:"image_size"`
+	Resize bool   `json:"resize"`
+	Color  string `json:"color_mode"`
+}
+
+// readImages decodes an image file, or every image under a folder (sorted
+// by path), as the run's images were.
+func (m *Model) readImages(ctx context.Context, path string, o imageOptions) (*Inputs, error) {
+	files, err := imageFiles(path)
+	if err != nil {
+		return nil, err
+	}
+	list := &images.List{Source: path}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, err
+		}
+		list.Entries = append(list.Entries, images.Entry{Path: f, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
+	}
+	opts := images.Options{NoCache: true, Color: images.Grayscale}
+	if o.Color == "rgb" {
+		opts.Color = images.RGB
+	}
+	if o.Resize && len(o.Size) == 2 {
+		opts.Height, opts.Width = o.Size[0], o.Size[1]
+	}
+	set, err := images.Load(ctx, list, opts)
+	if err != nil {
+		return nil, err
+	}
+	if want := m.Shape(); len(want) == 3 && (set.H != want[0] || set.W != want[1]) {
+		return nil, fmt.Errorf("%s: image is %d×%d, the model takes %d×%d (the run did not set image_size, so images are not resized)",
+			files[0], set.H, set.W, want[0], want[1])
+	}
+	return &Inputs{IDName: "path", IDs: files, Split: &data.Split{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix}}, nil
+}
+
+// imageFiles returns path if it is a file, else the images under it.
+func imageFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	var out []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && images.IsImageName(d.Name()) {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("%s: no images", path)
+	}
+	sort.Strings(out)
+	return out, err
+}

@@ -1,0 +1,187 @@
+package infer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/internal/checkpoint"
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/model"
+
+	// Everything a config can name registers itself.
+	_ "github.com/exp-runner/exp/internal/cpu"
+	_ "github.com/exp-runner/exp/internal/datasets"
+	_ "github.com/exp-runner/exp/internal/layers"
+	_ "github.com/exp-runner/exp/internal/optim"
+	_ "github.com/gomlx/gomlx/backends/simplego"
+)
+
+// Model is a trained model ready for inference.
+type Model struct {
+	Config *config.Config
+	// Preprocessing is the run's preprocessing (JSON; nil for datasets
+	// without one, such as mnist).
+	Preprocessing []byte
+	// Classes are the class names in label order (nil for regression).
+	Classes []string
+
+	m       *model.Model
+	backend backends.Backend
+	ctx     *mlctx.Context
+	exec    *mlctx.Exec
+}
+
+// Open builds cfg's model on its backend and loads the weights of the
+// checkpoint folder weights.
+func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
+	m, err := model.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	be, err := newBackend(cfg.Backend)
+	if err != nil {
+		return nil, err
+	}
+	ctx := mlctx.New()
+	if err := checkpoint.LoadFrom(weights, "checkpoint "+weights, ctx); err != nil {
+		return nil, err
+	}
+	out := &Model{Config: cfg, Preprocessing: pre, m: m, backend: be, ctx: ctx}
+	if out.Classes, err = classNames(cfg, pre); err != nil {
+		return nil, err
+	}
+	if out.exec, err = mlctx.NewExec(be, ctx.Checked(false), m.ScoreStep); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func newBackend(spec string) (b backends.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot create backend %q: %v", spec, r)
+		}
+	}()
+	return backends.NewWithConfig(spec)
+}
+
+// classNames returns the classes in label order: from the preprocessing
+// (classes or class_names), else the label numbers.
+func classNames(cfg *config.Config, pre []byte) ([]string, error) {
+	info := cfg.Data.Params.Info()
+	if !info.Classification() {
+		return nil, nil
+	}
+	if len(pre) > 0 {
+		var p struct {
+			Classes    []string `json:"classes"`
+			ClassNames []string `json:"class_names"`
+		}
+		if err := json.Unmarshal(pre, &p); err != nil {
+			return nil, fmt.Errorf("preprocessing: %w", err)
+		}
+		for _, names := range [][]string{p.Classes, p.ClassNames} {
+			if len(names) == info.NumClasses {
+				return names, nil
+			}
+		}
+	}
+	names := make([]string, info.NumClasses)
+	for i := range names {
+		names[i] = strconv.Itoa(i)
+	}
+	return names, nil
+}
+
+// Classification reports whether the model predicts classes.
+func (m *Model) Classification() bool { return m.Classes != nil }
+
+// Shape is the per-example input shape.
+func (m *Model) Shape() []int { return m.m.Info.Shape }
+
+// Output is what the model says about N examples.
+type Output struct {
+	N int
+	// Probs holds N × len(Classes) class probabilities (classification).
+	Probs []float32
+	// Pred holds each example's predicted class (classification).
+	Pred []int32
+	// Values holds N × TargetDim predicted values (regression).
+	Values []float32
+	// LossSum is the summed loss over the examples when they had labels
+	// or targets (as evaluation computes it, batch by batch).
+	LossSum float64
+}
+
+// Run predicts the examples of s (scoring them too when s has labels or
+// targets), in batches of eval_batch_size.
+func (m *Model) Run(ctx context.Context, s *data.Split) (out *Output, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("prediction failed: %v", r)
+		}
+	}()
+	if s.ExampleSize() != m.m.Info.ExampleSize() {
+		return nil, fmt.Errorf("inputs have %v values per example; the model takes %v", s.Shape, m.m.Info.Shape)
+	}
+	out = &Output{N: s.N}
+	bs := m.Config.Train.EvalBatchSize
+	for from := 0; from < s.N; from += bs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := m.batch(s, from, min(from+bs, s.N), out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// batch runs examples [from, to) of s and appends what it says to out.
+func (m *Model) batch(s *data.Split, from, to int, out *Output) error {
+	n := to - from
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = from + i
+	}
+	x, y := tensors.FromShape(m.m.Inputs(n)), tensors.FromShape(m.m.Targets(n))
+	tensors.MustMutableFlatData(x, func(xs []float32) {
+		switch {
+		case m.Classification() && s.Labels != nil:
+			tensors.MustMutableFlatData(y, func(l []int32) { s.Gather(idx, xs, l, nil) })
+		case !m.Classification() && s.Targets != nil:
+			tensors.MustMutableFlatData(y, func(t []float32) { s.Gather(idx, xs, nil, t) })
+		default:
+			s.Gather(idx, xs, nil, nil)
+		}
+	})
+	res, err := m.exec.Exec(x, y)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, r := range res {
+			r.FinalizeAll()
+		}
+	}()
+	out.LossSum += float64(tensors.ToScalar[float32](res[0]))
+	vals := tensors.MustCopyFlatData[float32](res[2])
+	if !m.Classification() {
+		out.Values = append(out.Values, vals...)
+		return nil
+	}
+	out.Probs = append(out.Probs, vals...)
+	out.Pred = append(out.Pred, tensors.MustCopyFlatData[int32](res[3])...)
+	return nil
+}
+
+// ErrNoLabels is returned by Score for examples without labels or targets.
+var ErrNoLabels = errors.New("the data has no labels or targets to score against")

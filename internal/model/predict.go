@@ -1,0 +1,48 @@
+package model
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// PredictStep is the graph function of inference on a batch x, as in
+// evaluation (BatchNorm on its moving averages, no dropout): for
+// classification each example's class probabilities (the softmax of the
+// logits when the loss folds it in), for regression its predicted values.
+// Its argmax is EvalStep's prediction: the softmax keeps the order.
+func (m *Model) PredictStep(ctx *mlctx.Context, x *graph.Node) *graph.Node {
+	ctx.SetTraining(x.Graph(), false)
+	out, err := m.Forward(ctx, x)
+	if err != nil {
+		panic(err)
+	}
+	if m.FoldSoftmax {
+		out = graph.Softmax(out, -1)
+	}
+	return graph.ConvertDType(out, dtypes.Float32)
+}
+
+// ScoreStep is the graph function that scores a labelled batch exactly as
+// EvalStep does (summed loss, correct count) and also returns PredictStep's
+// output and, for classification, each example's predicted class (int32,
+// the argmax of the logits, as EvalStep counts it), so that one pass gives
+// all of them.
+func (m *Model) ScoreStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
+	g := x.Graph()
+	ctx.SetTraining(g, false)
+	out, err := m.Forward(ctx, x)
+	if err != nil {
+		panic(err)
+	}
+	lossSum := graph.ReduceAllSum(m.Loss.PerExample(out, y, m.FoldSoftmax))
+	probs := out
+	if m.FoldSoftmax {
+		probs = graph.Softmax(out, -1)
+	}
+	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y), graph.ConvertDType(probs, dtypes.Float32)}
+	if m.Loss.Classification {
+		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
+	}
+	return outs
+}

@@ -1,0 +1,23 @@
+package report
+
+import "github.com/exp-runner/exp/internal/results"
+
+// ConfusionRuns returns the runs whose confusion matrix exp report draws:
+// every run of rows with all (runs named by --runs), else the best by
+// metric (the earliest run among equals).
+func ConfusionRuns(rows []*Row, metric Metric, all bool) []*results.Run {
+	var out []*results.Run
+	var best *Row
+	for _, r := range rows {
+		if all {
+			out = append(out, r.Run)
+		}
+		if r.Best != nil && (best == nil || metric.Better(*r.Best, *best.Best)) {
+			best = r
+		}
+	}
+	if all || best == nil {
+		return out
+	}
+	return []*results.Run{best.Run}
+}

@@ -1,0 +1,191 @@
+package predict
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image"
+	"slices"
+
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/images"
+	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/tabular"
+)
+
+// Model is an exported model loaded for prediction.
+type Model struct {
+	m    *infer.Model
+	meta *infer.Meta
+}
+
+// Load loads the model folder dir written by exp export-model. A folder
+// written by a newer exp is refused.
+func Load(dir string) (*Model, error) {
+	m, meta, err := infer.OpenFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{m: m, meta: meta}, nil
+}
+
+// Classes returns the class names in label order; nil for a regression.
+func (m *Model) Classes() []string { return slices.Clone(m.m.Classes) }
+
+// InputShape returns the shape of one example's inputs after preprocessing,
+// e.g. [28 28 1] for an MNIST image or [5] for a CSV row of five inputs.
+func (m *Model) InputShape() []int { return slices.Clone(m.m.Shape()) }
+
+// Epoch returns the run epoch whose weights the model holds.
+func (m *Model) Epoch() int { return m.meta.BestEpoch }
+
+// Prediction is what the model says about one example.
+type Prediction struct {
+	// Label is the predicted class (classification), Index its position
+	// in Classes and Probability its probability.
+	Label       string
+	Index       int
+	Probability float64
+	// Probabilities holds every class's probability, in Classes order.
+	Probabilities []float64
+	// Values holds the predicted values (regression).
+	Values []float64
+}
+
+// Inputs are examples to predict; make them with Rows, Images or Tensors.
+type Inputs interface {
+	split(m *Model) (*data.Split, error)
+}
+
+// Predict runs the model on in and returns one prediction per example, in
+// order.
+func (m *Model) Predict(ctx context.Context, in Inputs) ([]Prediction, error) {
+	s, err := in.split(m)
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.m.Run(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return m.predictions(out), nil
+}
+
+func (m *Model) predictions(out *infer.Output) []Prediction {
+	preds := make([]Prediction, out.N)
+	k := len(m.m.Classes)
+	d := 0
+	if k == 0 {
+		d = len(out.Values) / max(out.N, 1)
+	}
+	for i := range preds {
+		p := &preds[i]
+		if k == 0 {
+			p.Values = float64s(out.Values[i*d : (i+1)*d])
+			continue
+		}
+		p.Probabilities = float64s(out.Probs[i*k : (i+1)*k])
+		p.Index = int(out.Pred[i])
+		p.Label, p.Probability = m.m.Classes[p.Index], p.Probabilities[p.Index]
+	}
+	return preds
+}
+
+func float64s(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// rows are CSV rows under a header.
+type rows struct {
+	header []string
+	rows   [][]string
+}
+
+// Rows returns CSV rows as inputs: header names the columns (in any order;
+// every feature column of the run must be there, others are ignored) and
+// each row holds one value per column, as text. Errors name the row by its
+// line in the CSV they form (header = 1).
+func Rows(header []string, values [][]string) Inputs { return rows{header, values} }
+
+func (r rows) split(m *Model) (*data.Split, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(r.header)
+	w.WriteAll(r.rows)
+	p, err := tabular.ParsePreprocessing(m.m.Preprocessing)
+	if err != nil {
+		return nil, fmt.Errorf("predict: the model does not take CSV rows: %w", err)
+	}
+	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.Apply(t, false)
+	if err != nil {
+		return nil, err
+	}
+	if d.N() != len(r.rows) {
+		return nil, fmt.Errorf("predict: %d of %d rows have missing values", len(r.rows)-d.N(), len(r.rows))
+	}
+	return d.Split(), nil
+}
+
+// imgs are decoded images.
+type imgs []image.Image
+
+// Images returns decoded images as inputs (converted to the model's
+// colour mode and, if the run resized its images, resized).
+func Images(images ...image.Image) Inputs { return imgs(images) }
+
+func (in imgs) split(m *Model) (*data.Split, error) {
+	shape := m.m.Shape()
+	if len(shape) != 3 {
+		return nil, fmt.Errorf("predict: the model takes inputs of shape %v, not images", shape)
+	}
+	h, w, c := shape[0], shape[1], shape[2]
+	s := &data.Split{N: len(in), Shape: shape, Pixels: make([]uint8, 0, len(in)*h*w*c)}
+	resize := resizes(m)
+	for i, img := range in {
+		pix, ok := images.Pixels(img, h, w, c, resize)
+		if !ok {
+			b := img.Bounds()
+			return nil, fmt.Errorf("predict: image %d is %d×%d, the model takes %d×%d (the run did not set image_size, so images are not resized)", i, b.Dy(), b.Dx(), h, w)
+		}
+		s.Pixels = append(s.Pixels, pix...)
+	}
+	return s, nil
+}
+
+// resizes reports whether the run resized its images.
+func resizes(m *Model) bool {
+	var p struct {
+		Resize bool `json:"resize"`
+	}
+	json.Unmarshal(m.m.Preprocessing, &p) // none (mnist): no resizing
+	return p.Resize
+}
+
+// tensors are preprocessed inputs.
+type tensors []float32
+
+// Tensors returns inputs already preprocessed: example after example, each
+// InputShape's product of values.
+func Tensors(x []float32) Inputs { return tensors(x) }
+
+func (x tensors) split(m *Model) (*data.Split, error) {
+	shape := m.m.Shape()
+	size := 1
+	for _, d := range shape {
+		size *= d
+	}
+	if len(x)%size != 0 {
+		return nil, fmt.Errorf("predict: %d values are not a whole number of examples of shape %v (%d values each)", len(x), shape, size)
+	}
+	return &data.Split{N: len(x) / size, Shape: shape, X: x}, nil
+}

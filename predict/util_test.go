@@ -1,0 +1,5 @@
+package predict_test
+
+import "fmt"
+
+var fmtSscan = fmt.Sscan
