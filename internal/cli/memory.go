@@ -84,13 +84,22 @@ func memoryRefusal(mem model.Memory, jobs int, total int64) string {
 // each trial's estimate.
 func memoryCheck(p *plan.Plan, mems []model.Memory, jobs int, force bool) (refuse, estimate func(*plan.Trial) string) {
 	total := memTotal()
+	// A tpe sweep's trials past its first n_startup are proposed while it
+	// runs and have no estimate: they are not refused (a run out of memory
+	// is still recorded as such).
+	planned := func(t *plan.Trial) bool { return t.Index >= 1 && t.Index <= len(mems) }
 	refuse = func(t *plan.Trial) string {
-		if force {
+		if force || !planned(t) {
 			return ""
 		}
 		return memoryRefusal(mems[t.Index-1], jobs, total)
 	}
-	estimate = func(t *plan.Trial) string { return mems[t.Index-1].String() }
+	estimate = func(t *plan.Trial) string {
+		if !planned(t) {
+			return ""
+		}
+		return mems[t.Index-1].String()
+	}
 	return refuse, estimate
 }
 
