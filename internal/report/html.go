@@ -53,7 +53,7 @@ func HTML(rows []*Row, metric Metric, paths []string, title, generated string) (
 		}
 		r.Charts = append(r.Charts, htmlreport.Figure{Title: c.Title, SVG: b.Bytes()})
 	}
-	r.Charts = append(r.Charts, searchFigures(rows, metric)...)
+	r.Charts = append(r.Charts, SearchFigures(rows, metric)...)
 	for _, row := range rows {
 		title := fmt.Sprintf("run %d: %s (%s), %s", row.Run.ID, row.Run.Name, row.Run.ModelName, row.Run.Status)
 		if p := FormatParams(row.Run.Params); p != "" {

@@ -157,10 +157,10 @@ func bars(n int) string {
 	return string(b)
 }
 
-// searchFigures are the search charts of rows for the HTML report: the
+// SearchFigures returns the search charts of rows for the HTML report: the
 // importance bars (with at least 3 trials with a value), the parallel
 // coordinates and one slice plot per axis; none without axes.
-func searchFigures(rows []*Row, metric Metric) []htmlreport.Figure {
+func SearchFigures(rows []*Row, metric Metric) []htmlreport.Figure {
 	s := SearchOf(rows, metric)
 	if s == nil || len(s.Trials) == 0 {
 		return nil

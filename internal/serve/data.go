@@ -107,6 +107,10 @@ type SweepPage struct {
 	View View `json:"view"`
 	// Trials are the sweep's trials in plan order.
 	Trials []Trial `json:"trials"`
+	// SearchCharts are the titles of the sweep's search charts (importance,
+	// parallel coordinates, one slice plot per axis), served as
+	// /sweeps/ID/search/N.svg in this order; empty without axes.
+	SearchCharts []string `json:"search_charts"`
 	Display
 }
 
@@ -141,6 +145,9 @@ type RunPage struct {
 	// its last recorded one (0: none).
 	CheckpointEpoch int     `json:"checkpoint_epoch"`
 	Epochs          []Epoch `json:"epochs"`
+	// Confusion says the run has a stored confusion matrix of its best
+	// epoch, served as /runs/ID/confusion.svg.
+	Confusion bool `json:"confusion"`
 	Display
 }
 
@@ -221,7 +228,11 @@ func loadSweep(ctx context.Context, store results.Store, id int64, v View, now t
 		return nil, err
 	}
 	v.Metric = string(metric)
-	p := &SweepPage{Sweep: summarize(st), View: v, Display: Display{Table: Table{Columns: []string{}, Rows: [][]Cell{}, Best: -1}}}
+	p := &SweepPage{Sweep: summarize(st), View: v, SearchCharts: []string{},
+		Display: Display{Table: Table{Columns: []string{}, Rows: [][]Cell{}, Best: -1}}}
+	for _, f := range report.SearchFigures(rows, metric) {
+		p.SearchCharts = append(p.SearchCharts, f.Title)
+	}
 	if len(rows) > 0 {
 		t := report.RunsTable(rows, report.Varying(rows), metric)
 		if v.GroupBy != nil {
@@ -262,6 +273,11 @@ func loadRun(ctx context.Context, store results.Store, id int64) (*RunPage, erro
 	if r.SweepID != 0 && len(eps) > 0 {
 		p.CheckpointEpoch = eps[len(eps)-1].Epoch
 	}
+	conf, err := store.Confusion(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p.Confusion = conf != ""
 	for _, e := range eps {
 		p.Epochs = append(p.Epochs, Epoch{Epoch: e.Epoch, Loss: finite(e.Loss), Accuracy: finite(e.Accuracy), ValLoss: finite(e.ValLoss),
 			ValAccuracy: finite(e.ValAccuracy), Seconds: e.Seconds, MsPerStep: e.MsPerStep, ExamplesPerSecond: e.ExamplesPerSecond, FinishedAt: e.FinishedAt})

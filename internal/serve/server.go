@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/chart"
+	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/results"
 )
@@ -79,6 +80,8 @@ func Handler(store Versioned, opts Options) http.Handler {
 	s.mux.HandleFunc("/runs/{id}", s.cached(s.run))
 	s.mux.HandleFunc("/api/runs/{id}", s.cached(s.apiRun))
 	s.mux.HandleFunc("/runs/{id}/curves.svg", s.cached(s.runChart))
+	s.mux.HandleFunc("/sweeps/{id}/search/{file}", s.cached(s.searchChart))
+	s.mux.HandleFunc("/runs/{id}/confusion.svg", s.cached(s.confusionChart))
 	return s.guard(s.mux)
 }
 
@@ -345,6 +348,56 @@ func (s *server) runChart(r *http.Request) (answer, error) {
 		return answer{}, fmt.Errorf("run %d: %w", id, results.ErrNotFound)
 	}
 	return svg(rows, metric, nil)
+}
+
+// searchChart renders search chart N of a sweep (/sweeps/ID/search/N.svg):
+// the charts exp report draws for a sweep with axes.
+func (s *server) searchChart(r *http.Request) (answer, error) {
+	id, err := parseID(r)
+	if err != nil {
+		return answer{}, err
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("file"), ".svg"))
+	if err != nil || n < 0 || !strings.HasSuffix(r.PathValue("file"), ".svg") {
+		return answer{}, badRequest(fmt.Errorf("%q is not a chart number followed by .svg", r.PathValue("file")))
+	}
+	view, err := parseView(r)
+	if err != nil {
+		return answer{}, err
+	}
+	sw, err := s.store.Sweep(r.Context(), id)
+	if err != nil {
+		return answer{}, err
+	}
+	rows, metric, err := report.Select(r.Context(), s.store, report.Filter{Sweep: sw}, report.Metric(view.Metric))
+	if err != nil {
+		return answer{}, err
+	}
+	figs := report.SearchFigures(rows, metric)
+	if n >= len(figs) {
+		return answer{}, fmt.Errorf("sweep %d: search chart %d: %w", id, n, results.ErrNotFound)
+	}
+	return answer{status: http.StatusOK, ctype: "image/svg+xml", body: figs[n].SVG}, nil
+}
+
+// confusionChart renders the heatmap of a run's stored confusion matrix.
+func (s *server) confusionChart(r *http.Request) (answer, error) {
+	id, err := parseID(r)
+	if err != nil {
+		return answer{}, err
+	}
+	run, err := s.store.Run(r.Context(), id)
+	if err != nil {
+		return answer{}, err
+	}
+	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*results.Run{run})
+	if err != nil {
+		return answer{}, err
+	}
+	if len(figs) == 0 {
+		return answer{}, fmt.Errorf("run %d: confusion matrix: %w", id, results.ErrNotFound)
+	}
+	return answer{status: http.StatusOK, ctype: "image/svg+xml", body: figs[0].SVG}, nil
 }
 
 // svg renders the chart of rows as an SVG answer.
