@@ -2,9 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
@@ -31,22 +29,4 @@ func LoadBest(dir string, epoch int, ctx *mlctx.Context) error {
 
 // PruneBest removes every best checkpoint under dir but keep's, and any
 // temporary folder left by an interrupted SaveBest.
-func PruneBest(dir string, keep int) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil
-		}
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if name == filepath.Base(BestPath(dir, keep)) || !(strings.HasPrefix(name, bestPrefix) || strings.HasPrefix(name, ".tmp-"+bestPrefix)) {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func PruneBest(dir string, keep int) error { return prune(dir, bestPrefix, BestPath(dir, keep)) }

@@ -181,7 +181,11 @@ func Epochs(dir string) ([]int, error) {
 
 // Prune removes every checkpoint under dir but keep's, and any temporary
 // folder left by an interrupted Save.
-func Prune(dir string, keep int) error {
+func Prune(dir string, keep int) error { return prune(dir, prefix, Path(dir, keep)) }
+
+// prune removes every folder under dir whose name starts with namePrefix
+// (or is a temporary folder of one) but keepPath.
+func prune(dir, namePrefix, keepPath string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -191,7 +195,7 @@ func Prune(dir string, keep int) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if name == filepath.Base(Path(dir, keep)) || !(strings.HasPrefix(name, prefix) || strings.HasPrefix(name, ".tmp-"+prefix)) {
+		if name == filepath.Base(keepPath) || !(strings.HasPrefix(name, namePrefix) || strings.HasPrefix(name, ".tmp-"+namePrefix)) {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
