@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -73,7 +74,7 @@ func Evaluate(ctx context.Context, m *Model, kv map[string]string) (*Evaluation,
 	if len(kv) > 0 && len(paths) > 0 && kv["path"] == "" {
 		return nil, fmt.Errorf("--data labels=FILE needs path=FILE (the images) too")
 	}
-	in, err := m.inputs(ctx, len(kv) == 0, paths)
+	in, err := m.evaluationInputs(ctx, kv, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +87,19 @@ func Evaluate(ctx context.Context, m *Model, kv map[string]string) (*Evaluation,
 		return nil, fmt.Errorf("%s: %w", describe(kv), err)
 	}
 	return &Evaluation{Scores: sc, Data: describe(kv), DataHash: hashSplit(in.Split)}, nil
+}
+
+// evaluationInputs reads what Evaluate scores: for an images run a
+// labelled folder (or labels CSV) at path=, else what predict reads.
+func (m *Model) evaluationInputs(ctx context.Context, kv map[string]string, paths []string) (*Inputs, error) {
+	if p := kv["path"]; p != "" && m.Config.Data.Dataset == "images" {
+		var o imageOptions
+		if err := json.Unmarshal(m.Preprocessing, &o); err != nil {
+			return nil, fmt.Errorf("preprocessing: %w", err)
+		}
+		return m.readLabelledImages(ctx, p, o)
+	}
+	return m.inputs(ctx, len(kv) == 0, paths)
 }
 
 func describe(kv map[string]string) string {

@@ -54,7 +54,7 @@ func Validation(ctx context.Context, cfg *config.Config) (*Inputs, error) {
 
 // Read turns input files into examples the way the run's dataset kind
 // takes them: CSV files (csv), image files or folders (images, mnist),
-// idx files (mnist). Several files are concatenated in order.
+// idx files (mnist), .npz archives or .npy files (npz). Several files are concatenated in order.
 func (m *Model) Read(ctx context.Context, paths []string) (*Inputs, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no input files")
@@ -85,6 +85,8 @@ func (m *Model) read(ctx context.Context, path string) (*Inputs, error) {
 			return nil, fmt.Errorf("preprocessing: %w", err)
 		}
 		return m.readImages(ctx, path, o)
+	case "npz":
+		return m.readNPZ(path)
 	default:
 		return nil, fmt.Errorf("predicting from files is not supported for dataset %q; use --split val", kind)
 	}
