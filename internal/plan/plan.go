@@ -102,71 +102,24 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend, variants, sweep), got %s", yamlx.Describe(doc.Root))
 		return nil, r.Err()
 	}
-	base := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: doc.Root.Line, Column: doc.Root.Column}
-	var variantsNode, sweepNode *yaml.Node
-	for i := 0; i+1 < len(doc.Root.Content); i += 2 {
-		switch doc.Root.Content[i].Value {
-		case "variants":
-			variantsNode = yamlx.Resolve(doc.Root.Content[i+1])
-		case "sweep":
-			sweepNode = yamlx.Resolve(doc.Root.Content[i+1])
-		default:
-			base.Content = append(base.Content, doc.Root.Content[i], doc.Root.Content[i+1])
-		}
-	}
+	base, variantsNode, sweepNode := splitRoot(doc.Root)
 	p := &Plan{File: path, Sweep: variantsNode != nil || sweepNode != nil}
 	variants := loadVariants(r.Field("variants"), variantsNode)
-	var spec *Spec
-	if p.Sweep {
-		spec = defaultSpec()
-		if sweepNode != nil {
-			sr := r.Field("sweep")
-			yamlx.Decode(sr, spec)
-			spec.validate(sr)
-		}
-		p.Spec = spec
-		resolveVariantAxis(r, spec, variants, variantsNode)
-	}
+	spec := p.loadSpec(r, sweepNode, variants, variantsNode)
 	// Go on past errors so far, with the axes and variants that are sound,
 	// so that errors in the trials' configs are reported too.
-	specErrors := r.Count()
-	combos := [][]*yaml.Node{nil}
-	if spec != nil {
-		combos = expand(r.Field("sweep"), spec)
-		if r.Count() > specErrors {
-			return nil, r.Err()
-		}
-		if n := max(len(combos), spec.Samples); n > opts.MaxTrials {
-			at := r.Field("sweep")
-			if spec.Method != "grid" {
-				at = at.Field("samples")
-			}
-			at.Errorf("the sweep has %d trials, more than the limit of %d (--max-trials raises it)", n, opts.MaxTrials)
-			return nil, r.Err()
-		}
+	combos, err := expandLimited(r, spec, opts.MaxTrials)
+	if err != nil {
+		return nil, err
 	}
-	errs := r.Errors()
 	build := func(combo []*yaml.Node) (*Trial, yamlx.ErrorList) {
 		return buildTrial(doc, base, spec, variants, combo, overrides)
 	}
+	errs := r.Errors()
 	if spec != nil && spec.Method == "tpe" && len(combos) > 0 {
 		errs = append(errs, checkVariants(spec, combos[0], build)...)
 	}
-	seen := map[string]int{}
-	for _, combo := range combos {
-		t, trialErrs := build(combo)
-		errs = append(errs, trialErrs...)
-		if t == nil {
-			continue
-		}
-		h := t.Config.Hash()
-		if _, dup := seen[h]; dup {
-			continue // e.g. 1e-4 and 0.0001 on one axis: one trial
-		}
-		seen[h] = len(p.Trials)
-		t.Index = len(p.Trials) + 1
-		p.Trials = append(p.Trials, t)
-	}
+	errs = append(errs, p.addTrials(combos, build)...)
 	if len(errs) == 0 && len(p.Trials) == 0 {
 		r.Errorf("the sweep has no trials")
 		errs = r.Errors()
@@ -178,17 +131,104 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 		errs.Sort()
 		return nil, errs
 	}
-	p.Name = p.Trials[0].Config.Name
-	if spec != nil {
-		p.resolveMonitor(spec)
+	p.finish(spec, build)
+	return p, nil
+}
+
+// splitRoot returns the file's mapping without its variants and sweep
+// keys, and the values of those two (nil when absent).
+func splitRoot(root *yaml.Node) (base, variantsNode, sweepNode *yaml.Node) {
+	base = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: root.Line, Column: root.Column}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch root.Content[i].Value {
+		case "variants":
+			variantsNode = yamlx.Resolve(root.Content[i+1])
+		case "sweep":
+			sweepNode = yamlx.Resolve(root.Content[i+1])
+		default:
+			base.Content = append(base.Content, root.Content[i], root.Content[i+1])
+		}
 	}
-	if spec != nil && spec.Method == "tpe" {
+	return base, variantsNode, sweepNode
+}
+
+// loadSpec decodes and checks the sweep section of a file that has
+// variants or a sweep (nil for a plain config).
+func (p *Plan) loadSpec(r *yamlx.Reporter, sweepNode *yaml.Node, variants []*Variant, variantsNode *yaml.Node) *Spec {
+	if !p.Sweep {
+		return nil
+	}
+	spec := defaultSpec()
+	if sweepNode != nil {
+		sr := r.Field("sweep")
+		yamlx.Decode(sr, spec)
+		spec.validate(sr)
+	}
+	p.Spec = spec
+	resolveVariantAxis(r, spec, variants, variantsNode)
+	return spec
+}
+
+// expandLimited returns the axes' combinations (one empty one without a
+// sweep), or the errors found expanding them, or that there are more than
+// maxTrials of them.
+func expandLimited(r *yamlx.Reporter, spec *Spec, maxTrials int) ([][]*yaml.Node, error) {
+	if spec == nil {
+		return [][]*yaml.Node{nil}, nil
+	}
+	specErrors := r.Count()
+	combos := expand(r.Field("sweep"), spec)
+	if r.Count() > specErrors {
+		return nil, r.Err()
+	}
+	if n := max(len(combos), spec.Samples); n > maxTrials {
+		at := r.Field("sweep")
+		if spec.Method != "grid" {
+			at = at.Field("samples")
+		}
+		at.Errorf("the sweep has %d trials, more than the limit of %d (--max-trials raises it)", n, maxTrials)
+		return nil, r.Err()
+	}
+	return combos, nil
+}
+
+// addTrials builds the trial of each combination, numbered from 1 in
+// order; combinations whose configs hash alike (1e-4 and 0.0001 on one
+// axis) make one trial.
+func (p *Plan) addTrials(combos [][]*yaml.Node, build func([]*yaml.Node) (*Trial, yamlx.ErrorList)) yamlx.ErrorList {
+	var errs yamlx.ErrorList
+	seen := map[string]bool{}
+	for _, combo := range combos {
+		t, trialErrs := build(combo)
+		errs = append(errs, trialErrs...)
+		if t == nil {
+			continue
+		}
+		h := t.Config.Hash()
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		t.Index = len(p.Trials) + 1
+		p.Trials = append(p.Trials, t)
+	}
+	return errs
+}
+
+// finish names the plan and, for a sweep, resolves its monitor and sets
+// up a tpe search.
+func (p *Plan) finish(spec *Spec, build func([]*yaml.Node) (*Trial, yamlx.ErrorList)) {
+	p.Name = p.Trials[0].Config.Name
+	if spec == nil {
+		return
+	}
+	p.resolveMonitor(spec)
+	if spec.Method == "tpe" {
 		p.search = newSearch(spec, build)
 		if spec.Samples <= spec.NStartup {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("sweep.samples (%d) is not above sweep.n_startup (%d): every trial is a random draw, the search is random search", spec.Samples, spec.NStartup))
 		}
 	}
-	return p, nil
 }
 
 // allHave reports whether every trial records the epoch metric called name.
