@@ -1,9 +1,6 @@
 package grads
 
 import (
-	"sync"
-	"weak"
-
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -46,10 +43,8 @@ type Conv2DParams struct {
 	Paddings [2][2]int // (before, after) for height, then width
 }
 
-var (
-	convMu     sync.Mutex
-	convParams = map[weak.Pointer[graph.Node]]Conv2DParams{}
-)
+// convParams are the parameters of the convolutions Conv2D made.
+var convParams NodeMeta[Conv2DParams]
 
 // Conv2D convolves x [batch, h, w, in] with kernel [kh, kw, in, out]
 // (channels last, as Keras) and returns [batch, oh, ow, out]. Its gradient
@@ -62,22 +57,13 @@ func Conv2D(x, kernel *graph.Node, p Conv2DParams) *graph.Node {
 	}
 	y := graph.ConvGeneral(x, kernel, axes, p.Strides[:], [][2]int{p.Paddings[0], p.Paddings[1]},
 		[]int{1, 1}, []int{1, 1}, 1, 1)
-	convMu.Lock()
-	defer convMu.Unlock()
-	for k := range convParams { // forget convolutions of graphs that are gone
-		if k.Value() == nil {
-			delete(convParams, k)
-		}
-	}
-	convParams[weak.Make(y)] = p
+	convParams.Set(y, p)
 	return y
 }
 
 func convVJP(orig graph.VJP) graph.VJP {
 	return func(node *graph.Node, vjps []*graph.Node, outputShape shapes.Shape) []*graph.Node {
-		convMu.Lock()
-		p, ok := convParams[weak.Make(node)]
-		convMu.Unlock()
+		p, ok := convParams.Get(node)
 		if !ok || len(outputShape.Dimensions) != 0 {
 			return orig(node, vjps, outputShape)
 		}

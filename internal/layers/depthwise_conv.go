@@ -1,12 +1,11 @@
 package layers
 
 import (
-	"sync"
-	"weak"
-
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+
+	"github.com/exp-runner/exp/internal/grads"
 )
 
 func init() {
@@ -20,10 +19,8 @@ type depthwiseParams struct {
 	pads    [2][2]int
 }
 
-var (
-	depthwiseMu   sync.Mutex
-	depthwiseArgs = map[weak.Pointer[graph.Node]]depthwiseParams{}
-)
+// depthwiseArgs are the parameters of the convolutions depthwiseConv made.
+var depthwiseArgs grads.NodeMeta[depthwiseParams]
 
 // nhwc is the axes configuration of a channels-last convolution with an
 // HWIO kernel.
@@ -45,14 +42,7 @@ func depthwiseConv(x, kernel *graph.Node, strides Pair, pads [2][2]int) *graph.N
 	kd := kernel.Shape().Dimensions
 	k := graph.Reshape(kernel, kd[0], kd[1], 1, kd[2]*kd[3])
 	y := graph.ConvGeneral(x, k, nhwc, strides[:], pads[:], []int{1, 1}, []int{1, 1}, kd[2], 1)
-	depthwiseMu.Lock()
-	defer depthwiseMu.Unlock()
-	for n := range depthwiseArgs { // forget convolutions of graphs that are gone
-		if n.Value() == nil {
-			delete(depthwiseArgs, n)
-		}
-	}
-	depthwiseArgs[weak.Make(y)] = depthwiseParams{strides, pads}
+	depthwiseArgs.Set(y, depthwiseParams{strides, pads})
 	return y
 }
 
@@ -60,9 +50,7 @@ func depthwiseConv(x, kernel *graph.Node, strides Pair, pads [2][2]int) *graph.N
 // other convolutions go to orig.
 func depthwiseVJP(orig graph.VJP) graph.VJP {
 	return func(node *graph.Node, vjps []*graph.Node, outputShape shapes.Shape) []*graph.Node {
-		depthwiseMu.Lock()
-		p, ok := depthwiseArgs[weak.Make(node)]
-		depthwiseMu.Unlock()
+		p, ok := depthwiseArgs.Get(node)
 		if !ok || len(outputShape.Dimensions) != 0 {
 			return orig(node, vjps, outputShape)
 		}

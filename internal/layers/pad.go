@@ -2,8 +2,6 @@ package layers
 
 import (
 	"fmt"
-	"sync"
-	"weak"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -16,10 +14,8 @@ func init() {
 	graph.VJPRegistration[graph.NodeTypePad] = padVJP(graph.VJPRegistration[graph.NodeTypePad])
 }
 
-var (
-	padMu  sync.Mutex
-	padsOf = map[weak.Pointer[graph.Node]][][2]int{}
-)
+// padsOf are the paddings of the Pads padZeros made.
+var padsOf grads.NodeMeta[[][2]int]
 
 // padZeros pads x with zeros before and after its leading axes: with the
 // backend's Pad where it has one (its gradient, which GoMLX lacks, is the
@@ -32,14 +28,7 @@ func padZeros(x *graph.Node, pads ...[2]int) *graph.Node {
 			cfg[i] = backends.PadAxis{Start: p[0], End: p[1]}
 		}
 		y := graph.Pad(x, graph.ScalarZero(g, x.DType()), cfg...)
-		padMu.Lock()
-		defer padMu.Unlock()
-		for k := range padsOf { // forget pads of graphs that are gone
-			if k.Value() == nil {
-				delete(padsOf, k)
-			}
-		}
-		padsOf[weak.Make(y)] = pads
+		padsOf.Set(y, pads)
 		return y
 	}
 	return grads.Pad(x, pads...)
@@ -49,9 +38,7 @@ func padZeros(x *graph.Node, pads ...[2]int) *graph.Node {
 // output's gradient where x was; other Pads go to orig (GoMLX has none).
 func padVJP(orig graph.VJP) graph.VJP {
 	return func(node *graph.Node, vjps []*graph.Node, outputShape shapes.Shape) []*graph.Node {
-		padMu.Lock()
-		pads, ok := padsOf[weak.Make(node)]
-		padMu.Unlock()
+		pads, ok := padsOf.Get(node)
 		if !ok || len(outputShape.Dimensions) != 0 {
 			if orig == nil {
 				panic(fmt.Sprintf("no gradient for %s", node))

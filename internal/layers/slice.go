@@ -1,9 +1,6 @@
 package layers
 
 import (
-	"sync"
-	"weak"
-
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -18,10 +15,8 @@ func init() {
 // sliceParams are the starts and strides of a slice made by slice.
 type sliceParams struct{ starts, strides []int }
 
-var (
-	sliceMu   sync.Mutex
-	sliceArgs = map[weak.Pointer[graph.Node]]sliceParams{}
-)
+// sliceArgs are the parameters of the slices slice made.
+var sliceArgs grads.NodeMeta[sliceParams]
 
 // slice returns x[starts[i] : limits[i] : strides[i]] along each axis. On a
 // backend without Pad, which GoMLX's gradient of a slice needs, its gradient
@@ -35,14 +30,7 @@ func slice(x *graph.Node, starts, limits, strides []int) *graph.Node {
 	if grads.Has(x.Graph(), backends.OpTypePad) {
 		return y
 	}
-	sliceMu.Lock()
-	defer sliceMu.Unlock()
-	for k := range sliceArgs { // forget slices of graphs that are gone
-		if k.Value() == nil {
-			delete(sliceArgs, k)
-		}
-	}
-	sliceArgs[weak.Make(y)] = sliceParams{starts, strides}
+	sliceArgs.Set(y, sliceParams{starts, strides})
 	return y
 }
 
@@ -52,9 +40,7 @@ func slice(x *graph.Node, starts, limits, strides []int) *graph.Node {
 // shape. Other slices go to orig.
 func sliceVJP(orig graph.VJP) graph.VJP {
 	return func(node *graph.Node, vjps []*graph.Node, outputShape shapes.Shape) []*graph.Node {
-		sliceMu.Lock()
-		p, ok := sliceArgs[weak.Make(node)]
-		sliceMu.Unlock()
+		p, ok := sliceArgs.Get(node)
 		if !ok || len(outputShape.Dimensions) != 0 {
 			return orig(node, vjps, outputShape)
 		}
