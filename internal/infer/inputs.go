@@ -227,6 +227,17 @@ func (m *Model) readImages(ctx context.Context, path string, o imageOptions) (*I
 		}
 		list.Entries = append(list.Entries, images.Entry{Path: f, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
 	}
+	set, err := m.loadImages(ctx, list, o, files[0])
+	if err != nil {
+		return nil, err
+	}
+	return &Inputs{IDName: "path", IDs: files, Split: &data.Split{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix}}, nil
+}
+
+// loadImages decodes list's images as the run's were (its colour mode, and
+// its size when it set image_size) and checks them against the model's
+// input size; errors name where, a file or folder.
+func (m *Model) loadImages(ctx context.Context, list *images.List, o imageOptions, where string) (*images.Set, error) {
 	opts := images.Options{NoCache: true, Color: images.Grayscale}
 	if o.Color == "rgb" {
 		opts.Color = images.RGB
@@ -240,9 +251,9 @@ func (m *Model) readImages(ctx context.Context, path string, o imageOptions) (*I
 	}
 	if want := m.Shape(); len(want) == 3 && (set.H != want[0] || set.W != want[1]) {
 		return nil, fmt.Errorf("%s: image is %d×%d, the model takes %d×%d (the run did not set image_size, so images are not resized)",
-			files[0], set.H, set.W, want[0], want[1])
+			where, set.H, set.W, want[0], want[1])
 	}
-	return &Inputs{IDName: "path", IDs: files, Split: &data.Split{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix}}, nil
+	return set, nil
 }
 
 // imageFiles returns path if it is a file, else the images under it.

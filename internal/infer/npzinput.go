@@ -117,20 +117,9 @@ func (m *Model) readLabelledImages(ctx context.Context, path string, o imageOpti
 	if err != nil {
 		return nil, err
 	}
-	opts := images.Options{NoCache: true, Color: images.Grayscale}
-	if o.Color == "rgb" {
-		opts.Color = images.RGB
-	}
-	if o.Resize && len(o.Size) == 2 {
-		opts.Height, opts.Width = o.Size[0], o.Size[1]
-	}
-	set, err := images.Load(ctx, list, opts)
+	set, err := m.loadImages(ctx, list, o, path)
 	if err != nil {
 		return nil, err
-	}
-	if want := m.Shape(); len(want) == 3 && (set.H != want[0] || set.W != want[1]) {
-		return nil, fmt.Errorf("%s: images are %d×%d, the model takes %d×%d (the run did not set image_size, so images are not resized)",
-			path, set.H, set.W, want[0], want[1])
 	}
 	s := &data.Split{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix, Labels: set.Labels}
 	if set.Task == images.Regression {
