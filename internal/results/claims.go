@@ -187,6 +187,12 @@ func (s *store) Heartbeat(ctx context.Context, id int64, owner string, lease tim
 // as stored (UTC, whole milliseconds). Recording an epoch twice is an error
 // wrapping ErrDuplicate; an epoch of a missing run one wrapping ErrNotFound.
 func (s *store) AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error {
+	return s.addTrialEpoch(ctx, owner, e, nil)
+}
+
+// addTrialEpoch is AddTrialEpoch that also runs also, when not nil, in the
+// epoch's transaction.
+func (s *store) addTrialEpoch(ctx context.Context, owner string, e *Epoch, also func(tx *sql.Tx) error) error {
 	if e == nil {
 		return errors.New("results: add epoch: nil epoch")
 	}
@@ -197,7 +203,12 @@ func (s *store) AddTrialEpoch(ctx context.Context, owner string, e *Epoch) error
 	if e.FinishedAt.IsZero() {
 		finished = s.now()
 	}
-	err := s.owned(ctx, e.RunID, owner, func(tx *sql.Tx) error { return s.insertEpoch(ctx, tx, e, finished) })
+	err := s.owned(ctx, e.RunID, owner, func(tx *sql.Tx) error {
+		if err := s.insertEpoch(ctx, tx, e, finished); err != nil || also == nil {
+			return err
+		}
+		return also(tx)
+	})
 	if err != nil {
 		if s.d.isUnique(err) {
 			err = ErrDuplicate

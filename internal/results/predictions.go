@@ -29,31 +29,10 @@ type Evaluation struct {
 // as the run's confusion matrix, in the same transaction: the matrix of a
 // new best epoch is committed with that epoch.
 func (s *store) AddTrialEpochConfusion(ctx context.Context, owner string, e *Epoch, confusion string) error {
-	if e == nil {
-		return errors.New("results: add epoch: nil epoch")
-	}
-	if err := validateEpoch(e); err != nil {
-		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
-	}
-	finished := normTime(e.FinishedAt)
-	if e.FinishedAt.IsZero() {
-		finished = s.now()
-	}
-	err := s.owned(ctx, e.RunID, owner, func(tx *sql.Tx) error {
-		if err := s.insertEpoch(ctx, tx, e, finished); err != nil {
-			return err
-		}
+	return s.addTrialEpoch(ctx, owner, e, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE runs SET confusion = ? WHERE id = ?`, confusion, e.RunID)
 		return err
 	})
-	if err != nil {
-		if s.d.isUnique(err) {
-			err = ErrDuplicate
-		}
-		return fmt.Errorf("results: add epoch %d of run %d: %w", e.Epoch, e.RunID, err)
-	}
-	e.FinishedAt = finished
-	return nil
 }
 
 // Confusion returns run id's stored confusion matrix (JSON), "" if none.
