@@ -52,11 +52,7 @@ func (m *Model) trainStep(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Nod
 		lr = graph.ConvertDType(lr, loss.DType())
 	}
 	m.Optimizer.Apply(ctx, lr, vars, grads)
-	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
-	if m.Loss.Classification {
-		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
-	}
-	return outs
+	return []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
 }
 
 // EvalStep is the graph function of one evaluation step: the batch's summed
