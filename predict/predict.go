@@ -9,10 +9,10 @@ import (
 	"image"
 	"slices"
 
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/images"
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/tabular"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Model is an exported model loaded for prediction.
@@ -56,7 +56,7 @@ type Prediction struct {
 
 // Inputs are examples to predict; make them with Rows, Images or Tensors.
 type Inputs interface {
-	split(m *Model) (*data.Split, error)
+	split(m *Model) (*registry.Examples, error)
 }
 
 // Predict runs the model on in and returns one prediction per example, in
@@ -113,7 +113,7 @@ type rows struct {
 // line in the CSV they form (header = 1).
 func Rows(header []string, values [][]string) Inputs { return rows{header, values} }
 
-func (r rows) split(m *Model) (*data.Split, error) {
+func (r rows) split(m *Model) (*registry.Examples, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.Write(r.header)
@@ -143,13 +143,13 @@ type imgs []image.Image
 // colour mode and, if the run resized its images, resized).
 func Images(images ...image.Image) Inputs { return imgs(images) }
 
-func (in imgs) split(m *Model) (*data.Split, error) {
+func (in imgs) split(m *Model) (*registry.Examples, error) {
 	shape := m.m.Shape()
 	if len(shape) != 3 {
 		return nil, fmt.Errorf("predict: the model takes inputs of shape %v, not images", shape)
 	}
 	h, w, c := shape[0], shape[1], shape[2]
-	s := &data.Split{N: len(in), Shape: shape, Pixels: make([]uint8, 0, len(in)*h*w*c)}
+	s := &registry.Examples{N: len(in), Shape: shape, Pixels: make([]uint8, 0, len(in)*h*w*c)}
 	resize := resizes(m)
 	for i, img := range in {
 		pix, ok := images.Pixels(img, h, w, c, resize)
@@ -178,7 +178,7 @@ type tensors []float32
 // InputShape's product of values.
 func Tensors(x []float32) Inputs { return tensors(x) }
 
-func (x tensors) split(m *Model) (*data.Split, error) {
+func (x tensors) split(m *Model) (*registry.Examples, error) {
 	shape := m.m.Shape()
 	size := 1
 	for _, d := range shape {
@@ -187,5 +187,5 @@ func (x tensors) split(m *Model) (*data.Split, error) {
 	if len(x)%size != 0 {
 		return nil, fmt.Errorf("predict: %d values are not a whole number of examples of shape %v (%d values each)", len(x), shape, size)
 	}
-	return &data.Split{N: len(x) / size, Shape: shape, X: x}, nil
+	return &registry.Examples{N: len(x) / size, Shape: shape, X: x}, nil
 }

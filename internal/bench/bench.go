@@ -19,7 +19,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/runner"
+	"github.com/exp-runner/exp/internal/train"
 )
 
 // Case is one measurement: a model of configs/ at a batch size.
@@ -80,8 +80,8 @@ func Measure(ctx context.Context, c Case, configDir, backend string, steps int, 
 		return nil, err
 	}
 	res := &Result{Case: c.String(), Backend: backend, Threads: runtime.GOMAXPROCS(0)}
-	var timed []runner.Epoch
-	out := runner.Run(ctx, cfg, set, runner.Options{Backend: be, OnEpoch: func(ep runner.Epoch) (runner.Stop, error) {
+	var timed []train.Epoch
+	out := train.Run(ctx, cfg, set, train.Options{Backend: be, OnEpoch: func(ep train.Epoch) (train.Stop, error) {
 		res.RSSMB = append(res.RSSMB, rssMB("VmRSS"))
 		if ep.Record.Epoch > 1 {
 			timed = append(timed, ep)
@@ -89,7 +89,7 @@ func Measure(ctx context.Context, c Case, configDir, backend string, steps int, 
 		if v := ep.Record.ValAccuracy; v != nil {
 			res.ValAccuracy = *v
 		}
-		return runner.Stop{}, nil
+		return train.Stop{}, nil
 	}})
 	if out.Status != record.StatusCompleted {
 		return nil, fmt.Errorf("%s: %s: %v", c, out.Status, out.Err)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/search"
 )
 
@@ -106,7 +106,7 @@ func runSearchSweep(ctx context.Context, o SearchOptions, base []byte, db, metho
 // bestSoFar reads the best val_accuracy so far after each trial of the
 // latest sweep called name (a failed trial counts as 0).
 func bestSoFar(ctx context.Context, db, name string, budget int) ([]float64, error) {
-	store, err := results.Open(ctx, db)
+	store, err := resultdb.Open(ctx, db)
 	if err != nil {
 		return nil, err
 	}

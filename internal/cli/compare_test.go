@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // comparisonDB builds a results database with a fixed clock: a sweep of 7
@@ -26,7 +27,7 @@ func comparisonDB(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "runs.db")
 	clock := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	s := openStore(t, db, results.WithClock(func() time.Time { clock = clock.Add(10 * time.Second); return clock }))
+	s := openStore(t, db, resultdb.WithClock(func() time.Time { clock = clock.Add(10 * time.Second); return clock }))
 	ctx := context.Background()
 	sw, _, err := s.OpenSweep(ctx, "grid", "/work/configs/grid.yaml", "h", "", false)
 	if err != nil {
@@ -51,14 +52,14 @@ func comparisonDB(t *testing.T) string {
 		{"cnn", 1e-3, 2, []float64{0.96, 0.99}},
 		{"cnn", 1e-3, 3, nil}, // failed before its first epoch
 	}
-	var plan []*results.Run
+	var plan []*resultdb.Run
 	for _, tr := range trials {
 		src := fmt.Sprintf("name: grid\nmodel: {name: %s, layers: %s}\ntrain: {learning_rate: %g, seed: %d, epochs: 2}\n", tr.variant, models[tr.variant], tr.lr, tr.seed)
 		cfg, err := config.Parse("grid.yaml", []byte(src), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, &results.Run{Name: cfg.Name, ModelName: cfg.Model.Name, ConfigYAML: cfg.YAML(), ConfigHash: cfg.Hash(),
+		plan = append(plan, &resultdb.Run{Name: cfg.Name, ModelName: cfg.Model.Name, ConfigYAML: cfg.YAML(), ConfigHash: cfg.Hash(),
 			Seed: cfg.Train.Seed, Backend: "go", Optimizer: "adam", LearningRate: tr.lr, BatchSize: 32, Epochs: 2,
 			Variant: tr.variant, Params: map[string]any{"variant": tr.variant, "train.learning_rate": tr.lr, "train.seed": tr.seed}})
 	}
@@ -68,21 +69,21 @@ func comparisonDB(t *testing.T) string {
 	}
 	f := func(v float64) *float64 { return &v }
 	for i, tr := range trials {
-		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, results.Claim{Owner: "t"})
+		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, resultdb.Claim{Owner: "t"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for e, v := range tr.val {
-			if err := s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1 - v/2), Accuracy: f(v - 0.01),
+			if err := s.AddTrialEpoch(ctx, "t", &record.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1 - v/2), Accuracy: f(v - 0.01),
 				ValLoss: f(1 - v), ValAccuracy: f(v), Seconds: 30, MsPerStep: 2, ExamplesPerSecond: 1000}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		status, msg := results.StatusCompleted, ""
+		status, msg := record.StatusCompleted, ""
 		if tr.val == nil {
-			status, msg = results.StatusFailed, "out of memory"
+			status, msg = record.StatusFailed, "out of memory"
 		}
-		s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: status, Error: msg})
+		s.FinishTrial(ctx, r.ID, "t", resultdb.Outcome{Status: status, Error: msg})
 	}
 	// A regression run outside the sweep, whose name holds quotes and SQL.
 	src := "name: \"it's \\\"quoted\\\"; DROP TABLE runs; --\"\ndata: {dataset: linear}\nmodel: {layers: [{type: dense, units: 1}]}\n"
@@ -91,14 +92,14 @@ func comparisonDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sw2, _, _ := s.OpenSweep(ctx, cfg.Name, "/work/lin.yaml", "h2", "", false)
-	all, _, err = s.PlanTrials(ctx, sw2.ID, []*results.Run{{Name: cfg.Name, ModelName: "linear", ConfigYAML: cfg.YAML(),
+	all, _, err = s.PlanTrials(ctx, sw2.ID, []*resultdb.Run{{Name: cfg.Name, ModelName: "linear", ConfigYAML: cfg.YAML(),
 		ConfigHash: cfg.Hash(), Backend: "go", Optimizer: "sgd", LearningRate: 0.5, BatchSize: 32, Epochs: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := s.ClaimTrial(ctx, []int64{all[0].ID}, results.Claim{Owner: "t"})
-	s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: 1, Loss: f(1.01), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1})
-	s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: results.StatusCompleted})
+	r, _ := s.ClaimTrial(ctx, []int64{all[0].ID}, resultdb.Claim{Owner: "t"})
+	s.AddTrialEpoch(ctx, "t", &record.Epoch{RunID: r.ID, Epoch: 1, Loss: f(1.01), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1})
+	s.FinishTrial(ctx, r.ID, "t", resultdb.Outcome{Status: record.StatusCompleted})
 	return db
 }
 

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
-func openStore(t *testing.T, path string, opts ...results.Option) results.Store {
+func openStore(t *testing.T, path string, opts ...resultdb.Option) resultdb.Store {
 	t.Helper()
-	s, err := results.Open(context.Background(), path, opts...)
+	s, err := resultdb.Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func testRunMLP(t *testing.T, backend string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != results.StatusCompleted || r.Name != "mlp" || r.ModelName != "mlp" || r.LearningRate != 3e-3 || r.Epochs != 1 || r.Backend != backend {
+	if r.Status != record.StatusCompleted || r.Name != "mlp" || r.ModelName != "mlp" || r.LearningRate != 3e-3 || r.Epochs != 1 || r.Backend != backend {
 		t.Errorf("run row %+v", r)
 	}
 	if !strings.Contains(r.ConfigYAML, "train_examples: 2000") || len(r.ConfigHash) != 64 {
@@ -148,7 +149,7 @@ func TestDiverged(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
 	r, err := openStore(t, db).Run(context.Background(), 1)
-	if err != nil || r.Status != results.StatusDiverged || !strings.Contains(r.Error, "not finite") {
+	if err != nil || r.Status != record.StatusDiverged || !strings.Contains(r.Error, "not finite") {
 		t.Errorf("run %+v, %v", r, err)
 	}
 }
@@ -168,7 +169,7 @@ func TestInterrupted(t *testing.T) {
 	}()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		s, err := results.Open(context.Background(), db)
+		s, err := resultdb.Open(context.Background(), db)
 		if err == nil {
 			eps, _ := s.Epochs(context.Background(), 1)
 			s.Close()
@@ -185,7 +186,7 @@ func TestInterrupted(t *testing.T) {
 	s := openStore(t, db)
 	r, _ := s.Run(context.Background(), 1)
 	eps, _ := s.Epochs(context.Background(), 1)
-	if r.Status != results.StatusInterrupted || len(eps) < 1 || r.FinishedAt == nil {
+	if r.Status != record.StatusInterrupted || len(eps) < 1 || r.FinishedAt == nil {
 		t.Errorf("run %+v with %d epochs", r, len(eps))
 	}
 }
@@ -230,15 +231,15 @@ func TestUsage(t *testing.T) {
 func TestStatus(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "runs.db")
 	clock := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
-	s := openStore(t, db, results.WithClock(func() time.Time { clock = clock.Add(30 * time.Second); return clock }))
+	s := openStore(t, db, resultdb.WithClock(func() time.Time { clock = clock.Add(30 * time.Second); return clock }))
 	ctx := context.Background()
 	sw, _, err := s.OpenSweep(ctx, "sweep", "/work/configs/sweep.yaml", "h", "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []*results.Run
+	var plan []*resultdb.Run
 	for i, lr := range []float64{1e-4, 1e-3, 1e-2} {
-		plan = append(plan, &results.Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
+		plan = append(plan, &resultdb.Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
 			Backend: "go", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 4, Variant: "mlp",
 			Params: map[string]any{"variant": "mlp", "train.learning_rate": lr}})
 	}
@@ -247,19 +248,19 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := func(v float64) *float64 { return &v }
-	free := results.Claim{Owner: "t"}
+	free := resultdb.Claim{Owner: "t"}
 	for i, accs := range [][]float64{{0.91, 0.93, 0.94, 0.95}, {0.95, 0.97}} {
 		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, free)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for e, a := range accs {
-			if err := s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: e + 1, ValAccuracy: f(a), Seconds: 60}); err != nil {
+			if err := s.AddTrialEpoch(ctx, "t", &record.Epoch{RunID: r.ID, Epoch: e + 1, ValAccuracy: f(a), Seconds: 60}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if i == 0 {
-			s.FinishTrial(ctx, r.ID, "t", results.Outcome{Status: results.StatusCompleted})
+			s.FinishTrial(ctx, r.ID, "t", resultdb.Outcome{Status: record.StatusCompleted})
 		}
 	}
 	var out, errOut strings.Builder

@@ -5,7 +5,7 @@ import (
 	"io"
 
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func init() {
@@ -52,7 +52,7 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	if !contains(report.ExportFormats, *format) {
 		return usageError("exp export: --format: unknown format %q (known: csv, json)", *format)
 	}
-	store, err := results.OpenExisting(ctx, m.dbPath(*db))
+	store, err := resultdb.OpenExisting(ctx, m.dbPath(*db))
 	if err != nil {
 		return usageError("exp: %v", err)
 	}

@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // trialMemory estimates the memory of each trial of p (by position),
@@ -24,7 +24,7 @@ func trialMemory(ctx context.Context, p *plan.Plan) ([]model.Memory, error) {
 			sums[i] = a.Summary
 		}
 	}
-	sets := map[string]*data.Set{}
+	sets := map[string]*registry.Data{}
 	out := make([]model.Memory, len(p.Trials))
 	for i, t := range p.Trials {
 		key := yamlx.Marshal(yamlx.Encode(t.Config.Data))

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // huge is a model whose memory no test machine has: a dense layer of 10¹¹
@@ -57,7 +57,7 @@ func TestMemorySweep(t *testing.T) {
 		t.Fatalf("exit %d, want %d (a trial failed)\n%s\n%s", code, ExitFailed, out, errOut)
 	}
 	_, runs := sweepEpochs(t, db)
-	for trial, want := range map[int]results.Status{1: results.StatusCompleted, 2: results.StatusFailed, 3: results.StatusCompleted} {
+	for trial, want := range map[int]record.Status{1: record.StatusCompleted, 2: record.StatusFailed, 3: record.StatusCompleted} {
 		if runs[trial].Status != want {
 			t.Errorf("trial %d: %s (%s), want %s", trial, runs[trial].Status, runs[trial].Error, want)
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/exp-runner/exp/internal/htmlreport"
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func init() {
@@ -61,8 +61,8 @@ Examples:
 }
 
 // loadRows opens the database and selects the rows for plot and report.
-func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (results.Store, []*report.Row, report.Metric, []string, error) {
-	store, err := results.OpenExisting(ctx, m.dbPath(db))
+func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (resultdb.Store, []*report.Row, report.Metric, []string, error) {
+	store, err := resultdb.OpenExisting(ctx, m.dbPath(db))
 	if err != nil {
 		return nil, nil, "", nil, usageError("exp: %v", err)
 	}

@@ -23,7 +23,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // postgresTestDB creates a database of its own on the server named by
@@ -192,7 +193,7 @@ func TestPostgresWorkers(t *testing.T) {
 	}
 
 	// Kill worker 1 once its first trial is some way in.
-	store, err := results.Open(ctx, dsn)
+	store, err := resultdb.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestPostgresWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := len(eps)
-	if killed.Status != results.StatusRunning || killed.Owner == "" || done == 0 || done >= distEpochs {
+	if killed.Status != record.StatusRunning || killed.Owner == "" || done == 0 || done >= distEpochs {
 		t.Fatalf("after the kill, run %d is %s (owner %q) with %d of %d epochs; want running, mid-way",
 			killedRun, killed.Status, killed.Owner, done, distEpochs)
 	}
@@ -293,7 +294,7 @@ func TestPostgresWorkers(t *testing.T) {
 		if r.ID == killedRun {
 			wantAttempts = 2
 		}
-		if r.Status != results.StatusCompleted || r.Attempts != wantAttempts || r.Owner != "" || r.Error != "" {
+		if r.Status != record.StatusCompleted || r.Attempts != wantAttempts || r.Owner != "" || r.Error != "" {
 			t.Errorf("trial %d (run %d): %s after %d attempts (want %d), owner %q, error %q",
 				r.Trial, r.ID, r.Status, r.Attempts, wantAttempts, r.Owner, r.Error)
 		}

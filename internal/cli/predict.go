@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/infer"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func init() {
@@ -182,8 +182,8 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 // modelTarget is what a RUN|DIR argument named, and where an evaluation
 // is recorded (store nil: nowhere).
 type modelTarget struct {
-	store results.Store
-	run   *results.Run
+	store resultdb.Store
+	run   *resultdb.Run
 	best  *infer.Best
 	meta  *infer.Meta
 }
@@ -198,13 +198,13 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		}
 		t := &modelTarget{meta: meta}
 		if keepDB {
-			if t.store, err = results.OpenExisting(ctx, m.dbPath(db)); err != nil {
+			if t.store, err = resultdb.OpenExisting(ctx, m.dbPath(db)); err != nil {
 				return nil, nil, usageError("exp: %v", err)
 			}
 		}
 		return model, t, nil
 	}
-	store, err := results.OpenExisting(ctx, m.dbPath(db))
+	store, err := resultdb.OpenExisting(ctx, m.dbPath(db))
 	if err != nil {
 		return nil, nil, usageError("exp: %v", err)
 	}
@@ -246,7 +246,7 @@ func (t *modelTarget) record(ctx context.Context, ev *infer.Evaluation) error {
 		id = t.meta.RunID
 	}
 	err := t.store.AddEvaluation(ctx, ev.Record(id))
-	if errors.Is(err, results.ErrNotFound) {
+	if errors.Is(err, resultdb.ErrNotFound) {
 		return usageError("exp evaluate: the model folder's run %d is not in %s: nothing recorded", id, t.store.Path())
 	}
 	return err

@@ -12,7 +12,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/infer/infertest"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // bestEpoch returns the best val_accuracy (or, without it, val_loss) of run
@@ -240,5 +240,5 @@ func TestPredictMNISTSplitVal(t *testing.T) {
 	if total != 1000 {
 		t.Errorf("the confusion matrix counts %d images, want 1000", total)
 	}
-	_ = results.StatusCompleted
+	_ = record.StatusCompleted
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/suggest"
+	"github.com/exp-runner/exp/registry"
 )
 
 func nearestCommand(name string) string { return suggest.Nearest(name, commandNames()) }
@@ -27,7 +27,7 @@ func newBackend(spec string) (b backends.Backend, err error) {
 
 // loadData loads the config's dataset, sliced as configured. Problems with
 // the data are usage errors (exit 2): nothing has trained yet.
-func loadData(ctx context.Context, cfg *config.Config) (*data.Set, error) {
+func loadData(ctx context.Context, cfg *config.Config) (*registry.Data, error) {
 	set, err := cfg.Data.Load(ctx)
 	var le *datasets.LoadError
 	switch {

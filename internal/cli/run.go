@@ -13,7 +13,8 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
@@ -118,7 +119,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "exp: warning: %s\n", w)
 	}
 	dbPath := m.dbPath(*db)
-	store, err := results.Open(ctx, dbPath)
+	store, err := resultdb.Open(ctx, dbPath)
 	if err != nil {
 		return usageError("exp: %v", err)
 	}
@@ -157,7 +158,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 // files, and keeps the checkpoints beside the database by default.
 func sweepPlaces(dbPath, checkpoints string, lease time.Duration) (string, time.Duration, error) {
 	switch {
-	case results.IsPostgres(dbPath):
+	case resultdb.IsPostgres(dbPath):
 		if checkpoints == "" {
 			return "", 0, usageError("exp run: with a PostgreSQL database, --checkpoints DIR is required: a folder every worker can read and write (a shared filesystem), so that a trial can resume on another machine")
 		}
@@ -181,11 +182,11 @@ func (m *Main) runExit(ctx context.Context, final *sweep.Report, runErr error) e
 		return runErr
 	}
 	c := final.Counts()
-	if c[results.StatusFailed]+c[results.StatusDiverged] > 0 {
+	if c[record.StatusFailed]+c[record.StatusDiverged] > 0 {
 		return &ExitError{Code: ExitFailed}
 	}
-	if c[results.StatusRunning] > 0 {
-		fmt.Fprintf(m.Stdout, "%d trial(s) are being run by another exp process\n", c[results.StatusRunning])
+	if c[record.StatusRunning] > 0 {
+		fmt.Fprintf(m.Stdout, "%d trial(s) are being run by another exp process\n", c[record.StatusRunning])
 	}
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
 )
 
 const plateauRun = `
@@ -72,7 +72,7 @@ func TestPlateauResume(t *testing.T) {
 }
 
 // epochsOf returns run 1's epochs in db.
-func epochsOf(t *testing.T, db string) []*results.Epoch {
+func epochsOf(t *testing.T, db string) []*record.Epoch {
 	t.Helper()
 	eps, err := openStore(t, db).Epochs(context.Background(), 1)
 	if err != nil {

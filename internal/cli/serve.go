@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/serve"
 )
 
@@ -56,7 +56,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if !serve.IsLoopback(*addr) && *token == "" {
 		return usageError("%v", serve.ErrNeedToken)
 	}
-	store, err := results.OpenReadOnly(ctx, m.dbPath(*db))
+	store, err := resultdb.OpenReadOnly(ctx, m.dbPath(*db))
 	if err != nil {
 		return usageError("exp: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // TestServeRefuses: exp serve exits 2 for an address beyond loopback
@@ -19,7 +19,7 @@ import (
 func TestServeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
-	s, err := results.Open(context.Background(), db)
+	s, err := resultdb.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func startServe(t *testing.T, db, addr string, env map[string]string) (string, f
 // beyond loopback and asks for the token.
 func TestServeRuns(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "runs.db")
-	s, err := results.Open(context.Background(), db)
+	s, err := resultdb.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestServeRuns(t *testing.T) {
 func TestServePostgres(t *testing.T) {
 	dsn := postgresTestDB(t)
 	ctx := context.Background()
-	s, err := results.Open(ctx, dsn)
+	s, err := resultdb.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

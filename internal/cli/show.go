@@ -10,7 +10,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func init() {
@@ -47,7 +47,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp show: expected one run (an id or a name), got %d arguments", len(pos))
 	}
-	store, err := results.OpenExisting(ctx, m.dbPath(*db))
+	store, err := resultdb.OpenExisting(ctx, m.dbPath(*db))
 	if err != nil {
 		return usageError("exp: %v", err)
 	}
@@ -71,10 +71,10 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 }
 
 // findRun finds a run by id, or by a name only one run has.
-func findRun(ctx context.Context, store results.Store, ref string) (*results.Run, error) {
+func findRun(ctx context.Context, store resultdb.Store, ref string) (*resultdb.Run, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		r, err := store.Run(ctx, id)
-		if errors.Is(err, results.ErrNotFound) {
+		if errors.Is(err, resultdb.ErrNotFound) {
 			return nil, usageError("exp: no run %d in %s", id, store.Path())
 		}
 		return r, err

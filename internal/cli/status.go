@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func init() {
@@ -49,7 +49,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if len(pos) > 1 {
 		return usageError("exp status: expected at most one sweep, got %d arguments", len(pos))
 	}
-	store, err := results.OpenExisting(ctx, m.dbPath(*db))
+	store, err := resultdb.OpenExisting(ctx, m.dbPath(*db))
 	if err != nil {
 		return usageError("exp: %v", err)
 	}
@@ -71,7 +71,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 
 // findSweep finds a sweep by id or name (the latest of that name), or the
 // latest sweep for "".
-func findSweep(ctx context.Context, store results.Store, ref string) (*results.Sweep, error) {
+func findSweep(ctx context.Context, store resultdb.Store, ref string) (*resultdb.Sweep, error) {
 	sweeps, err := store.Sweeps(ctx)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func findSweep(ctx context.Context, store results.Store, ref string) (*results.S
 	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		sw, err := store.Sweep(ctx, id)
-		if errors.Is(err, results.ErrNotFound) {
+		if errors.Is(err, resultdb.ErrNotFound) {
 			return nil, usageError("exp: no sweep %d in %s", id, store.Path())
 		}
 		return sw, err

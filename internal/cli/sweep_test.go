@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // writeFile writes a config file into dir and returns its path.
@@ -37,7 +38,7 @@ type epochRow struct {
 }
 
 // sweepEpochs returns every trial's epochs, by trial number.
-func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*results.Run) {
+func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*resultdb.Run) {
 	t.Helper()
 	s := openStore(t, db)
 	ctx := context.Background()
@@ -50,7 +51,7 @@ func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*results.
 		t.Fatal(err)
 	}
 	eps := map[int][]epochRow{}
-	runs := map[int]*results.Run{}
+	runs := map[int]*resultdb.Run{}
 	for _, r := range trials {
 		runs[r.Trial] = r
 		es, err := s.Epochs(ctx, r.ID)
@@ -113,7 +114,7 @@ func TestKillResume(t *testing.T) {
 	}
 	cmd.Wait()
 	eps, runs := sweepEpochs(t, db)
-	if runs[1].Status != results.StatusRunning || len(eps[1]) == 0 || len(eps[1]) == 3 {
+	if runs[1].Status != record.StatusRunning || len(eps[1]) == 0 || len(eps[1]) == 3 {
 		t.Fatalf("after the kill: trial 1 %s with %d epochs; want running, mid-way", runs[1].Status, len(eps[1]))
 	}
 	killedAt := len(eps[1])
@@ -127,7 +128,7 @@ func TestKillResume(t *testing.T) {
 	}
 	eps, runs = sweepEpochs(t, db)
 	for trial := 1; trial <= 2; trial++ {
-		if runs[trial].Status != results.StatusCompleted || len(eps[trial]) != 3 {
+		if runs[trial].Status != record.StatusCompleted || len(eps[trial]) != 3 {
 			t.Errorf("trial %d: %s with %d epochs", trial, runs[trial].Status, len(eps[trial]))
 		}
 	}
@@ -164,7 +165,7 @@ func val(p *float64) float64 {
 }
 
 func countEpochs(db string) int {
-	s, err := results.Open(context.Background(), db)
+	s, err := resultdb.Open(context.Background(), db)
 	if err != nil {
 		return 0
 	}
@@ -218,7 +219,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	for _, r := range trials {
 		es, _ := s.Epochs(context.Background(), r.ID)
-		if r.Status != results.StatusCompleted || r.Attempts != 1 || len(es) != 30 {
+		if r.Status != record.StatusCompleted || r.Attempts != 1 || len(es) != 30 {
 			t.Errorf("trial %d: %s, %d attempts, %d epochs", r.Trial, r.Status, r.Attempts, len(es))
 		}
 	}
@@ -235,7 +236,7 @@ func TestDivergedTrial(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	_, runs := sweepEpochs(t, db)
-	want := map[int]results.Status{1: results.StatusCompleted, 2: results.StatusDiverged, 3: results.StatusCompleted}
+	want := map[int]record.Status{1: record.StatusCompleted, 2: record.StatusDiverged, 3: record.StatusCompleted}
 	for trial, st := range want {
 		if runs[trial].Status != st {
 			t.Errorf("trial %d: %s, want %s", trial, runs[trial].Status, st)
@@ -275,13 +276,13 @@ sweep:
 	eps, runs := sweepEpochs(t, db)
 	for trial := 1; trial <= 2; trial++ {
 		r := runs[trial]
-		if r.Status != results.StatusCompleted || !strings.HasPrefix(r.StopReason, "early stopping: val_loss did not improve for 3 epoch(s)") || len(eps[trial]) >= 200 {
+		if r.Status != record.StatusCompleted || !strings.HasPrefix(r.StopReason, "early stopping: val_loss did not improve for 3 epoch(s)") || len(eps[trial]) >= 200 {
 			t.Errorf("trial %d: %s after %d epochs (%q)", trial, r.Status, len(eps[trial]), r.StopReason)
 		}
 	}
 	for trial := 3; trial <= 4; trial++ {
 		r := runs[trial]
-		if r.Status != results.StatusPruned || len(eps[trial]) != 5 || !strings.Contains(r.StopReason, "worse than the median") {
+		if r.Status != record.StatusPruned || len(eps[trial]) != 5 || !strings.Contains(r.StopReason, "worse than the median") {
 			t.Errorf("trial %d: %s after %d epochs (%q)", trial, r.Status, len(eps[trial]), r.StopReason)
 		}
 	}

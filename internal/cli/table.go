@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func init() {
@@ -71,7 +71,7 @@ func (s *selection) flags(fs interface {
 
 // resolve turns the flags into a filter, a metric ("" for the default)
 // and group paths.
-func (s *selection) resolve(ctx context.Context, store results.Store) (report.Filter, report.Metric, []string, error) {
+func (s *selection) resolve(ctx context.Context, store resultdb.Store) (report.Filter, report.Metric, []string, error) {
 	var f report.Filter
 	var metric report.Metric
 	var err error
@@ -128,7 +128,7 @@ func (m *Main) runTable(ctx context.Context, args []string) error {
 	if !contains(report.Formats, *format) {
 		return usageError("exp table: --format: unknown format %q (known: table, markdown, csv, json)", *format)
 	}
-	store, err := results.OpenExisting(ctx, m.dbPath(*db))
+	store, err := resultdb.OpenExisting(ctx, m.dbPath(*db))
 	if err != nil {
 		return usageError("exp: %v", err)
 	}

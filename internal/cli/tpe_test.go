@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // tpeSweep is a TPE search of a line fit: 8 trials, the first 3 random.
@@ -30,7 +31,7 @@ sweep:
 `
 
 // sweepTrials returns the trials of db's latest sweep, by trial number.
-func sweepTrials(t *testing.T, db string) []*results.Run {
+func sweepTrials(t *testing.T, db string) []*resultdb.Run {
 	t.Helper()
 	s := openStore(t, db)
 	sweeps, err := s.Sweeps(context.Background())
@@ -46,7 +47,7 @@ func sweepTrials(t *testing.T, db string) []*results.Run {
 
 // proposals lists the trials' params in trial order, checking that no two
 // share a config hash.
-func proposals(t *testing.T, trials []*results.Run) []string {
+func proposals(t *testing.T, trials []*resultdb.Run) []string {
 	t.Helper()
 	seen := map[string]int{}
 	var out []string
@@ -62,7 +63,7 @@ func proposals(t *testing.T, trials []*results.Run) []string {
 
 // checkBudget checks that the sweep ran its 8 trials to completion, each
 // once, with every epoch once.
-func checkBudget(t *testing.T, db string, epochs int) []*results.Run {
+func checkBudget(t *testing.T, db string, epochs int) []*resultdb.Run {
 	t.Helper()
 	eps, _ := sweepEpochs(t, db)
 	trials := sweepTrials(t, db)
@@ -70,7 +71,7 @@ func checkBudget(t *testing.T, db string, epochs int) []*results.Run {
 		t.Fatalf("%d trials, want the budget of 8", len(trials))
 	}
 	for _, r := range trials {
-		if r.Status != results.StatusCompleted || len(eps[r.Trial]) != epochs {
+		if r.Status != record.StatusCompleted || len(eps[r.Trial]) != epochs {
 			t.Errorf("trial %d: %s with %d of %d epochs", r.Trial, r.Status, len(eps[r.Trial]), epochs)
 		}
 	}
@@ -177,7 +178,7 @@ func TestTPEKillResume(t *testing.T) {
 
 // trialStarted reports whether trial n of db's sweep has an epoch.
 func trialStarted(db string, n int) bool {
-	s, err := results.Open(context.Background(), db)
+	s, err := resultdb.Open(context.Background(), db)
 	if err != nil {
 		return false
 	}
@@ -227,7 +228,7 @@ func TestPostgresTPEWorkers(t *testing.T) {
 	proposals(t, trials)
 	for _, r := range trials {
 		es, _ := store.Epochs(ctx, r.ID)
-		if r.Status != results.StatusCompleted || r.Attempts != 1 || len(es) != 40 {
+		if r.Status != record.StatusCompleted || r.Attempts != 1 || len(es) != 40 {
 			t.Errorf("trial %d: %s, %d attempts, %d epochs", r.Trial, r.Status, r.Attempts, len(es))
 		}
 	}

@@ -7,7 +7,8 @@ import (
 	"strconv"
 
 	"github.com/exp-runner/exp/internal/datasets"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
 )
 
@@ -50,7 +51,7 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 			return usageError("exp trial: run %d's lock was not handed over; trials are started by exp run", *id)
 		}
 	}
-	store, err := results.Open(ctx, *db)
+	store, err := resultdb.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -61,16 +62,16 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 		opts.Progress = m.Stderr
 	}
 	status, err := sweep.RunTrial(ctx, opts)
-	if errors.Is(err, results.ErrLeaseLost) {
+	if errors.Is(err, resultdb.ErrLeaseLost) {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("run %d: %v; this worker abandons it", *id, err)}
 	}
 	if err != nil {
 		return err
 	}
 	switch status {
-	case results.StatusCompleted, results.StatusPruned:
+	case record.StatusCompleted, record.StatusPruned:
 		return nil
-	case results.StatusInterrupted:
+	case record.StatusInterrupted:
 		return &ExitError{Code: ExitInterrupted}
 	}
 	// The error message is a courtesy: without the run (err != nil) the exit

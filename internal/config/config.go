@@ -16,7 +16,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/record"
@@ -646,7 +645,7 @@ func (d *Data) Summary() []string {
 // others keep the first train_examples training examples, then hold out
 // the last validation_split of them, then keep the first val_examples
 // validation examples.
-func (d *Data) Load(ctx context.Context) (*data.Set, error) {
+func (d *Data) Load(ctx context.Context) (*registry.Data, error) {
 	set, err := d.Params.Load(ctx, d.env())
 	if err != nil {
 		return nil, err

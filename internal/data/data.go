@@ -3,19 +3,6 @@ package data
 import (
 	"math"
 	"math/bits"
-
-	"github.com/exp-runner/exp/registry"
-)
-
-// Info, Split and Set are the registry's data types, under the names this
-// package has always used for them.
-type (
-	// Info describes a dataset's examples without loading them.
-	Info = registry.DataInfo
-	// Split is a set of examples in memory.
-	Split = registry.Examples
-	// Set is a loaded dataset.
-	Set = registry.Data
 )
 
 // Rand is a small deterministic random number generator (PCG-XSL-RR 128/64),

@@ -3,6 +3,8 @@ package data
 import (
 	"slices"
 	"testing"
+
+	"github.com/exp-runner/exp/registry"
 )
 
 func TestPermutation(t *testing.T) {
@@ -56,8 +58,8 @@ func TestRandDistribution(t *testing.T) {
 	}
 }
 
-func split(n int) *Split {
-	s := &Split{N: n, Shape: []int{2}, X: make([]float32, 2*n), Labels: make([]int32, n)}
+func split(n int) *registry.Examples {
+	s := &registry.Examples{N: n, Shape: []int{2}, X: make([]float32, 2*n), Labels: make([]int32, n)}
 	for i := range n {
 		s.X[2*i], s.X[2*i+1], s.Labels[i] = float32(i), float32(-i), int32(i%3)
 	}
@@ -65,7 +67,7 @@ func split(n int) *Split {
 }
 
 func TestSplitSlicing(t *testing.T) {
-	set := &Set{DataInfo: Info{Shape: []int{2}, NumClasses: 3}, Train: split(100), Val: split(50)}
+	set := &registry.Data{DataInfo: registry.DataInfo{Shape: []int{2}, NumClasses: 3}, Train: split(100), Val: split(50)}
 	set.Limit(80, 20)
 	if set.Train.N != 80 || set.Val.N != 20 {
 		t.Fatalf("Limit: %d/%d", set.Train.N, set.Val.N)
@@ -82,7 +84,7 @@ func TestSplitSlicing(t *testing.T) {
 	if !slices.Equal(x, []float32{5, -5, 2, -2}) || !slices.Equal(l, []int32{2, 2}) {
 		t.Errorf("Gather: %v %v", x, l)
 	}
-	if err := (&Set{Train: split(3)}).HoldOut(0.1); err == nil {
+	if err := (&registry.Data{Train: split(3)}).HoldOut(0.1); err == nil {
 		t.Error("HoldOut leaving no validation example succeeded")
 	}
 }
@@ -95,8 +97,8 @@ func TestPixelsGather(t *testing.T) {
 	for i, b := range pix {
 		x[i] = float32(b) / 255
 	}
-	bytesSplit := &Split{N: 3, Shape: []int{2}, Pixels: pix, Labels: []int32{0, 1, 2}}
-	floatSplit := &Split{N: 3, Shape: []int{2}, X: x, Labels: []int32{0, 1, 2}}
+	bytesSplit := &registry.Examples{N: 3, Shape: []int{2}, Pixels: pix, Labels: []int32{0, 1, 2}}
+	floatSplit := &registry.Examples{N: 3, Shape: []int{2}, X: x, Labels: []int32{0, 1, 2}}
 	idx := []int{2, 0}
 	gotB, gotF := make([]float32, 4), make([]float32, 4)
 	lb, lf := make([]int32, 2), make([]int32, 2)

@@ -45,20 +45,20 @@ func (l *Linear) Validate(r registry.Reporter, _ registry.DataEnv) {
 }
 
 // Info returns the shape: one input, one regression target.
-func (l *Linear) Info() data.Info { return data.Info{Shape: []int{1}, TargetDim: 1} }
+func (l *Linear) Info() registry.DataInfo { return registry.DataInfo{Shape: []int{1}, TargetDim: 1} }
 
 // Load generates the examples. Meta holds the generating w and b (true_w,
 // true_b) and the closed-form least-squares fit of the same data (ols_w, ols_b).
-func (l *Linear) Load(context.Context, registry.DataEnv) (*data.Set, error) {
+func (l *Linear) Load(context.Context, registry.DataEnv) (*registry.Data, error) {
 	r := data.NewRand(uint64(l.Seed), 0x1ea7)
-	s := &data.Split{N: l.N, Shape: []int{1}, X: make([]float32, l.N), Targets: make([]float32, l.N)}
+	s := &registry.Examples{N: l.N, Shape: []int{1}, X: make([]float32, l.N), Targets: make([]float32, l.N)}
 	for i := range l.N {
 		x := float32(2*r.Float64() - 1)
 		y := float32(l.W*float64(x) + l.B + l.Noise*r.NormFloat64())
 		s.X[i], s.Targets[i] = x, y
 	}
 	w, b := LeastSquares(s.X, s.Targets)
-	return &data.Set{
+	return &registry.Data{
 		DataInfo: l.Info(), Name: "linear", Train: s,
 		Meta: map[string]float64{"true_w": l.W, "true_b": l.B, "ols_w": w, "ols_b": b},
 	}, nil

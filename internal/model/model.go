@@ -12,7 +12,6 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/data"
 	_ "github.com/exp-runner/exp/internal/grads" // gradient formulations every backend can run
 	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
@@ -32,7 +31,7 @@ type Model struct {
 	// FoldSoftmax is true when the last layer ends in a softmax that the
 	// cross-entropy loss takes over: the stack then outputs logits.
 	FoldSoftmax  bool
-	Info         data.Info
+	Info         registry.DataInfo
 	Optimizer    registry.Optimizer
 	LearningRate float64
 	// LabelSmoothing is train.label_smoothing (0: off).

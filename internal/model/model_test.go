@@ -13,10 +13,10 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	_ "github.com/exp-runner/exp/internal/cpu" // the cpu backend, its op profile included
-	"github.com/exp-runner/exp/internal/data"
 	_ "github.com/exp-runner/exp/internal/datasets"
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/optim"
+	"github.com/exp-runner/exp/registry"
 )
 
 // parse returns the config of an MNIST model with the given layers (YAML flow
@@ -141,7 +141,7 @@ func TestEmbeddingLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Info, m.LearningRate = data.Info{Shape: []int{8}, NumClasses: 2}, 0.01
+	m.Info, m.LearningRate = registry.DataInfo{Shape: []int{8}, NumClasses: 2}, 0.01
 	ctx := mlctx.New()
 	ctx.SetRNGStateFromSeed(1)
 	train, err := mlctx.NewExec(be, ctx, m.TrainStep)

@@ -5,17 +5,18 @@ import (
 	"math"
 	"testing"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func row(t *testing.T, id int64, lr float64, vals ...float64) *Row {
 	t.Helper()
-	r := &results.Run{ID: id, Name: "s", ModelName: "mlp", Epochs: len(vals),
+	r := &resultdb.Run{ID: id, Name: "s", ModelName: "mlp", Epochs: len(vals),
 		ConfigYAML: fmt.Sprintf("name: s\nmodel: {name: mlp, layers: [{type: flatten}]}\ntrain: {learning_rate: %g, seed: %d}\n", lr, id)}
-	var eps []*results.Epoch
+	var eps []*record.Epoch
 	for i, v := range vals {
 		v := v
-		eps = append(eps, &results.Epoch{RunID: id, Epoch: i + 1, ValAccuracy: &v})
+		eps = append(eps, &record.Epoch{RunID: id, Epoch: i + 1, ValAccuracy: &v})
 	}
 	row, err := NewRow(r, eps, "val_accuracy")
 	if err != nil {

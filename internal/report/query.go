@@ -13,7 +13,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Metric is the name of an epoch metric (see record.Metrics).
@@ -47,17 +47,17 @@ func DefaultMetric(rows []*Row) Metric {
 func (m Metric) HigherIsBetter() bool { return record.HigherIsBetter(string(m)) }
 
 // Of returns the metric's value in epoch e, or nil.
-func (m Metric) Of(e *results.Epoch) *float64 { return (*record.Epoch)(e).Value(string(m)) }
+func (m Metric) Of(e *record.Epoch) *float64 { return (*record.Epoch)(e).Value(string(m)) }
 
 // Better reports whether a is better than b for this metric.
 func (m Metric) Better(a, b float64) bool { return record.Better(string(m), a, b) }
 
 // Row is one run with its resolved config and epochs.
 type Row struct {
-	Run    *results.Run
+	Run    *resultdb.Run
 	Config map[string]any // the resolved config, decoded
 	Leaves []Leaf         // its scalar values outside lists, in config order
-	Epochs []*results.Epoch
+	Epochs []*record.Epoch
 
 	Best      *float64 // best value of the metric over the epochs
 	BestEpoch int
@@ -166,16 +166,16 @@ func toFloat(v any) (float64, bool) {
 
 // Filter selects runs.
 type Filter struct {
-	Sweep *results.Sweep // nil: every run
-	Runs  []int64        // only these runs (nil: all)
+	Sweep *resultdb.Sweep // nil: every run
+	Runs  []int64         // only these runs (nil: all)
 	Where []Cond
 }
 
 // Select returns the rows the filter selects, by run id, with the best and
 // final values of metric, and metric; an empty metric is DefaultMetric of
 // the rows.
-func Select(ctx context.Context, store results.Store, f Filter, metric Metric) ([]*Row, Metric, error) {
-	var runs []*results.Run
+func Select(ctx context.Context, store resultdb.Store, f Filter, metric Metric) ([]*Row, Metric, error) {
+	var runs []*resultdb.Run
 	var err error
 	if f.Sweep != nil {
 		runs, err = store.Trials(ctx, f.Sweep.ID)
@@ -217,7 +217,7 @@ func Select(ctx context.Context, store results.Store, f Filter, metric Metric) (
 }
 
 // NewRow decodes a run's config and reduces its epochs for metric.
-func NewRow(r *results.Run, epochs []*results.Epoch, metric Metric) (*Row, error) {
+func NewRow(r *resultdb.Run, epochs []*record.Epoch, metric Metric) (*Row, error) {
 	row, err := newRow(r, epochs)
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func NewRow(r *results.Run, epochs []*results.Epoch, metric Metric) (*Row, error
 }
 
 // newRow decodes a run's config and sums its epochs' seconds.
-func newRow(r *results.Run, epochs []*results.Epoch) (*Row, error) {
+func newRow(r *resultdb.Run, epochs []*record.Epoch) (*Row, error) {
 	row := &Row{Run: r, Epochs: epochs}
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte(r.ConfigYAML), &n); err != nil {

@@ -13,13 +13,13 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // WriteRun prints a run as exp show does: its status, sweep and trial,
 // times, backend, config hash, error, summary, resolved config, and a table
 // of its epochs.
-func WriteRun(w io.Writer, r *results.Run, eps []*results.Epoch) error {
+func WriteRun(w io.Writer, r *resultdb.Run, eps []*record.Epoch) error {
 	fmt.Fprintf(w, "run %d: %s (model %s): %s", r.ID, r.Name, r.ModelName, r.Status)
 	if r.StopReason != "" {
 		fmt.Fprintf(w, " (%s)", r.StopReason)
@@ -55,7 +55,7 @@ func WriteRun(w io.Writer, r *results.Run, eps []*results.Epoch) error {
 // writeData prints what a run of a user's files read: the hash of their
 // contents and the preprocessing (classes, features and their statistics,
 // categories, image size and colour mode), as indented JSON.
-func writeData(w io.Writer, r *results.Run) {
+func writeData(w io.Writer, r *resultdb.Run) {
 	if r.DataHash != "" {
 		fmt.Fprintf(w, "data hash: %s\n", r.DataHash)
 	}
@@ -85,7 +85,7 @@ func formatSummary(s map[string]float64) string {
 }
 
 // writeEpochs prints a table of epochs: each metric, then the timings.
-func writeEpochs(w io.Writer, eps []*results.Epoch) error {
+func writeEpochs(w io.Writer, eps []*record.Epoch) error {
 	names := record.MetricNames()
 	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	t.Header(append(append([]string{"epoch"}, names...), "seconds", "ms/step", "examples/s"))

@@ -11,14 +11,15 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Status is the progress of a sweep, as exp status shows it.
 type Status struct {
-	Sweep  *results.Sweep
-	Trials []*results.Run // in plan order
-	Rows   map[int64]*Row // each trial's row (run and epochs), by run id
+	Sweep  *resultdb.Sweep
+	Trials []*resultdb.Run // in plan order
+	Rows   map[int64]*Row  // each trial's row (run and epochs), by run id
 	// Metric ranks the trials: record.DefaultMetric of the sweep's epochs.
 	Metric Metric
 	// Best is the trial with the best value of Metric so far (nil: none
@@ -55,7 +56,7 @@ func (t Throughput) ETA() time.Duration {
 
 // SweepStatus reads the progress of sweep sw from store; now is the end of
 // the elapsed time while a trial runs.
-func SweepStatus(ctx context.Context, store results.Store, sw *results.Sweep, now time.Time) (*Status, error) {
+func SweepStatus(ctx context.Context, store resultdb.Store, sw *resultdb.Sweep, now time.Time) (*Status, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err
@@ -88,12 +89,12 @@ func (s *Status) throughput(now time.Time) Throughput {
 	var first, last time.Time
 	running := false
 	for _, t := range s.Trials {
-		running = running || t.Status == results.StatusRunning
+		running = running || t.Status == record.StatusRunning
 		r := s.Rows[t.ID]
 		done := len(r.Epochs)
 		th.Done += done
 		switch t.Status {
-		case results.StatusPending, results.StatusRunning, results.StatusInterrupted:
+		case record.StatusPending, record.StatusRunning, record.StatusInterrupted:
 			th.Left += max(0, t.Epochs-done)
 		}
 		if done == 0 {
@@ -117,8 +118,8 @@ func (s *Status) throughput(now time.Time) Throughput {
 }
 
 // Counts returns how many trials are in each status.
-func (s *Status) Counts() map[results.Status]int {
-	c := map[results.Status]int{}
+func (s *Status) Counts() map[record.Status]int {
+	c := map[record.Status]int{}
 	for _, t := range s.Trials {
 		c[t.Status]++
 	}
@@ -126,8 +127,8 @@ func (s *Status) Counts() map[results.Status]int {
 }
 
 // statusOrder is the order in which exp status counts the trials.
-var statusOrder = []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusRunning, results.StatusPending,
-	results.StatusInterrupted, results.StatusFailed, results.StatusDiverged}
+var statusOrder = []record.Status{record.StatusCompleted, record.StatusPruned, record.StatusRunning, record.StatusPending,
+	record.StatusInterrupted, record.StatusFailed, record.StatusDiverged}
 
 // Write prints the status: the sweep, its trials by state, the best trial
 // so far, throughput and ETA, then a table of the trials.

@@ -8,14 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // TestSweepStatusRegression: a sweep without accuracies is ranked by
 // val_loss (lowest best), and its throughput and ETA count its epochs.
 func TestSweepStatusRegression(t *testing.T) {
 	ctx := context.Background()
-	s, err := results.Open(ctx, filepath.Join(t.TempDir(), "runs.db"))
+	s, err := resultdb.Open(ctx, filepath.Join(t.TempDir(), "runs.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,9 +25,9 @@ func TestSweepStatusRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []*results.Run
+	var plan []*resultdb.Run
 	for i := range 2 {
-		plan = append(plan, &results.Run{Name: "lines", ModelName: "linear", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
+		plan = append(plan, &resultdb.Run{Name: "lines", ModelName: "linear", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
 			Backend: "go", Optimizer: "sgd", LearningRate: 0.1, BatchSize: 32, Epochs: 3})
 	}
 	all, _, err := s.PlanTrials(ctx, sw.ID, plan)
@@ -35,12 +36,12 @@ func TestSweepStatusRegression(t *testing.T) {
 	}
 	f := func(v float64) *float64 { return &v }
 	for i, losses := range [][]float64{{0.5, 0.3}, {0.4, 0.2, 0.25}} {
-		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, results.Claim{Owner: "t"})
+		r, err := s.ClaimTrial(ctx, []int64{all[i].ID}, resultdb.Claim{Owner: "t"})
 		if err != nil || r == nil {
 			t.Fatalf("claim: %v %v", r, err)
 		}
 		for e, l := range losses {
-			if err := s.AddTrialEpoch(ctx, "t", &results.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1), ValLoss: f(l), Seconds: 1}); err != nil {
+			if err := s.AddTrialEpoch(ctx, "t", &record.Epoch{RunID: r.ID, Epoch: e + 1, Loss: f(1), ValLoss: f(l), Seconds: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // SweepSummary is one sweep as / and /api/sweeps show it.
@@ -195,7 +195,7 @@ type Epoch struct {
 }
 
 // loadSweeps reads every sweep's summary, newest first.
-func loadSweeps(ctx context.Context, store results.Store, now time.Time) ([]SweepSummary, error) {
+func loadSweeps(ctx context.Context, store resultdb.Store, now time.Time) ([]SweepSummary, error) {
 	sweeps, err := store.Sweeps(ctx)
 	if err != nil {
 		return nil, err
@@ -213,7 +213,7 @@ func loadSweeps(ctx context.Context, store results.Store, now time.Time) ([]Swee
 
 // loadSweep reads sweep id's page for view v (whose paths and metric are
 // checked).
-func loadSweep(ctx context.Context, store results.Store, id int64, v View, now time.Time) (*SweepPage, error) {
+func loadSweep(ctx context.Context, store resultdb.Store, id int64, v View, now time.Time) (*SweepPage, error) {
 	sw, err := store.Sweep(ctx, id)
 	if err != nil {
 		return nil, err
@@ -254,7 +254,7 @@ func loadSweep(ctx context.Context, store results.Store, id int64, v View, now t
 }
 
 // loadRun reads run id's page.
-func loadRun(ctx context.Context, store results.Store, id int64) (*RunPage, error) {
+func loadRun(ctx context.Context, store resultdb.Store, id int64) (*RunPage, error) {
 	r, err := store.Run(ctx, id)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func loadRun(ctx context.Context, store results.Store, id int64) (*RunPage, erro
 }
 
 // bestOf returns the best value of metric over eps and its epoch.
-func bestOf(eps []*results.Epoch, metric report.Metric) (*float64, int) {
+func bestOf(eps []*record.Epoch, metric report.Metric) (*float64, int) {
 	var best *float64
 	epoch := 0
 	for _, e := range eps {
@@ -339,12 +339,12 @@ func fmtOpt(v *float64) string {
 // onceStore reads AllEpochs once and answers later calls from that read:
 // a page's status and table then see the same epochs, read once.
 type onceStore struct {
-	results.Store
-	epochs map[int64][]*results.Epoch
+	resultdb.Store
+	epochs map[int64][]*record.Epoch
 }
 
 // AllEpochs returns the first read's epochs.
-func (s *onceStore) AllEpochs(ctx context.Context) (map[int64][]*results.Epoch, error) {
+func (s *onceStore) AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, error) {
 	if s.epochs != nil {
 		return s.epochs, nil
 	}

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // hostile is a text trying to break out of wherever it is put (as in
@@ -22,9 +23,9 @@ func hostile(field string) string {
 // epochs (one still running) and one pending; names are hostile.
 type fixture struct {
 	path  string
-	w     results.Store // a writer on the same file
-	sweep *results.Sweep
-	runs  []*results.Run // in plan order
+	w     resultdb.Store // a writer on the same file
+	sweep *resultdb.Sweep
+	runs  []*resultdb.Run // in plan order
 }
 
 // newFixture creates the fixture's database.
@@ -32,7 +33,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "runs.db")
-	w, err := results.Open(ctx, path)
+	w, err := resultdb.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +42,10 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []*results.Run
+	var plan []*resultdb.Run
 	for i, lr := range []float64{0.1, 0.01, 0.001} {
 		cfg := fmt.Sprintf("name: %q\nmodel:\n  name: mlp\ntrain:\n  learning_rate: %g\n", hostile("run"), lr)
-		plan = append(plan, &results.Run{Name: hostile("run"), ModelName: hostile("model"), ConfigYAML: cfg, ConfigHash: fmt.Sprint(i),
+		plan = append(plan, &resultdb.Run{Name: hostile("run"), ModelName: hostile("model"), ConfigYAML: cfg, ConfigHash: fmt.Sprint(i),
 			Backend: "go", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 5,
 			Params: map[string]any{"train.learning_rate": lr}})
 	}
@@ -54,14 +55,14 @@ func newFixture(t testing.TB) *fixture {
 	}
 	fx := &fixture{path: path, w: w, sweep: sw, runs: all}
 	for i, accs := range [][]float64{{0.80, 0.90, 0.95}, {0.70, 0.75}} {
-		if _, err := w.ClaimTrial(ctx, []int64{all[i].ID}, results.Claim{Owner: "t"}); err != nil {
+		if _, err := w.ClaimTrial(ctx, []int64{all[i].ID}, resultdb.Claim{Owner: "t"}); err != nil {
 			t.Fatal(err)
 		}
 		for e, a := range accs {
 			fx.addEpoch(t, all[i].ID, e+1, a)
 		}
 	}
-	if err := w.FinishTrial(ctx, all[0].ID, "t", results.Outcome{Status: results.StatusCompleted}); err != nil {
+	if err := w.FinishTrial(ctx, all[0].ID, "t", resultdb.Outcome{Status: record.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
 	return fx
@@ -71,7 +72,7 @@ func newFixture(t testing.TB) *fixture {
 func (fx *fixture) addEpoch(t testing.TB, id int64, epoch int, acc float64) {
 	t.Helper()
 	loss, vloss := 1-acc, 1.1-acc
-	e := &results.Epoch{RunID: id, Epoch: epoch, Loss: &loss, Accuracy: &acc, ValLoss: &vloss, ValAccuracy: &acc,
+	e := &record.Epoch{RunID: id, Epoch: epoch, Loss: &loss, Accuracy: &acc, ValLoss: &vloss, ValAccuracy: &acc,
 		Seconds: 1, MsPerStep: 2, ExamplesPerSecond: 100, FinishedAt: time.Now()}
 	if err := fx.w.AddTrialEpoch(context.Background(), "t", e); err != nil {
 		t.Fatal(err)
@@ -79,9 +80,9 @@ func (fx *fixture) addEpoch(t testing.TB, id int64, epoch int, acc float64) {
 }
 
 // open opens the fixture read-only, closed when the test ends.
-func (fx *fixture) open(t testing.TB) *results.ReadOnly {
+func (fx *fixture) open(t testing.TB) *resultdb.ReadOnly {
 	t.Helper()
-	ro, err := results.OpenReadOnly(context.Background(), fx.path)
+	ro, err := resultdb.OpenReadOnly(context.Background(), fx.path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,4 +106,4 @@ func get(h http.Handler, method, target string, header http.Header) *http.Respon
 }
 
 // resultsCompleted finishes a trial as completed.
-var resultsCompleted = results.Outcome{Status: results.StatusCompleted}
+var resultsCompleted = resultdb.Outcome{Status: record.StatusCompleted}

@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // BenchmarkLoad is the load figure of exp serve (a benchmark, not a test;
@@ -36,7 +37,7 @@ func BenchmarkLoad(b *testing.B) {
 	for range b.N {
 		path := filepath.Join(b.TempDir(), "load.db")
 		w, sw, live := loadDB(b, path, runs, epochs, running)
-		ro, err := results.OpenReadOnly(context.Background(), path)
+		ro, err := resultdb.OpenReadOnly(context.Background(), path)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -120,7 +121,7 @@ func poll(url string, etag *string) (time.Duration, error) {
 
 // write commits epochs from..to of the live trials, one epoch every 50 ms
 // (20 a second), until ctx is done; it returns the commits and errors.
-func write(ctx context.Context, w results.Store, live []int64, from, to int) (int, []string) {
+func write(ctx context.Context, w resultdb.Store, live []int64, from, to int) (int, []string) {
 	var errs []string
 	n := 0
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -143,10 +144,10 @@ func write(ctx context.Context, w results.Store, live []int64, from, to int) (in
 	return n, errs
 }
 
-func loadEpoch(id int64, epoch int) *results.Epoch {
+func loadEpoch(id int64, epoch int) *record.Epoch {
 	acc := 0.9 + float64(id%97)/1000 + float64(epoch)/10000
 	loss := 1 - acc
-	return &results.Epoch{RunID: id, Epoch: epoch, Loss: &loss, Accuracy: &acc, ValLoss: &loss, ValAccuracy: &acc,
+	return &record.Epoch{RunID: id, Epoch: epoch, Loss: &loss, Accuracy: &acc, ValLoss: &loss, ValAccuracy: &acc,
 		Seconds: 30, MsPerStep: 16, ExamplesPerSecond: 2000, FinishedAt: time.Now()}
 }
 
@@ -178,9 +179,9 @@ func reportLoad(b *testing.B, lat []time.Duration, full int, errs []string, comm
 // trials with epochs epochs each, except the first `running`, claimed by
 // owner "w" with half their epochs. It returns the writer, the sweep and
 // the running trials.
-func loadDB(b *testing.B, path string, runs, epochs, running int) (results.Store, *results.Sweep, []int64) {
+func loadDB(b *testing.B, path string, runs, epochs, running int) (resultdb.Store, *resultdb.Sweep, []int64) {
 	ctx := context.Background()
-	w, err := results.Open(ctx, path)
+	w, err := resultdb.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -189,11 +190,11 @@ func loadDB(b *testing.B, path string, runs, epochs, running int) (results.Store
 	if err != nil {
 		b.Fatal(err)
 	}
-	var plan []*results.Run
+	var plan []*resultdb.Run
 	for i := range runs {
 		lr := []float64{1e-2, 3e-3, 1e-3, 3e-4, 1e-4}[i%5]
 		cfg := fmt.Sprintf("name: load\nmodel:\n  name: mlp\ntrain:\n  learning_rate: %g\n  batch_size: %d\n  seed: %d\n", lr, 32<<(i/5%3), i)
-		plan = append(plan, &results.Run{Name: "load", ModelName: "mlp", ConfigYAML: cfg, ConfigHash: fmt.Sprint(i), Seed: int64(i),
+		plan = append(plan, &resultdb.Run{Name: "load", ModelName: "mlp", ConfigYAML: cfg, ConfigHash: fmt.Sprint(i), Seed: int64(i),
 			Backend: "cpu", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: epochs,
 			Params: map[string]any{"train.learning_rate": lr, "train.seed": i}})
 	}
@@ -203,7 +204,7 @@ func loadDB(b *testing.B, path string, runs, epochs, running int) (results.Store
 	}
 	var live []int64
 	for _, r := range all[:running] {
-		if _, err := w.ClaimTrial(ctx, []int64{r.ID}, results.Claim{Owner: "w"}); err != nil {
+		if _, err := w.ClaimTrial(ctx, []int64{r.ID}, resultdb.Claim{Owner: "w"}); err != nil {
 			b.Fatal(err)
 		}
 		live = append(live, r.ID)
@@ -218,7 +219,7 @@ func loadDB(b *testing.B, path string, runs, epochs, running int) (results.Store
 // (100,000 commits through the store would take minutes): half of them
 // for the running trials, all of them for the others, which it marks
 // completed.
-func fillEpochs(path string, all []*results.Run, running, epochs int) error {
+func fillEpochs(path string, all []*resultdb.Run, running, epochs int) error {
 	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=30000&_txlock=immediate")
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 //go:embed assets
@@ -31,9 +31,9 @@ var templateFS embed.FS
 var pages = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.tmpl"))
 
 // Versioned is a store that tells when its data changed (see
-// results.ReadOnly.DataVersion).
+// resultdb.ReadOnly.DataVersion).
 type Versioned interface {
-	results.Store
+	resultdb.Store
 	DataVersion(ctx context.Context) (string, error)
 }
 
@@ -103,7 +103,7 @@ func errorAnswer(err error) answer {
 	switch {
 	case errors.As(err, &he):
 		status = he.status
-	case errors.Is(err, results.ErrNotFound):
+	case errors.Is(err, resultdb.ErrNotFound):
 		status = http.StatusNotFound
 	}
 	return answer{status: status, ctype: "text/plain; charset=utf-8", body: []byte(err.Error() + "\n")}
@@ -345,7 +345,7 @@ func (s *server) runChart(r *http.Request) (answer, error) {
 		return answer{}, err
 	}
 	if len(rows) == 0 {
-		return answer{}, fmt.Errorf("run %d: %w", id, results.ErrNotFound)
+		return answer{}, fmt.Errorf("run %d: %w", id, resultdb.ErrNotFound)
 	}
 	return svg(rows, metric, nil)
 }
@@ -375,7 +375,7 @@ func (s *server) searchChart(r *http.Request) (answer, error) {
 	}
 	figs := report.SearchFigures(rows, metric)
 	if n >= len(figs) {
-		return answer{}, fmt.Errorf("sweep %d: search chart %d: %w", id, n, results.ErrNotFound)
+		return answer{}, fmt.Errorf("sweep %d: search chart %d: %w", id, n, resultdb.ErrNotFound)
 	}
 	return answer{status: http.StatusOK, ctype: "image/svg+xml", body: figs[n].SVG}, nil
 }
@@ -390,12 +390,12 @@ func (s *server) confusionChart(r *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*results.Run{run})
+	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*resultdb.Run{run})
 	if err != nil {
 		return answer{}, err
 	}
 	if len(figs) == 0 {
-		return answer{}, fmt.Errorf("run %d: confusion matrix: %w", id, results.ErrNotFound)
+		return answer{}, fmt.Errorf("run %d: confusion matrix: %w", id, resultdb.ErrNotFound)
 	}
 	return answer{status: http.StatusOK, ctype: "image/svg+xml", body: figs[0].SVG}, nil
 }

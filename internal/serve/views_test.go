@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // TestSearchCharts: a sweep with axes lists its search charts on its page
@@ -40,7 +40,7 @@ func TestConfusionChart(t *testing.T) {
 	fx := newFixture(t)
 	run := fx.runs[1] // running, owned by "t"
 	acc, loss := 0.8, 0.3
-	e := &results.Epoch{RunID: run.ID, Epoch: 3, Loss: &loss, ValLoss: &loss, Accuracy: &acc, ValAccuracy: &acc, Seconds: 1}
+	e := &record.Epoch{RunID: run.ID, Epoch: 3, Loss: &loss, ValLoss: &loss, Accuracy: &acc, ValAccuracy: &acc, Seconds: 1}
 	if err := fx.w.AddTrialEpochConfusion(context.Background(), "t", e, `{"epoch":3,"matrix":[[5,1],[2,7]]}`); err != nil {
 		t.Fatal(err)
 	}

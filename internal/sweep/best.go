@@ -6,7 +6,7 @@ import (
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/confusion"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/runner"
+	"github.com/exp-runner/exp/internal/train"
 )
 
 // bestKeeper keeps a trial's best-epoch checkpoint: written before the
@@ -27,7 +27,7 @@ func newBestKeeper(dir, metric string, history []record.Epoch) *bestKeeper {
 }
 
 // save writes ep's weights as the best checkpoint if ep improves.
-func (b *bestKeeper) save(ep runner.Epoch, ctx *mlctx.Context) error {
+func (b *bestKeeper) save(ep train.Epoch, ctx *mlctx.Context) error {
 	if !b.best.Improves(ep.Record) {
 		return nil
 	}
@@ -36,7 +36,7 @@ func (b *bestKeeper) save(ep runner.Epoch, ctx *mlctx.Context) error {
 
 // confusion returns the runs.confusion JSON to commit with ep: its matrix
 // when ep is the new best, else "" (keep the stored one).
-func (b *bestKeeper) confusion(ep runner.Epoch) string {
+func (b *bestKeeper) confusion(ep train.Epoch) string {
 	if ep.Confusion == nil || !b.best.Improves(ep.Record) {
 		return ""
 	}
@@ -44,7 +44,7 @@ func (b *bestKeeper) confusion(ep runner.Epoch) string {
 }
 
 // committed records that ep was committed; a new best prunes the older.
-func (b *bestKeeper) committed(ep runner.Epoch) error {
+func (b *bestKeeper) committed(ep train.Epoch) error {
 	if !b.best.Observe(ep.Record) {
 		return nil
 	}

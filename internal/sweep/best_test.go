@@ -11,7 +11,7 @@ import (
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/confusion"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/runner"
+	"github.com/exp-runner/exp/internal/train"
 )
 
 // TestBestKeeper follows a run's val_accuracy: the best checkpoint is written
@@ -22,11 +22,11 @@ func TestBestKeeper(t *testing.T) {
 	dir := t.TempDir()
 	ctx := mlctx.New()
 	ctx.VariableWithValue("w", tensors.FromValue([]float32{1}))
-	acc := func(epoch int, v float64) runner.Epoch {
-		return runner.Epoch{Record: record.Epoch{Epoch: epoch, ValAccuracy: &v}, Confusion: confusion.Matrix{{1, 0}, {0, 1}}}
+	acc := func(epoch int, v float64) train.Epoch {
+		return train.Epoch{Record: record.Epoch{Epoch: epoch, ValAccuracy: &v}, Confusion: confusion.Matrix{{1, 0}, {0, 1}}}
 	}
 	b := newBestKeeper(dir, record.ValAccuracy, nil)
-	step := func(ep runner.Epoch, wantSaved bool, wantBest []int) {
+	step := func(ep train.Epoch, wantSaved bool, wantBest []int) {
 		t.Helper()
 		if err := b.save(ep, ctx); err != nil {
 			t.Fatal(err)

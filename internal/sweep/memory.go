@@ -7,7 +7,8 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // oomMarker is what the Go runtime prints when an allocation fails.
@@ -73,6 +74,6 @@ func (s *session) refuse(c *claimed) (bool, error) {
 		return false, nil
 	}
 	fmt.Fprintf(s.out, "trial %d/%d (run %d) refused: %s\n", t.Index, len(s.plan.Trials), c.run.ID, msg)
-	failed := results.Outcome{Status: results.StatusFailed, Error: msg}
+	failed := resultdb.Outcome{Status: record.StatusFailed, Error: msg}
 	return true, s.opts.Store.FinishTrial(context.WithoutCancel(s.ctx), c.run.ID, c.owner, failed)
 }

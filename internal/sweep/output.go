@@ -7,17 +7,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // outcomeOrder is the order in which exp run counts trials by status.
-var outcomeOrder = []results.Status{results.StatusCompleted, results.StatusPruned, results.StatusFailed,
-	results.StatusDiverged, results.StatusInterrupted, results.StatusRunning, results.StatusPending}
+var outcomeOrder = []record.Status{record.StatusCompleted, record.StatusPruned, record.StatusFailed,
+	record.StatusDiverged, record.StatusInterrupted, record.StatusRunning, record.StatusPending}
 
 // countStatuses formats counts in outcomeOrder, "2 completed, 1 failed",
 // leaving out the statuses keep rejects.
-func countStatuses(c map[results.Status]int, keep func(n int) bool) string {
+func countStatuses(c map[record.Status]int, keep func(n int) bool) string {
 	var parts []string
 	for _, st := range outcomeOrder {
 		if keep(c[st]) {
@@ -51,7 +52,7 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 			fmt.Fprintf(w, "  trial %d: %s\n", t.Trial, report.FormatParams(t.Params))
 		}
 	}
-	if c[results.StatusCompleted]+c[results.StatusPruned] == n && n >= r.Budget {
+	if c[record.StatusCompleted]+c[record.StatusPruned] == n && n >= r.Budget {
 		fmt.Fprintln(w, "nothing to do: every trial has finished (--new starts a fresh sweep)")
 	}
 }
@@ -60,12 +61,12 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 // the first line of each failed or diverged trial's error (to errW), each
 // fitted line, and the table of its trials by the default metric (colored
 // with color).
-func (r *Report) WriteOutcome(ctx context.Context, store results.Store, w, errW io.Writer, took time.Duration, color bool) error {
+func (r *Report) WriteOutcome(ctx context.Context, store resultdb.Store, w, errW io.Writer, took time.Duration, color bool) error {
 	fmt.Fprintf(w, "sweep %d after %s: %s\n", r.Sweep.ID, took.Round(time.Second), countStatuses(r.Counts(), func(k int) bool { return k > 0 }))
 	ids := make([]int64, len(r.Trials))
 	for i, t := range r.Trials {
 		ids[i] = t.ID
-		if t.Error != "" && (t.Status == results.StatusFailed || t.Status == results.StatusDiverged) {
+		if t.Error != "" && (t.Status == record.StatusFailed || t.Status == record.StatusDiverged) {
 			msg, _, _ := strings.Cut(t.Error, "\n")
 			fmt.Fprintf(errW, "trial %d (run %d) %s: %s\n", t.Trial, t.ID, t.Status, msg)
 		}

@@ -18,13 +18,14 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/plan"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Options configures Run.
 type Options struct {
-	Store       results.Store
+	Store       resultdb.Store
 	DB          string // the database path, for the child processes
 	Checkpoints string // checkpoints root
 	Jobs        int    // trials at once (≥ 1)
@@ -57,17 +58,17 @@ type Options struct {
 
 // Report is the state of a sweep's planned trials after Run.
 type Report struct {
-	Sweep  *results.Sweep
-	Trials []*results.Run // the plan's trials, in plan order
-	Added  []*results.Run
+	Sweep  *resultdb.Sweep
+	Trials []*resultdb.Run // the plan's trials, in plan order
+	Added  []*resultdb.Run
 	// Budget is a tpe sweep's samples (0 for other sweeps): its trials are
 	// all the sweep's, proposed as results arrive.
 	Budget int
 }
 
 // Counts returns how many of the trials are in each status.
-func (r *Report) Counts() map[results.Status]int {
-	c := map[results.Status]int{}
+func (r *Report) Counts() map[record.Status]int {
+	c := map[record.Status]int{}
 	for _, t := range r.Trials {
 		c[t.Status]++
 	}
@@ -86,7 +87,7 @@ func Params(p *plan.Trial) string {
 // Open records p's sweep and trials in the store: the file's latest sweep
 // (or a new one with fresh), with a pending row for each trial it does not
 // hold yet.
-func Open(ctx context.Context, store results.Store, p *plan.Plan, fresh bool) (*Report, error) {
+func Open(ctx context.Context, store resultdb.Store, p *plan.Plan, fresh bool) (*Report, error) {
 	file, err := filepath.Abs(p.File)
 	if err != nil {
 		return nil, err
@@ -106,7 +107,7 @@ func Open(ctx context.Context, store results.Store, p *plan.Plan, fresh bool) (*
 	if p.Search() != nil {
 		return openSearch(ctx, store, sw, p)
 	}
-	runs := make([]*results.Run, len(p.Trials))
+	runs := make([]*resultdb.Run, len(p.Trials))
 	for i, t := range p.Trials {
 		if runs[i], err = trialRun(t); err != nil {
 			return nil, err
@@ -191,8 +192,8 @@ func newSession(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*
 		if err := s.add(r, i); err != nil {
 			return nil, err
 		}
-		if opts.RetryFailed && (r.Status == results.StatusFailed || r.Status == results.StatusDiverged) {
-			retry := results.Outcome{Status: results.StatusInterrupted, StopReason: "to be retried"}
+		if opts.RetryFailed && (r.Status == record.StatusFailed || r.Status == record.StatusDiverged) {
+			retry := resultdb.Outcome{Status: record.StatusInterrupted, StopReason: "to be retried"}
 			if err := opts.Store.FinishTrial(ctx, r.ID, "", retry); err != nil {
 				return nil, err
 			}
@@ -279,7 +280,7 @@ func (s *session) runningCount() int {
 
 // claimed is a trial this session has claimed and not yet started.
 type claimed struct {
-	run   *results.Run
+	run   *resultdb.Run
 	owner string
 	// lock is the trial's lock file, held (no lease) until the child has it.
 	lock *os.File
@@ -293,10 +294,10 @@ type claimed struct {
 // unless its lock file is free; the lock taken is handed to the child.
 func (s *session) claim() (*claimed, error) {
 	c := &claimed{owner: rand.Text()}
-	claim := results.Claim{Owner: c.owner, Lease: s.opts.Lease}
+	claim := resultdb.Claim{Owner: c.owner, Lease: s.opts.Lease}
 	var lockErr error
 	if s.opts.Lease == 0 {
-		claim.Lock = func(r *results.Run) bool {
+		claim.Lock = func(r *resultdb.Run) bool {
 			c.closeLock() // taken in an attempt of the transaction that was retried
 			f, err := tryLock(s.opts.Checkpoints, r.ID)
 			if err != nil {
@@ -351,7 +352,7 @@ func (s *session) spawn(c *claimed) error {
 		err = cmd.Start()
 	}
 	if err != nil {
-		failed := results.Outcome{Status: results.StatusFailed, Error: "starting the trial process: " + err.Error()}
+		failed := resultdb.Outcome{Status: record.StatusFailed, Error: "starting the trial process: " + err.Error()}
 		if ferr := s.opts.Store.FinishTrial(context.WithoutCancel(s.ctx), c.run.ID, c.owner, failed); ferr != nil {
 			return errors.Join(err, ferr)
 		}
@@ -438,7 +439,7 @@ func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	if err != nil {
 		return err
 	}
-	if r.Status != results.StatusRunning || r.Owner != c.owner {
+	if r.Status != record.StatusRunning || r.Owner != c.owner {
 		return nil
 	}
 	msg := "the trial process died"
@@ -448,12 +449,12 @@ func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); outOfMemory(c, ws, ok) {
 		msg = s.oomMessage(c, msg)
 	}
-	status := results.StatusFailed
+	status := record.StatusFailed
 	if s.ctx.Err() != nil {
-		status = results.StatusInterrupted
+		status = record.StatusInterrupted
 	}
-	err = s.opts.Store.FinishTrial(bg, c.run.ID, c.owner, results.Outcome{Status: status, Error: msg})
-	if errors.Is(err, results.ErrLeaseLost) {
+	err = s.opts.Store.FinishTrial(bg, c.run.ID, c.owner, resultdb.Outcome{Status: status, Error: msg})
+	if errors.Is(err, resultdb.ErrLeaseLost) {
 		// The claim's lease ran out meanwhile: the trial is claimable by any
 		// worker, which resumes it; there is nothing left to record here.
 		return nil
@@ -484,7 +485,7 @@ func (s *session) final() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	byRun := map[int64]*results.Run{}
+	byRun := map[int64]*resultdb.Run{}
 	for _, r := range trials {
 		byRun[r.ID] = r
 	}
@@ -501,7 +502,7 @@ func (s *session) final() (*Report, error) {
 
 // runningElsewhere counts the plan's trials that are running under some
 // other worker.
-func runningElsewhere(ctx context.Context, store results.Store, rep *Report) (int, error) {
+func runningElsewhere(ctx context.Context, store resultdb.Store, rep *Report) (int, error) {
 	trials, err := store.Trials(ctx, rep.Sweep.ID)
 	if err != nil {
 		return 0, err
@@ -512,7 +513,7 @@ func runningElsewhere(ctx context.Context, store results.Store, rep *Report) (in
 	}
 	n := 0
 	for _, r := range trials {
-		if planned[r.ID] && r.Status == results.StatusRunning {
+		if planned[r.ID] && r.Status == record.StatusRunning {
 			n++
 		}
 	}

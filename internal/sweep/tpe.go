@@ -7,13 +7,14 @@ import (
 	"math"
 
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/search"
 )
 
 // openSearch returns the report of a tpe sweep: its trials so far, all of
 // them proposed as results arrive (none planned up front).
-func openSearch(ctx context.Context, store results.Store, sw *results.Sweep, p *plan.Plan) (*Report, error) {
+func openSearch(ctx context.Context, store resultdb.Store, sw *resultdb.Sweep, p *plan.Plan) (*Report, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err
@@ -25,7 +26,7 @@ func openSearch(ctx context.Context, store results.Store, sw *results.Sweep, p *
 // number) and their epochs: each trial's point, state and value (its best
 // epoch's value of the monitor; a pruned trial's value at its last epoch).
 // Pending, running and interrupted trials are running (the constant liar).
-func History(s *plan.Search, trials []*results.Run, epochs map[int64][]*results.Epoch) ([]search.Trial, error) {
+func History(s *plan.Search, trials []*resultdb.Run, epochs map[int64][]*record.Epoch) ([]search.Trial, error) {
 	out := make([]search.Trial, 0, len(trials))
 	for _, r := range trials {
 		x, err := s.Point(r.Params)
@@ -35,11 +36,11 @@ func History(s *plan.Search, trials []*results.Run, epochs map[int64][]*results.
 		t := search.Trial{Params: x, State: search.Running}
 		best, last, n := bestValue(s.Monitor, s.Config.Direction, epochs[r.ID])
 		switch r.Status {
-		case results.StatusCompleted:
+		case record.StatusCompleted:
 			t.State, t.Value = search.Complete, best
-		case results.StatusPruned:
+		case record.StatusPruned:
 			t.State, t.Value, t.Epoch = search.Pruned, last, n
-		case results.StatusFailed, results.StatusDiverged:
+		case record.StatusFailed, record.StatusDiverged:
 			t.State = search.Failed
 		}
 		if t.State != search.Running && math.IsNaN(t.Value) {
@@ -53,7 +54,7 @@ func History(s *plan.Search, trials []*results.Run, epochs map[int64][]*results.
 // bestValue returns the best value of metric over epochs in the search's
 // direction, the value at the last epoch, and the last epoch's number (NaN
 // for none).
-func bestValue(metric string, dir search.Direction, epochs []*results.Epoch) (best, last float64, n int) {
+func bestValue(metric string, dir search.Direction, epochs []*record.Epoch) (best, last float64, n int) {
 	best, last = math.NaN(), math.NaN()
 	for _, e := range epochs {
 		v := e.Value(metric)
@@ -72,13 +73,13 @@ func bestValue(metric string, dir search.Direction, epochs []*results.Epoch) (be
 // trial: proposal number k = the trials the sweep holds, from the history
 // of those trials in the order they were recorded. At the budget, or when
 // no untried point is left, it returns an error wrapping
-// results.ErrNoProposal.
-func proposer(p *plan.Plan, note func(string)) results.Proposer {
+// resultdb.ErrNoProposal.
+func proposer(p *plan.Plan, note func(string)) resultdb.Proposer {
 	s := p.Search()
-	return func(trials []*results.Run, epochs map[int64][]*results.Epoch) (*results.Run, error) {
+	return func(trials []*resultdb.Run, epochs map[int64][]*record.Epoch) (*resultdb.Run, error) {
 		k := len(trials)
 		if k >= s.Samples {
-			return nil, fmt.Errorf("the budget of %d trials is spent: %w", s.Samples, results.ErrNoProposal)
+			return nil, fmt.Errorf("the budget of %d trials is spent: %w", s.Samples, resultdb.ErrNoProposal)
 		}
 		hist, err := History(s, trials, epochs)
 		if err != nil {
@@ -87,7 +88,7 @@ func proposer(p *plan.Plan, note func(string)) results.Proposer {
 		x, err := search.Propose(s.Space, hist, k, s.Config)
 		if errors.Is(err, search.ErrExhausted) {
 			note(fmt.Sprintf("the search ends after %d of %d trials: %v", k, s.Samples, err))
-			return nil, fmt.Errorf("%w: %w", results.ErrNoProposal, err)
+			return nil, fmt.Errorf("%w: %w", resultdb.ErrNoProposal, err)
 		}
 		if err != nil {
 			return nil, err
@@ -102,7 +103,7 @@ func proposer(p *plan.Plan, note func(string)) results.Proposer {
 
 // trialRun is the pending run of a plan's trial, with the preprocessing
 // and the hash of its data when it reads a user's files.
-func trialRun(t *plan.Trial) (*results.Run, error) {
+func trialRun(t *plan.Trial) (*resultdb.Run, error) {
 	c := t.Config
 	params := map[string]any{}
 	for _, kv := range t.Params {
@@ -112,7 +113,7 @@ func trialRun(t *plan.Trial) (*results.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &results.Run{
+	return &resultdb.Run{
 		Name: c.Name, ModelName: c.Model.Name, ConfigYAML: c.YAML(), ConfigHash: c.Hash(),
 		Seed: c.Train.Seed, Backend: c.Backend, Optimizer: c.Train.Optimizer.Name,
 		LearningRate: c.Train.LearningRate, BatchSize: c.Train.BatchSize, Epochs: c.Train.Epochs,
@@ -122,7 +123,7 @@ func trialRun(t *plan.Trial) (*results.Run, error) {
 
 // searchTrial returns the plan trial of a tpe sweep's run, built from its
 // recorded params, numbered by the run's trial number.
-func searchTrial(s *plan.Search, r *results.Run) (*plan.Trial, error) {
+func searchTrial(s *plan.Search, r *resultdb.Run) (*plan.Trial, error) {
 	x, err := s.Point(r.Params)
 	if err != nil {
 		return nil, fmt.Errorf("trial %d (run %d): %w", r.Trial, r.ID, err)
@@ -146,7 +147,7 @@ func (s *session) total() int {
 
 // add makes run r (the plan's i-th trial, or a tpe sweep's) one the
 // session may claim.
-func (s *session) add(r *results.Run, i int) error {
+func (s *session) add(r *resultdb.Run, i int) error {
 	t := (*plan.Trial)(nil)
 	if s.rep.Budget > 0 {
 		var err error
@@ -177,10 +178,10 @@ func (s *session) claimOrPropose() (*claimed, error) {
 	note := func(msg string) { fmt.Fprintln(s.out, msg) }
 	r, err := s.opts.Store.ProposeTrial(s.ctx, s.rep.Sweep.ID, proposer(s.plan, note))
 	switch {
-	case errors.Is(err, results.ErrNoProposal):
+	case errors.Is(err, resultdb.ErrNoProposal):
 		s.spent = true
 		return nil, nil
-	case errors.Is(err, results.ErrDuplicate):
+	case errors.Is(err, resultdb.ErrDuplicate):
 		note(fmt.Sprintf("the search ends: its proposal repeats a trial (%v)", err))
 		s.spent = true
 		return nil, nil
@@ -209,7 +210,7 @@ func (s *session) refresh() error {
 }
 
 // addRun adds a tpe sweep's run to the session unless it has it.
-func (s *session) addRun(r *results.Run) error {
+func (s *session) addRun(r *resultdb.Run) error {
 	if _, ok := s.byID[r.ID]; ok {
 		return nil
 	}

@@ -11,7 +11,8 @@ import (
 	_ "github.com/exp-runner/exp/internal/layers"
 	_ "github.com/exp-runner/exp/internal/optim"
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/results"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/search"
 )
 
@@ -55,18 +56,18 @@ func TestHistory(t *testing.T) {
 	if run.LearningRate != 0.0123457 || run.BatchSize != 20 {
 		t.Errorf("point (0.0123456789, choice 1) is lr %g batch %d; want 0.0123457 (6 digits), 20", run.LearningRate, run.BatchSize)
 	}
-	ep := func(id int64, n int, v float64) *results.Epoch {
-		return &results.Epoch{RunID: id, Epoch: n, ValLoss: &v}
+	ep := func(id int64, n int, v float64) *record.Epoch {
+		return &record.Epoch{RunID: id, Epoch: n, ValLoss: &v}
 	}
 	params := map[string]any{"train.learning_rate": 0.5, "train.batch_size": 10.0} // as JSON reads them back
-	trials := []*results.Run{
-		{ID: 1, Trial: 1, Status: results.StatusCompleted, Params: params},
-		{ID: 2, Trial: 2, Status: results.StatusPruned, Params: params},
-		{ID: 3, Trial: 3, Status: results.StatusDiverged, Params: params},
-		{ID: 4, Trial: 4, Status: results.StatusInterrupted, Params: params},
-		{ID: 5, Trial: 5, Status: results.StatusCompleted, Params: params}, // no epochs
+	trials := []*resultdb.Run{
+		{ID: 1, Trial: 1, Status: record.StatusCompleted, Params: params},
+		{ID: 2, Trial: 2, Status: record.StatusPruned, Params: params},
+		{ID: 3, Trial: 3, Status: record.StatusDiverged, Params: params},
+		{ID: 4, Trial: 4, Status: record.StatusInterrupted, Params: params},
+		{ID: 5, Trial: 5, Status: record.StatusCompleted, Params: params}, // no epochs
 	}
-	epochs := map[int64][]*results.Epoch{
+	epochs := map[int64][]*record.Epoch{
 		1: {ep(1, 1, 0.9), ep(1, 2, 0.4), ep(1, 3, 0.6)},
 		2: {ep(2, 1, 0.8), ep(2, 2, 0.7)},
 	}
@@ -90,7 +91,7 @@ func TestHistory(t *testing.T) {
 	if !math.IsNaN(h[2].Value) && h[2].Value != 0 {
 		t.Errorf("a diverged trial has value %g", h[2].Value)
 	}
-	if _, err := History(s, []*results.Run{{Trial: 1, Params: map[string]any{"train.learning_rate": 0.5, "train.batch_size": 30.0}}}, nil); err == nil {
+	if _, err := History(s, []*resultdb.Run{{Trial: 1, Params: map[string]any{"train.learning_rate": 0.5, "train.batch_size": 30.0}}}, nil); err == nil {
 		t.Error("a batch size that is not one of the axis's values was accepted")
 	}
 }

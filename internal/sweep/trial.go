@@ -19,13 +19,13 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/results"
-	"github.com/exp-runner/exp/internal/runner"
+	"github.com/exp-runner/exp/internal/resultdb"
+	"github.com/exp-runner/exp/internal/train"
 )
 
 // TrialOptions configures RunTrial.
 type TrialOptions struct {
-	Store       results.Store
+	Store       resultdb.Store
 	RunID       int64
 	Owner       string        // the claim's token: every write checks it
 	Lease       time.Duration // > 0: renew the claim's lease every Lease/3
@@ -42,14 +42,14 @@ type TrialOptions struct {
 // from its last committed epoch, and records how it ended. The returned
 // status is the trial's final one. A worker that loses the trial (its lease
 // ran out and another worker claimed it) stops and writes nothing more; it
-// returns an error wrapping results.ErrLeaseLost.
-func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
+// returns an error wrapping resultdb.ErrLeaseLost.
+func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 	r, err := o.Store.Run(ctx, o.RunID)
 	if err != nil {
 		return "", err
 	}
-	if r.Status != results.StatusRunning || r.Owner != o.Owner {
-		return "", fmt.Errorf("trial (run %d) is %s and not claimed by this worker: %w", r.ID, r.Status, results.ErrLeaseLost)
+	if r.Status != record.StatusRunning || r.Owner != o.Owner {
+		return "", fmt.Errorf("trial (run %d) is %s and not claimed by this worker: %w", r.ID, r.Status, resultdb.ErrLeaseLost)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	var beats sync.WaitGroup
@@ -64,7 +64,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 	if err != nil {
 		return "", err
 	}
-	if cause := context.Cause(ctx); errors.Is(cause, results.ErrLeaseLost) {
+	if cause := context.Cause(ctx); errors.Is(cause, resultdb.ErrLeaseLost) {
 		return "", cause
 	}
 	if err := o.Store.FinishTrial(bg, r.ID, o.Owner, out); err != nil {
@@ -76,7 +76,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (results.Status, error) {
 // trial is one attempt at a claimed trial.
 type trial struct {
 	o      TrialOptions
-	run    *results.Run
+	run    *resultdb.Run
 	dir    string                  // its checkpoints
 	bg     context.Context         // for the writes an interruption must not stop
 	cancel context.CancelCauseFunc // ends the attempt when the lease is lost
@@ -84,13 +84,13 @@ type trial struct {
 
 // train loads what the trial needs and trains it, returning how it ended.
 // An error is one of the store's, for which no outcome can be recorded.
-func (t *trial) train(ctx context.Context) (results.Outcome, error) {
-	failed := func(msg string) (results.Outcome, error) {
-		return results.Outcome{Status: results.StatusFailed, Error: msg}, nil
+func (t *trial) train(ctx context.Context) (resultdb.Outcome, error) {
+	failed := func(msg string) (resultdb.Outcome, error) {
+		return resultdb.Outcome{Status: record.StatusFailed, Error: msg}, nil
 	}
 	dir, err := t.configDir(ctx)
 	if err != nil {
-		return results.Outcome{}, err
+		return resultdb.Outcome{}, err
 	}
 	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
 	if err != nil {
@@ -102,7 +102,7 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 	set, err := cfg.Data.Load(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return results.Outcome{Status: results.StatusInterrupted, Error: "interrupted while loading the data"}, nil
+			return resultdb.Outcome{Status: record.StatusInterrupted, Error: "interrupted while loading the data"}, nil
 		}
 		return failed("data: " + err.Error())
 	}
@@ -112,17 +112,17 @@ func (t *trial) train(ctx context.Context) (results.Outcome, error) {
 	}
 	history, err := t.history(ctx)
 	if err != nil {
-		return results.Outcome{}, err
+		return resultdb.Outcome{}, err
 	}
 	if !contiguous(history) {
 		return failed(fmt.Sprintf("stored epochs are not 1…%d", len(history)))
 	}
 	prune, err := t.prune(ctx)
 	if err != nil {
-		return results.Outcome{}, err
+		return resultdb.Outcome{}, err
 	}
-	res := runner.Run(ctx, cfg, set, t.runnerOptions(cfg, be, history, prune))
-	out := results.Outcome{Status: res.Status, StopReason: res.StopReason, Summary: res.Summary}
+	res := train.Run(ctx, cfg, set, t.runnerOptions(cfg, be, history, prune))
+	out := resultdb.Outcome{Status: res.Status, StopReason: res.StopReason, Summary: res.Summary}
 	if res.Err != nil {
 		out.Error = res.Err.Error()
 	}
@@ -185,10 +185,10 @@ func (t *trial) prune(ctx context.Context) (*plan.Prune, error) {
 // runnerOptions configures the run: it resumes after history from the
 // last checkpoint, saves one after each epoch, and commits each epoch
 // (then prunes older checkpoints, then applies the sweep's prune rule).
-func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history []record.Epoch, prune *plan.Prune) runner.Options {
+func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history []record.Epoch, prune *plan.Prune) train.Options {
 	o := t.o
 	best := newBestKeeper(t.dir, cfg.BestMetric(), history)
-	opts := runner.Options{
+	opts := train.Options{
 		Backend: be, Log: o.Log, Progress: o.Progress, History: history, Stack: o.Stack,
 		Save:     func(epoch int, ctx *mlctx.Context) error { return checkpoint.Save(t.dir, epoch, ctx) },
 		SaveBest: best.save,
@@ -199,20 +199,20 @@ func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history [
 			fmt.Fprintf(o.Log, "resuming run %d after epoch %d of %d (attempt %d)\n", t.run.ID, last, cfg.Train.Epochs, t.run.Attempts)
 		}
 	}
-	opts.OnEpoch = func(ep runner.Epoch) (runner.Stop, error) {
-		rec := results.Epoch(ep.Record)
+	opts.OnEpoch = func(ep train.Epoch) (train.Stop, error) {
+		rec := record.Epoch(ep.Record)
 		rec.RunID = t.run.ID
 		if err := t.commit(&rec, best.confusion(ep)); err != nil {
-			return runner.Stop{}, err
+			return train.Stop{}, err
 		}
 		if err := checkpoint.Prune(t.dir, ep.Record.Epoch); err != nil {
-			return runner.Stop{}, err
+			return train.Stop{}, err
 		}
 		if err := best.committed(ep); err != nil {
-			return runner.Stop{}, err
+			return train.Stop{}, err
 		}
 		if prune == nil {
-			return runner.Stop{}, nil
+			return train.Stop{}, nil
 		}
 		return shouldPrune(t.bg, o.Store, t.run, prune, ep.Record)
 	}
@@ -220,32 +220,32 @@ func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history [
 }
 
 // commit records epoch rec, with the run's new confusion matrix if not "".
-func (t *trial) commit(rec *results.Epoch, confusion string) error {
+func (t *trial) commit(rec *record.Epoch, confusion string) error {
 	var err error
 	if confusion != "" {
 		err = t.o.Store.AddTrialEpochConfusion(t.bg, t.o.Owner, rec, confusion)
 	} else {
 		err = t.o.Store.AddTrialEpoch(t.bg, t.o.Owner, rec)
 	}
-	if errors.Is(err, results.ErrLeaseLost) {
+	if errors.Is(err, resultdb.ErrLeaseLost) {
 		t.cancel(err)
 	}
 	return err
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.
-func shouldPrune(ctx context.Context, store results.Store, r *results.Run, p *plan.Prune, ep record.Epoch) (runner.Stop, error) {
+func shouldPrune(ctx context.Context, store resultdb.Store, r *resultdb.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
 	milestone := false
 	for _, m := range p.Milestones {
 		milestone = milestone || m == ep.Epoch
 	}
 	own := ep.Value(p.Monitor)
 	if !milestone || own == nil {
-		return runner.Stop{}, nil
+		return train.Stop{}, nil
 	}
 	values, err := store.MetricAt(ctx, r.SweepID, ep.Epoch, p.Monitor)
 	if err != nil {
-		return runner.Stop{}, err
+		return train.Stop{}, err
 	}
 	delete(values, r.ID)
 	var others []float64
@@ -254,9 +254,9 @@ func shouldPrune(ctx context.Context, store results.Store, r *results.Run, p *pl
 	}
 	stop, reason := Decide(p, *own, others, ep.Epoch)
 	if !stop {
-		return runner.Stop{}, nil
+		return train.Stop{}, nil
 	}
-	return runner.Stop{Status: record.StatusPruned, Reason: reason}, nil
+	return train.Stop{Status: record.StatusPruned, Reason: reason}, nil
 }
 
 // Decide applies a prune rule at epoch to a trial's value of the monitored
@@ -299,7 +299,7 @@ func Decide(p *plan.Prune, own float64, others []float64, epoch int) (bool, stri
 }
 
 // heartbeat renews the trial's lease every third of it until ctx ends; when
-// the lease is lost it cancels ctx with results.ErrLeaseLost.
+// the lease is lost it cancels ctx with resultdb.ErrLeaseLost.
 func heartbeat(ctx context.Context, o TrialOptions, cancel context.CancelCauseFunc) {
 	t := time.NewTicker(o.Lease / 3)
 	defer t.Stop()
@@ -311,7 +311,7 @@ func heartbeat(ctx context.Context, o TrialOptions, cancel context.CancelCauseFu
 		}
 		err := o.Store.Heartbeat(ctx, o.RunID, o.Owner, o.Lease)
 		switch {
-		case errors.Is(err, results.ErrLeaseLost):
+		case errors.Is(err, resultdb.ErrLeaseLost):
 			cancel(err)
 			return
 		case err != nil && ctx.Err() == nil:

@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Dataset is a table turned into model inputs by a Preprocessing.
@@ -24,8 +24,8 @@ func (d *Dataset) N() int { return len(d.Lines) }
 
 // Split returns the rows as a data.Split of per-example shape [Width],
 // sharing d's memory.
-func (d *Dataset) Split() *data.Split {
-	return &data.Split{N: d.N(), Shape: []int{d.Width}, X: d.X, Labels: d.Labels, Targets: d.Targets}
+func (d *Dataset) Split() *registry.Examples {
+	return &registry.Examples{N: d.N(), Shape: []int{d.Width}, X: d.X, Labels: d.Labels, Targets: d.Targets}
 }
 
 // Width is the number of model inputs per row: one per numeric feature, one

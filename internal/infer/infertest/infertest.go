@@ -16,7 +16,7 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/runner"
+	"github.com/exp-runner/exp/internal/train"
 )
 
 // Export trains the config file cfgPath and exports its best epoch to the
@@ -42,7 +42,7 @@ func Export(t testing.TB, cfgPath, out string) []record.Epoch {
 	}
 	dir := t.TempDir()
 	best := record.NewBest(cfg.BestMetric())
-	res := runner.Run(ctx, cfg, set, runner.Options{Backend: be, SaveBest: func(ep runner.Epoch, c *mlctx.Context) error {
+	res := train.Run(ctx, cfg, set, train.Options{Backend: be, SaveBest: func(ep train.Epoch, c *mlctx.Context) error {
 		if !best.Observe(ep.Record) {
 			return nil
 		}

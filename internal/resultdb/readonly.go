@@ -1,0 +1,154 @@
+package resultdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sqliteReadOnlyParams open a SQLite file that exp never writes through:
+// read-only (mode=ro) and query_only, with the usual busy timeout. The
+// journal mode is left as the writers set it (WAL).
+const sqliteReadOnlyParams = "mode=ro&_query_only=1&_busy_timeout=30000"
+
+// ErrNeedsMigration is wrapped by OpenReadOnly's error for a database that
+// still lacks migrations this exp knows: a read-only store cannot apply
+// them.
+var ErrNeedsMigration = errors.New("the database needs migrating: run any other exp command on it first (e.g. exp status)")
+
+// ReadOnly is a Store opened by OpenReadOnly, with DataVersion.
+type ReadOnly struct {
+	Store
+	s    *store
+	conn *sql.Conn // SQLite: the connection whose data_version is read
+}
+
+// OpenReadOnly opens an existing results database that it never writes to:
+// a SQLite file with mode=ro and query_only, a PostgreSQL database with
+// default_transaction_read_only. It applies no migrations: a database that
+// still needs one is refused with ErrNeedsMigration. The write methods of
+// the store it returns fail.
+func OpenReadOnly(ctx context.Context, dsn string, opts ...Option) (*ReadOnly, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var s *store
+	var err error
+	if IsPostgres(dsn) {
+		s, err = openPostgresReadOnly(ctx, dsn, o)
+	} else {
+		s, err = openSQLiteReadOnly(ctx, dsn, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ro := &ReadOnly{Store: s, s: s}
+	if s.d == sqliteDialect {
+		if ro.conn, err = s.db.Conn(ctx); err != nil {
+			_ = s.Close() // the connection's error is the one to report
+			return nil, fmt.Errorf("results: open %s: %w", s.path, err)
+		}
+	}
+	return ro, nil
+}
+
+// Close closes the database.
+func (r *ReadOnly) Close() error {
+	if r.conn != nil {
+		_ = r.conn.Close() // returns it to the pool, which Close closes
+	}
+	return r.Store.Close()
+}
+
+// DataVersion returns a value that changes whenever a commit changes the
+// database, so a reader can cache what it derived until then. On SQLite it
+// is PRAGMA data_version of one connection kept for it (the commits of
+// other connections change it); on PostgreSQL a fingerprint of the runs'
+// statuses and the epochs recorded. It holds no transaction open.
+func (r *ReadOnly) DataVersion(ctx context.Context) (string, error) {
+	if r.conn == nil {
+		var a, b, c, d int64
+		err := r.s.queryRow(ctx, r.s.db, `SELECT (SELECT COUNT(*) FROM epochs), (SELECT COUNT(*) FROM runs),
+			(SELECT COALESCE(SUM(attempts), 0) FROM runs), (SELECT COUNT(*) FROM runs WHERE status <> 'running' AND status <> 'pending')`).Scan(&a, &b, &c, &d)
+		return fmt.Sprintf("%d.%d.%d.%d", a, b, c, d), err
+	}
+	var v int64
+	err := r.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+	return strconv.FormatInt(v, 10), err
+}
+
+// openSQLiteReadOnly opens the SQLite file at path read-only and checks its
+// migrations.
+func openSQLiteReadOnly(ctx context.Context, path string, o options) (*store, error) {
+	if path == ":memory:" {
+		return nil, fmt.Errorf("results: open %s: a private in-memory database cannot be opened read-only", path)
+	}
+	dsn, err := sqliteDSN(path, true)
+	if err != nil {
+		return nil, err
+	}
+	dsn = dsn[:strings.IndexByte(dsn, '?')+1] + sqliteReadOnlyParams
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("results: open %s: %w", path, err)
+	}
+	// A few connections: one is kept for PRAGMA data_version (see
+	// DataVersion), so reading it never waits behind a long query.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s := &store{db: db, d: sqliteDialect, path: path, clock: o.now}
+	if err := s.checkMigrated(ctx); err != nil {
+		_ = db.Close() // the check's error is the one to report
+		return nil, fmt.Errorf("results: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// openPostgresReadOnly opens dsn with every transaction read-only. Opening
+// migrates an out-of-date database, which then fails as a write; that
+// failure is reported as ErrNeedsMigration.
+func openPostgresReadOnly(ctx context.Context, dsn string, o options) (*store, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("results: open %s: %w", redactDSN(dsn), err)
+	}
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on")
+	u.RawQuery = q.Encode()
+	s, err := openPostgres(ctx, u.String(), o)
+	if err != nil && pgCode(err) == "25006" { // read_only_sql_transaction
+		return nil, fmt.Errorf("results: open %s: %w", redactDSN(dsn), ErrNeedsMigration)
+	}
+	return s, err
+}
+
+// checkMigrated fails with ErrNeedsMigration unless the database records
+// every migration this binary has.
+func (s *store) checkMigrated(ctx context.Context) error {
+	names, err := migrationNames(s.d.migrations)
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	applied, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("list applied migrations: %w", err)
+	}
+	have := map[string]bool{}
+	for _, a := range applied {
+		have[a] = true
+	}
+	for _, n := range names {
+		if !have[n] {
+			return ErrNeedsMigration
+		}
+	}
+	return nil
+}

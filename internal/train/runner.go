@@ -1,0 +1,511 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/confusion"
+	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/registry"
+)
+
+// Epoch is a finished epoch as Run reports it: the record the results store
+// keeps (Run leaves its RunID and FinishedAt to the store) and timings only
+// the runner knows.
+type Epoch struct {
+	Record      record.Epoch
+	EvalSeconds float64 // the evaluation on the validation set
+	Steps       int     // training steps
+	// Confusion is the validation set's confusion matrix (classification
+	// with a validation set; nil otherwise).
+	Confusion confusion.Matrix
+}
+
+// Options configures Run.
+type Options struct {
+	// Backend executes the graphs.
+	Backend backends.Backend
+	// Progress receives a progress bar during each epoch (nil: none). It is
+	// meant for a terminal: lines are redrawn with carriage returns.
+	Progress io.Writer
+	// Log receives one Keras-like line per epoch (nil: none).
+	Log io.Writer
+	// OnEpoch is called after each finished epoch (and Save). A Stop with a
+	// status ends the run after that epoch (pruning); an error ends it as
+	// failed.
+	OnEpoch func(Epoch) (Stop, error)
+	// History holds the epochs a resumed run finished before; training
+	// starts after them, with the state Restore loads.
+	History []record.Epoch
+	// Restore loads the state after the last epoch of History into the new
+	// context (weights, optimizer state, RNG state). Nil starts fresh.
+	Restore func(ctx *mlctx.Context) error
+	// Save stores the state after an epoch, before OnEpoch commits it.
+	Save func(epoch int, ctx *mlctx.Context) error
+	// SaveBest, if set, is called after Save with the epoch's metrics, before
+	// OnEpoch commits them: it keeps the best epoch's weights.
+	SaveBest func(ep Epoch, ctx *mlctx.Context) error
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Stack adds the stack trace of a panic to the error of the failed run
+	// (exp trial sets it when $EXP_DEBUG is 1).
+	Stack bool
+}
+
+// Stop asks Run to end a run after an epoch.
+type Stop struct {
+	Status record.Status // "" to go on
+	Reason string
+}
+
+// Result is the outcome of Run.
+type Result struct {
+	Status record.Status // terminal
+	Err    error         // why it failed, diverged or was interrupted
+	// StopReason says why a run ended before its planned epochs (early
+	// stopping, pruning).
+	StopReason string
+	// Epochs are the epochs finished by this call (after History).
+	Epochs []Epoch
+	// Summary holds values worth storing with the run, e.g. a fitted
+	// regression's w and b.
+	Summary map[string]float64
+}
+
+// Run trains cfg's model on set. It never panics: GoMLX's panics become a
+// failed Result.
+func Run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Options) (res *Result) {
+	res = &Result{}
+	defer func() {
+		if r := recover(); r != nil {
+			res.Status = record.StatusFailed
+			res.Err = fmt.Errorf("%s", panicMessage(r))
+			if opts.Stack {
+				res.Err = fmt.Errorf("%s\n%s", panicMessage(r), debug.Stack())
+			}
+		}
+	}()
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	t, err := newTrainer(cfg, set, opts)
+	if err != nil {
+		res.Status, res.Err = record.StatusFailed, err
+		return res
+	}
+	stopper := newEarlyStopper(cfg.Train.EarlyStopping)
+	for _, ep := range opts.History {
+		stopper.observe(ep)
+		t.rates.Observe(ep)
+	}
+	for epoch := len(opts.History) + 1; epoch <= cfg.Train.Epochs; epoch++ {
+		ep, status, err := t.epoch(ctx, epoch)
+		if status != "" {
+			res.Status, res.Err = status, err
+			return res
+		}
+		if opts.Save != nil {
+			if err := opts.Save(epoch, t.ctx); err != nil {
+				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
+				return res
+			}
+		}
+		if opts.SaveBest != nil {
+			if err := opts.SaveBest(ep, t.ctx); err != nil {
+				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the best checkpoint (epoch %d): %w", epoch, err)
+				return res
+			}
+		}
+		res.Epochs = append(res.Epochs, ep)
+		t.rates.Observe(ep.Record)
+		if opts.OnEpoch != nil {
+			stop, err := opts.OnEpoch(ep)
+			if err != nil {
+				res.Status, res.Err = record.StatusFailed, err
+				return res
+			}
+			if stop.Status != "" {
+				res.Status, res.StopReason = stop.Status, stop.Reason
+				res.Summary = t.summary()
+				return res
+			}
+		}
+		if reason := stopper.observe(ep.Record); reason != "" && epoch < cfg.Train.Epochs {
+			res.Status, res.StopReason = record.StatusCompleted, reason
+			res.Summary = t.summary()
+			return res
+		}
+	}
+	res.Status = record.StatusCompleted
+	res.Summary = t.summary()
+	return res
+}
+
+// earlyStopper follows Keras's EarlyStopping: it counts the epochs since the
+// monitored metric last improved by more than min_delta.
+type earlyStopper struct {
+	cfg       *config.EarlyStopping
+	best      float64
+	bestEpoch int
+	wait      int
+}
+
+func newEarlyStopper(cfg *config.EarlyStopping) *earlyStopper {
+	s := &earlyStopper{cfg: cfg, best: math.Inf(1)}
+	if cfg != nil && record.HigherIsBetter(cfg.Monitor) {
+		s.best = math.Inf(-1)
+	}
+	return s
+}
+
+// observe takes an epoch's metrics and returns why to stop, or "".
+func (s *earlyStopper) observe(ep record.Epoch) string {
+	if s.cfg == nil {
+		return ""
+	}
+	v := ep.Value(s.cfg.Monitor)
+	if v == nil {
+		return ""
+	}
+	improved := *v < s.best-s.cfg.MinDelta
+	if record.HigherIsBetter(s.cfg.Monitor) {
+		improved = *v > s.best+s.cfg.MinDelta
+	}
+	if improved {
+		s.best, s.bestEpoch, s.wait = *v, ep.Epoch, 0
+		return ""
+	}
+	s.wait++
+	if s.wait > s.cfg.Patience {
+		return fmt.Sprintf("early stopping: %s did not improve for %d epoch(s) (best %.4f at epoch %d)",
+			s.cfg.Monitor, s.wait, s.best, s.bestEpoch)
+	}
+	return ""
+}
+
+func panicMessage(r any) string {
+	msg := fmt.Sprint(r)
+	if err, ok := r.(error); ok {
+		msg = err.Error()
+	}
+	return strings.TrimSpace(msg)
+}
+
+type trainer struct {
+	cfg   *config.Config
+	set   *registry.Data
+	opts  Options
+	m     *model.Model
+	ctx   *mlctx.Context
+	train *mlctx.Exec
+	eval  *mlctx.Exec
+	// batches holds one reusable pair of input tensors per batch size, shared
+	// with the backend where it can (so filling them is the only copy).
+	batches map[int]*batchTensors
+	// evalBatches caches the validation set's batches: it never changes.
+	evalBatches []*batchTensors
+	// rates gives each step's learning rate (see rates.go).
+	rates rates
+}
+
+// batchTensors are a batch's inputs and labels (or targets).
+type batchTensors struct{ x, y *tensors.Tensor }
+
+func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer, error) {
+	m, err := model.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx := mlctx.New()
+	if err := ctx.SetRNGStateFromSeed(cfg.Train.Seed); err != nil {
+		return nil, err
+	}
+	if opts.Restore != nil {
+		if err := opts.Restore(ctx); err != nil {
+			return nil, fmt.Errorf("restoring the checkpoint of epoch %d: %w", len(opts.History), err)
+		}
+	}
+	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx}
+	if w := cfg.Train.ClassWeight; w != nil && set.Train.Labels != nil {
+		m.ClassWeights = w.Of(m.Info.NumClasses, set.Train.Labels)
+	}
+	t.rates = newRates(cfg, set.Train.N)
+	// Unchecked: the graphs create the variables on a fresh start and reuse
+	// the restored ones on a resumed run.
+	if t.rates.fed() {
+		t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStepLR)
+	} else {
+		t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStep); err != nil {
+		return nil, err
+	}
+	t.batches = map[int]*batchTensors{}
+	return t, nil
+}
+
+// newBatch returns tensors for a batch of n examples of s, placed on the
+// backend (sharing memory with it when it can) so that they can be refilled
+// and reused.
+func (t *trainer) newBatch(s *registry.Examples, n int) *batchTensors {
+	b := &batchTensors{x: tensors.FromShape(t.m.Inputs(n)), y: tensors.FromShape(t.m.Targets(n))}
+	for _, tt := range []*tensors.Tensor{b.x, b.y} {
+		if err := tt.MaterializeOnDevice(t.opts.Backend, true, 0); err != nil {
+			panic(err)
+		}
+	}
+	return b
+}
+
+// fill copies the examples idx of s into b. With epoch > 0 (a training
+// batch) and s.Augment set, the inputs are then replaced by their
+// augmentation for that epoch; evaluation passes epoch 0 and sees the
+// examples as they are.
+func (t *trainer) fill(b *batchTensors, s *registry.Examples, idx []int, epoch int) {
+	tensors.MustMutableFlatData(b.x, func(x []float32) {
+		defer func() {
+			if epoch > 0 && s.Augment != nil {
+				s.Augment(x, idx, epoch)
+			}
+		}()
+		if s.Labels != nil {
+			tensors.MustMutableFlatData(b.y, func(labels []int32) { s.Gather(idx, x, labels, nil) })
+		} else {
+			tensors.MustMutableFlatData(b.y, func(targets []float32) { s.Gather(idx, x, nil, targets) })
+		}
+	})
+}
+
+// trainBatch returns the reusable tensors for a training batch of the
+// examples idx in epoch, filled (and augmented when s says so).
+func (t *trainer) trainBatch(s *registry.Examples, idx []int, epoch int) *batchTensors {
+	b := t.batches[len(idx)]
+	if b == nil {
+		b = t.newBatch(s, len(idx))
+		t.batches[len(idx)] = b
+	}
+	t.fill(b, s, idx, epoch)
+	return b
+}
+
+// step runs exec on a batch (and any further inputs) and returns its
+// summed loss and correct count.
+func step(exec *mlctx.Exec, b *batchTensors, more ...any) (lossSum, correct float64, err error) {
+	out, err := exec.Exec(append([]any{b.x, b.y}, more...)...)
+	if err != nil {
+		return 0, 0, err
+	}
+	lossSum = float64(tensors.ToScalar[float32](out[0]))
+	correct = float64(tensors.ToScalar[float32](out[1]))
+	for _, o := range out {
+		o.FinalizeAll()
+	}
+	return lossSum, correct, nil
+}
+
+// ErrDiverged is the error of a run whose loss became NaN or infinite.
+var ErrDiverged = errors.New("loss is not finite")
+
+// epoch trains and evaluates one epoch. A status is returned only when the
+// run ends in it (interrupted, failed, diverged), with why.
+func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, error) {
+	train := t.set.Train
+	bs := t.cfg.Train.BatchSize
+	steps := (train.N + bs - 1) / bs
+	perm := data.Permutation(t.cfg.Train.Seed, epoch, train.N)
+	bar := newProgress(t.opts.Progress, epoch, t.cfg.Train.Epochs, steps, t.opts.Now)
+	start := t.opts.Now()
+	var lossSum, correct float64
+	seen := 0
+	for s := range steps {
+		if err := ctx.Err(); err != nil {
+			bar.clear()
+			return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
+		}
+		idx := perm[s*bs : min((s+1)*bs, train.N)]
+		l, c, err := step(t.train, t.trainBatch(train, idx, epoch), t.rates.inputs(epoch, s)...)
+		if err != nil {
+			bar.clear()
+			return Epoch{}, record.StatusFailed, err
+		}
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			bar.clear()
+			return Epoch{}, record.StatusDiverged, fmt.Errorf("%w at epoch %d, step %d/%d (batch loss %v)", ErrDiverged, epoch, s+1, steps, l)
+		}
+		lossSum += l
+		correct += c
+		seen += len(idx)
+		bar.update(s+1, lossSum/float64(seen), t.accuracy(correct, seen))
+	}
+	trainSecs := t.opts.Now().Sub(start).Seconds()
+	bar.clear()
+	ep := Epoch{Steps: steps, Record: record.Epoch{
+		Epoch:     epoch,
+		Loss:      ptr(lossSum / float64(seen)),
+		Accuracy:  t.accuracy(correct, seen),
+		MsPerStep: 1000 * trainSecs / float64(steps),
+		LR:        ptr(t.rates.rate(epoch, steps-1)),
+	}}
+	if trainSecs > 0 {
+		ep.Record.ExamplesPerSecond = float64(seen) / trainSecs
+	}
+	if val := t.set.Val; val != nil && val.N > 0 {
+		evalStart := t.opts.Now()
+		vl, vc, cm, err := t.evaluate(ctx, val)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted while evaluating epoch %d", epoch)
+			}
+			return Epoch{}, record.StatusFailed, err
+		}
+		ep.Record.ValLoss = ptr(vl / float64(val.N))
+		ep.Record.ValAccuracy = t.accuracy(vc, val.N)
+		if cm != nil {
+			ep.Confusion = cm
+			ep.Record.ValF1Macro = ptr(cm.F1Macro())
+		}
+		ep.EvalSeconds = t.opts.Now().Sub(evalStart).Seconds()
+	}
+	ep.Record.Seconds = t.opts.Now().Sub(start).Seconds()
+	if t.opts.Log != nil {
+		fmt.Fprintln(t.opts.Log, FormatEpoch(ep, t.cfg.Train.Epochs))
+	}
+	return ep, "", nil
+}
+
+// evaluate scores the validation set; for classification it also counts
+// its confusion matrix.
+func (t *trainer) evaluate(ctx context.Context, val *registry.Examples) (lossSum, correct float64, cm confusion.Matrix, err error) {
+	if t.evalBatches == nil {
+		bs := t.cfg.Train.EvalBatchSize
+		for from := 0; from < val.N; from += bs {
+			idx := make([]int, 0, bs)
+			for i := from; i < min(from+bs, val.N); i++ {
+				idx = append(idx, i)
+			}
+			b := t.newBatch(val, len(idx))
+			t.fill(b, val, idx, 0)
+			t.evalBatches = append(t.evalBatches, b)
+		}
+	}
+	if val.Labels != nil {
+		cm = confusion.New(t.m.Info.NumClasses)
+	}
+	from := 0
+	for _, b := range t.evalBatches {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, nil, err
+		}
+		l, c, pred, err := evalStep(t.eval, b, cm != nil)
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		if cm != nil {
+			cm.Add(val.Labels[from:from+len(pred)], pred)
+			from += len(pred)
+		}
+		lossSum += l
+		correct += c
+	}
+	return lossSum, correct, cm, nil
+}
+
+// evalStep is step for EvalStep, also returning its predicted classes when
+// classes is true.
+func evalStep(exec *mlctx.Exec, b *batchTensors, classes bool) (lossSum, correct float64, pred []int32, err error) {
+	out, err := exec.Exec(b.x, b.y)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	lossSum = float64(tensors.ToScalar[float32](out[0]))
+	correct = float64(tensors.ToScalar[float32](out[1]))
+	if classes && len(out) > 2 {
+		pred = tensors.MustCopyFlatData[int32](out[2])
+	}
+	for _, o := range out {
+		o.FinalizeAll()
+	}
+	return lossSum, correct, pred, nil
+}
+
+func (t *trainer) accuracy(correct float64, n int) *float64 {
+	if !t.set.Classification() || n == 0 {
+		return nil
+	}
+	return ptr(correct / float64(n))
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// summary returns what to store with a finished run: for a model that is a
+// single dense unit on one input (a fitted line), its w and b, with the
+// dataset's facts (e.g. the generating and least-squares values).
+func (t *trainer) summary() map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range t.set.Meta {
+		out[k] = v
+	}
+	if len(t.m.Layers) == 1 && t.m.Layers[0].Type == "dense" && t.set.ExampleSize() == 1 {
+		scope := model.Scope + mlctx.ScopeSeparator + t.m.Names[0]
+		if k := t.ctx.GetVariableByScopeAndName(scope, "kernel"); k != nil && k.Shape().Size() == 1 {
+			out["w"] = scalarOf(k)
+		}
+		if b := t.ctx.GetVariableByScopeAndName(scope, "bias"); b != nil && b.Shape().Size() == 1 {
+			out["b"] = scalarOf(b)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func scalarOf(v *mlctx.Variable) float64 {
+	var f float64
+	tensors.MustConstFlatData(v.MustValue(), func(flat []float32) { f = float64(flat[0]) })
+	return f
+}
+
+// FormatEpoch formats an epoch's metrics as one Keras-like line:
+// "Epoch 3/5 - 1875/1875 - 12s 6ms/step - loss: 0.2763 - accuracy: 0.9208 - val_loss: 0.2127 - val_accuracy: 0.9407".
+func FormatEpoch(ep Epoch, epochs int) string {
+	r := &ep.Record
+	var b strings.Builder
+	fmt.Fprintf(&b, "Epoch %d/%d - %d/%d - %s %s/step", r.Epoch, epochs, ep.Steps, ep.Steps, formatSeconds(r.Seconds), formatMs(r.MsPerStep))
+	for _, name := range record.MetricNames() {
+		if v := r.Value(name); v != nil {
+			fmt.Fprintf(&b, " - %s: %.4f", name, *v)
+		}
+	}
+	return b.String()
+}
+
+func formatSeconds(s float64) string {
+	if s < 10 {
+		return fmt.Sprintf("%.1fs", s)
+	}
+	return fmt.Sprintf("%.0fs", s)
+}
+
+func formatMs(ms float64) string {
+	if ms < 10 {
+		return fmt.Sprintf("%.2fms", ms)
+	}
+	return fmt.Sprintf("%.0fms", ms)
+}
