@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/exp-runner/exp/internal/rng"
 )
 
-// SplitStream is the Rand stream SplitIndices draws from, distinct from the
+// SplitStream is the rng stream SplitIndices draws from, distinct from the
 // epoch streams of Permutation (which start at 1) so that a split and an
 // epoch's order never share random numbers.
 const SplitStream = 1 << 62
@@ -38,7 +40,7 @@ func SplitIndices(n int, labels []int32, frac float64, seed uint64) (train, val 
 	if labels != nil && len(labels) != n {
 		return nil, nil, fmt.Errorf("split: %d labels for %d examples", len(labels), n)
 	}
-	r := NewRand(seed, SplitStream)
+	r := rng.New(seed, SplitStream)
 	if labels == nil {
 		all := make([]int, n)
 		for i := range all {
@@ -86,11 +88,8 @@ func holdOut(n int, frac float64) (int, error) {
 
 // pick shuffles idx in place (Fisher–Yates, driven by r) and returns all but
 // the last k as train and the last k as val.
-func pick(idx []int, k int, r *Rand) (train, val []int) {
-	for i := len(idx) - 1; i > 0; i-- {
-		j := r.IntN(i + 1)
-		idx[i], idx[j] = idx[j], idx[i]
-	}
+func pick(idx []int, k int, r *rng.Rand) (train, val []int) {
+	r.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	return idx[: len(idx)-k : len(idx)-k], idx[len(idx)-k:]
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"math"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -50,7 +50,7 @@ func (l *Linear) Info() registry.DataInfo { return registry.DataInfo{Shape: []in
 // Load generates the examples. Meta holds the generating w and b (true_w,
 // true_b) and the closed-form least-squares fit of the same data (ols_w, ols_b).
 func (l *Linear) Load(context.Context, registry.DataEnv) (*registry.Data, error) {
-	r := data.NewRand(uint64(l.Seed), 0x1ea7)
+	r := rng.New(uint64(l.Seed), 0x1ea7)
 	s := &registry.Examples{N: l.N, Shape: []int{1}, X: make([]float32, l.N), Targets: make([]float32, l.N)}
 	for i := range l.N {
 		x := float32(2*r.Float64() - 1)

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -16,7 +17,7 @@ type Split struct {
 	Seed         uint64  // split_seed
 }
 
-// limitStream is the Rand stream that picks train_examples and
+// limitStream is the rng stream that picks train_examples and
 // val_examples, apart from the split's and the epochs' streams.
 const limitStream = data.SplitStream + 1
 
@@ -26,15 +27,11 @@ func limit(ex *registry.Examples, n int, seed uint64) *registry.Examples {
 	if ex == nil || n <= 0 || n >= ex.N {
 		return ex
 	}
-	r := data.NewRand(seed, limitStream)
 	idx := make([]int, ex.N)
 	for i := range idx {
 		idx[i] = i
 	}
-	for i := ex.N - 1; i > 0; i-- {
-		j := r.IntN(i + 1)
-		idx[i], idx[j] = idx[j], idx[i]
-	}
+	rng.New(seed, limitStream).Shuffle(ex.N, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 	return gather(ex, idx[:n])
 }
 

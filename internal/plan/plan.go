@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,9 +16,9 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/rng"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
 )
@@ -415,7 +414,7 @@ func expand(r *yamlx.Reporter, spec *Spec) [][]*yaml.Node {
 		}
 		return grid(spec.Axes)
 	}
-	rng := data.NewRand(uint64(spec.Seed), 0x5eed)
+	rng := rng.New(uint64(spec.Seed), rng.RandomSearch)
 	if spec.Method == "tpe" {
 		// Only the first n_startup trials are planned; TPE proposes the rest.
 		cut := 0.0
@@ -435,10 +434,7 @@ func expand(r *yamlx.Reporter, spec *Spec) [][]*yaml.Node {
 			return sampleDistinct(spec, rng)
 		}
 		all := grid(spec.Axes)
-		for i := len(all) - 1; i > 0; i-- {
-			j := rng.IntN(i + 1)
-			all[i], all[j] = all[j], all[i]
-		}
+		rng.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 		return all[:spec.Samples]
 	}
 	out := make([][]*yaml.Node, spec.Samples)
@@ -471,7 +467,7 @@ func grid(axes Axes) [][]*yaml.Node {
 }
 
 // sampleDistinct draws distinct combinations from a large discrete space.
-func sampleDistinct(spec *Spec, rng *data.Rand) [][]*yaml.Node {
+func sampleDistinct(spec *Spec, rng *rng.Rand) [][]*yaml.Node {
 	seen := map[string]bool{}
 	var out [][]*yaml.Node
 	for len(out) < spec.Samples {
@@ -488,7 +484,7 @@ func sampleDistinct(spec *Spec, rng *data.Rand) [][]*yaml.Node {
 	return out
 }
 
-func sample(axes Axes, rng *data.Rand) []*yaml.Node {
+func sample(axes Axes, rng *rng.Rand) []*yaml.Node {
 	c := make([]*yaml.Node, len(axes))
 	for i, ax := range axes {
 		d := ax.Dist
@@ -498,10 +494,9 @@ func sample(axes Axes, rng *data.Rand) []*yaml.Node {
 		case d.Kind == "int":
 			c[i] = intNode(int64(d.Lo)+int64(rng.IntN(int(d.Hi-d.Lo)+1)), d.Node)
 		case d.Kind == "uniform":
-			c[i] = floatNode(d.Lo+(d.Hi-d.Lo)*rng.Float64(), d.Node)
+			c[i] = floatNode(rng.Uniform(d.Lo, d.Hi), d.Node)
 		case d.Kind == "loguniform":
-			lo, hi := math.Log(d.Lo), math.Log(d.Hi)
-			c[i] = floatNode(math.Exp(lo+(hi-lo)*rng.Float64()), d.Node)
+			c[i] = floatNode(rng.LogUniform(d.Lo, d.Hi), d.Node)
 		}
 	}
 	return c

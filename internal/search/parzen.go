@@ -4,7 +4,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 )
 
 // priorWeight is the weight of the prior component of each estimator,
@@ -14,7 +14,7 @@ const priorWeight = 1.0
 // estimator is a one-parameter Parzen estimator: a weighted mixture over
 // the observations and a prior.
 type estimator interface {
-	sample(rng *data.Rand) float64
+	sample(rng *rng.Rand) float64
 	logPDF(x float64) float64
 }
 
@@ -41,7 +41,7 @@ func mixtureWeights(ws []float64) []float64 {
 }
 
 // pick returns an index drawn with probabilities ws (summing to 1).
-func pick(rng *data.Rand, ws []float64) int {
+func pick(rng *rng.Rand, ws []float64) int {
 	u := rng.Float64()
 	for i, w := range ws {
 		if u < w {
@@ -130,7 +130,7 @@ func bandwidths(mus []float64, lo, hi float64) []float64 {
 	return sigs
 }
 
-func (e *numerical) sample(rng *data.Rand) float64 {
+func (e *numerical) sample(rng *rng.Rand) float64 {
 	i := pick(rng, e.ws)
 	mu, sig := e.mus[i], e.sigs[i]
 	a, b := normCDF((e.lo-mu)/sig), normCDF((e.hi-mu)/sig)
@@ -189,7 +189,7 @@ func newCategorical(n int, xs, ws []float64) *categorical {
 	return c
 }
 
-func (c *categorical) sample(rng *data.Rand) float64 { return float64(pick(rng, c.p)) }
+func (c *categorical) sample(rng *rng.Rand) float64 { return float64(pick(rng, c.p)) }
 
 func (c *categorical) logPDF(x float64) float64 { return math.Log(c.p[int(x)]) }
 

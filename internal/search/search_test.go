@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 )
 
 // minimise runs budget proposals of Propose on f and returns the history.
@@ -115,7 +115,7 @@ func TestStartupIsRandomSearch(t *testing.T) {
 		{Name: "act", Kind: Categorical, Choices: 3},
 	}
 	// plan's random search: one generator, axes drawn in order, trial after trial.
-	rng := data.NewRand(11, 0x5eed)
+	rng := rng.New(11, rng.RandomSearch)
 	var want [][]float64
 	for range 8 {
 		lr := math.Exp(math.Log(1e-4) + (math.Log(1)-math.Log(1e-4))*rng.Float64())

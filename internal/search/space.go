@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 )
 
 // Kind is the kind of a parameter.
@@ -122,7 +122,7 @@ func (s Space) Size() (float64, bool) {
 
 // draw returns a uniformly random point, drawing the parameters in order
 // exactly as plan's random search does.
-func (s Space) draw(rng *data.Rand) []float64 {
+func (s Space) draw(rng *rng.Rand) []float64 {
 	x := make([]float64, len(s))
 	for i, p := range s {
 		switch p.Kind {
@@ -131,19 +131,14 @@ func (s Space) draw(rng *data.Rand) []float64 {
 		case Int:
 			x[i] = p.Lo + float64(rng.IntN(int(p.Hi-p.Lo)+1))
 		case Uniform:
-			x[i] = p.Lo + (p.Hi-p.Lo)*rng.Float64()
+			x[i] = rng.Uniform(p.Lo, p.Hi)
 		case LogUniform:
-			lo, hi := math.Log(p.Lo), math.Log(p.Hi)
 			// exp(log(v)) can miss v by an ulp: keep the draw in bounds.
-			x[i] = math.Min(math.Max(math.Exp(lo+(hi-lo)*rng.Float64()), p.Lo), p.Hi)
+			x[i] = math.Min(math.Max(rng.LogUniform(p.Lo, p.Hi), p.Lo), p.Hi)
 		}
 	}
 	return x
 }
-
-// RandomSeedStream is the stream of data.NewRand that random search draws
-// its trials from, with the sweep's seed.
-const RandomSeedStream = 0x5eed
 
 // maxShuffledGrid is the largest discrete space random search shuffles as
 // a whole; above it, it draws points and skips repeats.
@@ -152,7 +147,7 @@ const maxShuffledGrid = 1e6
 // RandomStartup returns the draw function of plan's random search with the
 // given seed: its k-th result is the k-th trial that random search draws
 // (before plan rounds floats to 6 significant digits), from one generator,
-// data.NewRand(seed, RandomSeedStream):
+// rng.New(seed, rng.RandomSearch):
 //
 //   - with a continuous parameter: parameters drawn in order, trial after
 //     trial;
@@ -176,7 +171,7 @@ func RandomStartup(space Space, seed int64) func(k int) ([]float64, error) {
 	}
 	_, discrete := space.Size()
 	return func(k int) ([]float64, error) {
-		rng := data.NewRand(uint64(seed), RandomSeedStream)
+		rng := rng.New(uint64(seed), rng.RandomSearch)
 		seen := map[string]bool{}
 		var x []float64
 		for i := 0; i <= k; {
@@ -208,10 +203,6 @@ func shuffledGrid(space Space, seed int64) [][]float64 {
 		}
 		all = next
 	}
-	rng := data.NewRand(uint64(seed), RandomSeedStream)
-	for i := len(all) - 1; i > 0; i-- {
-		j := rng.IntN(i + 1)
-		all[i], all[j] = all[j], all[i]
-	}
+	rng.New(uint64(seed), rng.RandomSearch).Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 	return all
 }

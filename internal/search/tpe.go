@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 )
 
 // State is a trial's state as the sampler sees it.
@@ -91,7 +91,7 @@ func Propose(space Space, history []Trial, k int, cfg Config) ([]float64, error)
 			return x, err
 		}
 	}
-	rng := data.NewRand(uint64(cfg.Seed), proposalStream+uint64(k))
+	rng := rng.New(uint64(cfg.Seed), proposalStream+uint64(k))
 	draw := func() []float64 { return space.draw(rng) }
 	if good, bad := split(history, cfg.Direction); good != nil {
 		draw = newTPE(space, history, good, bad).propose(rng, seen)
@@ -232,7 +232,7 @@ const maxCombos = 4096
 // candidates with the highest score (the product of its parameters'
 // scores, so each parameter's best candidate when that point is new) that
 // seen does not hold, or nil if none of the first maxCombos is new.
-func (e *tpe) propose(rng *data.Rand, seen map[string]bool) func() []float64 {
+func (e *tpe) propose(rng *rng.Rand, seen map[string]bool) func() []float64 {
 	return func() []float64 {
 		cands := make([][]scored, len(e.space))
 		for p := range e.space {
@@ -247,7 +247,7 @@ type scored struct{ x, s float64 }
 
 // candidates draws Candidates values of parameter p from l and returns the
 // distinct ones, best score first.
-func (e *tpe) candidates(p int, rng *data.Rand) []scored {
+func (e *tpe) candidates(p int, rng *rng.Rand) []scored {
 	if prm := e.space[p]; prm.Kind != Categorical && prm.Lo == prm.Hi {
 		return []scored{{prm.Lo, 0}}
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/exp-runner/exp/internal/data"
+	"github.com/exp-runner/exp/internal/rng"
 )
 
 // canonical is what Column.Value gives for a cell encoding/csv read as f.
@@ -28,7 +28,7 @@ func canonical(f string) string {
 // randomCSV writes a well-formed CSV of random cells: numbers, words, empty
 // cells, quoted cells with delimiters, quotes and newlines, blank lines and
 // CRLF line ends.
-func randomCSV(r *data.Rand, delim byte) string {
+func randomCSV(r *rng.Rand, delim byte) string {
 	ncol, nrow := 1+r.IntN(5), 1+r.IntN(12)
 	cells := []string{"1", "-2.5", "1e3", " 7 ", "", "NA", "abc", "x y", "007", "\"q,\"\"uo\"\"te\"", "\"two\nlines\"", "\"\"", "3.0"}
 	var b strings.Builder
@@ -67,7 +67,7 @@ func randomCSV(r *data.Rand, delim byte) string {
 // TestMatchesEncodingCSV reads random well-formed files with Parse and with
 // encoding/csv and compares every cell and every row's line.
 func TestMatchesEncodingCSV(t *testing.T) {
-	r := data.NewRand(1, 1)
+	r := rng.New(1, 1)
 	for k := range 500 {
 		delim := []byte{',', ';', '\t'}[k%3]
 		content := randomCSV(r, delim)
