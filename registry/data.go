@@ -37,7 +37,7 @@ type Examples struct {
 	// Augment, when set, fills the inputs of training examples idx in
 	// epoch (from 1) into x in place of Gather's plain copy: data
 	// augmentation. It must be a pure function of its arguments, so that
-	// a resumed run sees the same inputs. Slice, Head and copies of the
+	// a resumed run sees the same inputs. Slice, Head, Select and copies of the
 	// examples drop it; evaluation never uses it.
 	Augment func(x []float32, idx []int, epoch int)
 }
@@ -70,6 +70,38 @@ func (s *Examples) Slice(from, to int) *Examples {
 	}
 	if s.Targets != nil {
 		out.Targets = s.Targets[from*td : to*td]
+	}
+	return out
+}
+
+// Select returns the examples idx of s, in that order, copied into new
+// memory.
+func (s *Examples) Select(idx []int) *Examples {
+	es, td := s.ExampleSize(), s.TargetDim()
+	out := &Examples{N: len(idx), Shape: s.Shape}
+	if s.Labels != nil {
+		out.Labels = make([]int32, len(idx))
+	}
+	if s.Targets != nil {
+		out.Targets = make([]float32, len(idx)*td)
+	}
+	if s.Pixels != nil {
+		out.Pixels = make([]uint8, len(idx)*es)
+	} else {
+		out.X = make([]float32, len(idx)*es)
+	}
+	for i, j := range idx {
+		if s.Pixels != nil {
+			copy(out.Pixels[i*es:(i+1)*es], s.Pixels[j*es:(j+1)*es])
+		} else {
+			copy(out.X[i*es:(i+1)*es], s.X[j*es:(j+1)*es])
+		}
+		if s.Labels != nil {
+			out.Labels[i] = s.Labels[j]
+		}
+		if s.Targets != nil {
+			copy(out.Targets[i*td:(i+1)*td], s.Targets[j*td:(j+1)*td])
+		}
 	}
 	return out
 }

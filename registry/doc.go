@@ -15,10 +15,14 @@
 //
 // A layer implements Layer: Validate, and Build, which adds it to a GoMLX
 // graph. A layer that ends in an activation also implements Activated, so
-// that a final softmax can be folded into the cross-entropy loss. An
-// optimizer implements Optimizer; a dataset, Dataset. MultiInput and Dataset
-// are unstable: they will change when exp's models take `inputs:` and when
-// exp reads users' own data files.
+// that a final softmax can be folded into the cross-entropy loss; a layer
+// that combines the outputs of the layers its `inputs:` key names (add,
+// concat) implements MultiInput. An optimizer implements Optimizer. A
+// dataset implements Dataset and, to take part in validation splits,
+// config_hash, the stored preprocessing and exp validate's summary as exp's
+// own datasets of users' files do, the optional interfaces Splitter,
+// ContentHasher, Preprocessor and Summarizer; it checks the size of its
+// data before loading it with its DataEnv's MemoryPolicy.
 //
 // Registries work like database/sql's driver table: a package registers its
 // names from an init function, and Register panics on an empty or duplicate
@@ -32,7 +36,8 @@
 // The program that registers them calls exp.Main (package
 // github.com/exp-runner/exp) from its main function. It must be the binary
 // that runs the configs: `run` starts every trial as a child process of the
-// same executable. examples/customlayer is a complete, tested example.
+// same executable. examples/customlayer (a layer) and examples/customdataset
+// (a dataset of JSON Lines files) are complete, tested examples.
 //
 // # From YAML to a value
 //
@@ -41,12 +46,12 @@
 // layer's mapping into its exported fields: a field's key is its `yaml:"…"`
 // tag, else its name in lower case. Fields may be bool, integers, floats,
 // strings, and slices, maps and structs of those; a key that is absent keeps
-// its default. `type` and `name` are exp's own keys (and `inputs`, once
-// models take it), so a layer has no fields of those names. An unknown key,
-// or a value of the wrong type, is an error at its position. Optimizers are
-// decoded the same way from the mapping form of train.optimizer (every key but
-// `name`), datasets from the keys of `data:` that are not exp's own
-// (`dataset`, `train_examples`, `val_examples`, `validation_split`).
+// its default. `type`, `name` and `inputs` are exp's own keys, so a layer
+// has no fields of those names. An unknown key, or a value of the wrong
+// type, is an error at its position. Optimizers are decoded the same way
+// from the mapping form of train.optimizer (every key but `name`), datasets
+// from the keys of `data:` that are not exp's own (`dataset`,
+// `train_examples`, `val_examples`, `validation_split`).
 //
 // exp then calls Validate with a Reporter positioned at the value's mapping.
 // Validate checks the decoded fields and reports each problem at its key,

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -122,31 +121,3 @@ type Loss struct {
 
 // Losses is the registry of loss functions.
 var Losses = New[Loss]("loss")
-
-// Dataset is a configured dataset: a struct decoded from the dataset-specific
-// keys of the `data:` section. This interface is unstable until exp reads
-// users' own files (CSV tables, image folders, NumPy arrays).
-type Dataset interface {
-	// Validate checks the dataset's parameters (files it names exist,
-	// resolved against env.Dir).
-	Validate(r Reporter, env DataEnv)
-	// Info describes the examples without loading them.
-	Info() DataInfo
-	// Load reads or generates the data: training examples and, where the
-	// dataset has them, validation examples. Relative paths are resolved
-	// against env.Dir.
-	Load(ctx context.Context, env DataEnv) (*Data, error)
-}
-
-// DataEnv is what a Dataset may need to know of its surroundings.
-type DataEnv struct {
-	// Dir is the folder that relative paths are resolved against; empty
-	// is the working directory.
-	Dir string
-}
-
-// DatasetFactory returns a new dataset configuration holding its defaults.
-type DatasetFactory func() Dataset
-
-// Datasets is the registry of datasets.
-var Datasets = New[DatasetFactory]("dataset")

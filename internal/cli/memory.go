@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
-	"strings"
 
 	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/plan"
@@ -43,27 +39,6 @@ func trialMemory(ctx context.Context, p *plan.Plan) ([]model.Memory, error) {
 	return out, nil
 }
 
-// memTotal returns the machine's memory in bytes (MemTotal of
-// /proc/meminfo), or 0 when it cannot be read.
-func memTotal() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
-}
-
 // memoryRefusal returns why a trial needing mem, run jobs at a time on a
 // machine of total bytes, is refused ("" if it fits or total is unknown).
 func memoryRefusal(mem model.Memory, jobs int, total int64) string {
@@ -80,10 +55,9 @@ func memoryRefusal(mem model.Memory, jobs int, total int64) string {
 }
 
 // memoryCheck returns, for sweep.Options, the refusal of each trial whose
-// estimate times jobs exceeds the machine's memory (none with force) and
-// each trial's estimate.
-func memoryCheck(p *plan.Plan, mems []model.Memory, jobs int, force bool) (refuse, estimate func(*plan.Trial) string) {
-	total := memTotal()
+// estimate times jobs exceeds the machine's memory, total bytes (none with
+// force), and each trial's estimate.
+func memoryCheck(p *plan.Plan, mems []model.Memory, jobs int, force bool, total int64) (refuse, estimate func(*plan.Trial) string) {
 	// A tpe sweep's trials past its first n_startup are proposed while it
 	// runs and have no estimate: they are not refused (a run out of memory
 	// is still recorded as such).

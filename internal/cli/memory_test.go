@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/record"
 )
 
@@ -20,7 +21,7 @@ train: {optimizer: sgd}
 // TestMemoryRefused: exp run refuses a model that cannot fit, before
 // anything trains, with the estimate; exp validate prints it.
 func TestMemoryRefused(t *testing.T) {
-	if memTotal() == 0 {
+	if meminfo.Total() == 0 {
 		t.Skip("no /proc/meminfo")
 	}
 	dir := t.TempDir()
@@ -45,7 +46,7 @@ func TestMemoryRefused(t *testing.T) {
 // TestMemorySweep: in a sweep, the trial that cannot fit is recorded as
 // failed with the estimate, and the others complete.
 func TestMemorySweep(t *testing.T) {
-	if memTotal() == 0 {
+	if meminfo.Total() == 0 {
 		t.Skip("no /proc/meminfo")
 	}
 	dir := t.TempDir()

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/datasets"
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 func init() {
@@ -97,11 +98,13 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if *jobs < 0 || *threadsFlag < 0 || *maxTrials < 1 {
 		return usageError("exp run: --jobs must be ≥ 1 (or 0: one per core), --max-trials ≥ 1, --threads ≥ 0")
 	}
-	datasets.SetMemoryCheck(datasets.MemoryCheck{Copies: *jobs, Force: *force})
+	// The datasets count --jobs copies of their data (0, one per core,
+	// counts one); the models' estimates below count the trials run at once.
+	mem := registry.MemoryPolicy{Copies: *jobs, Force: *force, Total: meminfo.Total()}
 	if *jobs == 0 {
 		*jobs = runtime.NumCPU()
 	}
-	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
+	p, err := loadPlan(pos[0], overrides(sets, *epochs), plan.Options{MaxTrials: *maxTrials, Memory: mem})
 	if err != nil {
 		return err
 	}
@@ -109,7 +112,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	refuse, estimate := memoryCheck(p, mems, min(*jobs, len(p.Trials)), *force)
+	refuse, estimate := memoryCheck(p, mems, min(*jobs, len(p.Trials)), *force, mem.Total)
 	if !p.Sweep {
 		if msg := refuse(p.Trials[0]); msg != "" {
 			return usageError("exp run: %s", msg)
@@ -191,9 +194,11 @@ func (m *Main) runExit(ctx context.Context, final *sweep.Report, runErr error) e
 	return nil
 }
 
-// loadPlan expands the config file into trials, every problem a usage error.
-func loadPlan(path string, o []config.Override, maxTrials int) (*plan.Plan, error) {
-	p, err := plan.Load(path, o, plan.Options{MaxTrials: maxTrials, NewBackend: newBackend})
+// loadPlan expands the config file into trials, building their models
+// with newBackend; every problem is a usage error.
+func loadPlan(path string, o []config.Override, opts plan.Options) (*plan.Plan, error) {
+	opts.NewBackend = newBackend
+	p, err := plan.Load(path, o, opts)
 	var errs yamlx.ErrorList
 	switch {
 	case errors.As(err, &errs):

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
+	"github.com/exp-runner/exp/registry"
 )
 
 func init() {
@@ -37,8 +37,6 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	if _, err := m.parse(fs, "trial", args); err != nil {
 		return err
 	}
-	// exp run checked that the data fits, counting every trial process.
-	datasets.SetMemoryCheck(datasets.MemoryCheck{Force: true})
 	if *db == "" {
 		*db = m.getenv("EXP_DB")
 	}
@@ -57,7 +55,9 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout,
-		Stack: m.getenv("EXP_DEBUG") == "1"}
+		Stack: m.getenv("EXP_DEBUG") == "1",
+		// exp run checked that the data fits, counting every trial process.
+		Memory: registry.MemoryPolicy{Force: true}}
 	if m.isTerminal(m.Stderr) {
 		opts.Progress = m.Stderr
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/sweep"
 
@@ -59,8 +58,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp validate: expected one config file, got %d arguments\nUsage: exp validate FILE [--set key.path=value]...", len(pos))
 	}
-	datasets.SetMemoryCheck(datasets.MemoryCheck{})
-	p, err := loadPlan(pos[0], overrides(sets, *epochs), *maxTrials)
+	p, err := loadPlan(pos[0], overrides(sets, *epochs), plan.Options{MaxTrials: *maxTrials})
 	if err != nil {
 		return err
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/keypath"
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
@@ -59,6 +59,9 @@ type Data struct {
 	// Dir is the absolute folder that the dataset's relative paths are
 	// resolved against: the config file's folder.
 	Dir string `yaml:"-"`
+	// Memory is how the dataset checks that its data fits in memory
+	// before loading it (Options.Memory).
+	Memory registry.MemoryPolicy `yaml:"-"`
 }
 
 // Model is a stack of layers.
@@ -191,6 +194,22 @@ func Sets(exprs []string) []Override {
 	return out
 }
 
+// Options are what the caller decides about reading a config, beyond the
+// file's text. The zero Options read the file as it is, resolve relative
+// data paths against its folder, and check one copy of the data against
+// this machine's memory.
+type Options struct {
+	// Overrides are applied to the document before it is decoded.
+	Overrides []Override
+	// Dir is the folder that the dataset's relative paths resolve against
+	// ("": the folder of the config's file).
+	Dir string
+	// Memory is handed to the dataset (registry.DataEnv.Memory), which
+	// checks the size of its data against it before loading; a zero
+	// Total is filled with this machine's memory (meminfo.Total).
+	Memory registry.MemoryPolicy
+}
+
 // Load reads the config file at path, applies the overrides, and parses and
 // validates the result. On config errors it returns a yamlx.ErrorList with
 // every problem found, along with the config as far as it was decoded.
@@ -205,18 +224,23 @@ func Load(path string, overrides []Override) (*Config, error) {
 // Parse is Load for a file's contents: file names it in errors and gives the
 // default name; relative data paths resolve against file's folder.
 func Parse(file string, src []byte, overrides []Override) (*Config, error) {
-	return ParseIn(fileDir(file), file, src, overrides)
+	return ParseWith(file, src, Options{Overrides: overrides})
 }
 
 // ParseIn is Parse with relative data paths resolved against dir rather
 // than file's folder: a stored config, named "run N's config", takes the
 // folder of the file it came from.
 func ParseIn(dir, file string, src []byte, overrides []Override) (*Config, error) {
+	return ParseWith(file, src, Options{Overrides: overrides, Dir: dir})
+}
+
+// ParseWith is Parse with the options o.
+func ParseWith(file string, src []byte, o Options) (*Config, error) {
 	doc, err := yamlx.Parse(file, src)
 	if err != nil {
 		return nil, err
 	}
-	return fromDoc(doc, overrides, dir)
+	return FromDoc(doc, o)
 }
 
 // fileDir returns the absolute folder of file.
@@ -229,24 +253,27 @@ func fileDir(file string) string {
 }
 
 // FromDoc decodes and validates the config held by doc's root, after
-// applying the overrides to it; relative data paths resolve against the
-// folder of doc's file. Errors come as a yamlx.ErrorList, with the config
-// as far as it was decoded.
-func FromDoc(doc *yamlx.Doc, overrides []Override) (*Config, error) {
-	return fromDoc(doc, overrides, fileDir(doc.File))
-}
-
-func fromDoc(doc *yamlx.Doc, overrides []Override, dir string) (*Config, error) {
+// applying o's overrides to it; relative data paths resolve against o.Dir,
+// else the folder of doc's file. Errors come as a yamlx.ErrorList, with the
+// config as far as it was decoded.
+func FromDoc(doc *yamlx.Doc, o Options) (*Config, error) {
 	r := yamlx.NewReporter(doc)
 	if doc.Root.Kind != yaml.MappingNode {
 		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend), got %s", yamlx.Describe(doc.Root))
 		return nil, r.Err()
 	}
-	ApplyOverrides(r, overrides)
+	ApplyOverrides(r, o.Overrides)
 	c := Default(doc.File)
 	c.Source = doc
 	yamlx.Decode(r, c)
-	c.Data.Dir = dir
+	c.Data.Dir = o.Dir
+	if c.Data.Dir == "" {
+		c.Data.Dir = fileDir(doc.File)
+	}
+	c.Data.Memory = o.Memory
+	if c.Data.Memory.Total == 0 {
+		c.Data.Memory.Total = meminfo.Total()
+	}
 	c.Data.validate(r.Field("data"))
 	c.resolve()
 	c.validate(r)
@@ -371,15 +398,19 @@ func (d *Data) validate(r *yamlx.Reporter) {
 	if d.Params == nil {
 		return
 	}
-	if fd, ok := d.Params.(datasets.FileDataset); ok {
-		fd.SetSplit(datasets.Split{Fraction: d.ValidationSplit, TrainN: d.TrainExamples, ValN: d.ValExamples})
-	}
 	d.Params.Validate(APIReporter(r), d.env())
 }
 
 // env is what the dataset learns of its surroundings: the folder its
-// relative paths resolve against.
-func (d *Data) env() registry.DataEnv { return registry.DataEnv{Dir: d.Dir} }
+// relative paths resolve against, the split the common keys ask for, and
+// the memory policy.
+func (d *Data) env() registry.DataEnv {
+	return registry.DataEnv{
+		Dir:    d.Dir,
+		Split:  registry.Split{Fraction: d.ValidationSplit, TrainN: d.TrainExamples, ValN: d.ValExamples},
+		Memory: d.Memory,
+	}
+}
 
 func (m *Model) validate(r *yamlx.Reporter) {
 	if m.Name == "" {
@@ -588,10 +619,11 @@ func (c *Config) HasMetric(name string) bool {
 }
 
 // Hash returns the sha256 (hex) of the resolved config's canonical JSON,
-// leaving out the labels name and model.name. For a dataset read from a
-// user's files the data section's paths are left out too and the hash of
-// the files' contents (data_hash) is put in: the same data moved elsewhere
-// is the same experiment, and changed data is another.
+// leaving out the labels name and model.name. For a dataset that hashes
+// its files' contents (registry.ContentHasher) the data section's paths
+// (PathKeys) are left out too and that hash (data_hash) is put in: the
+// same data moved elsewhere is the same experiment, and changed data is
+// another.
 func (c *Config) Hash() string {
 	cp := *c
 	cp.Name = ""
@@ -612,45 +644,51 @@ func (c *Config) Hash() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// DataHash is the hash of the contents of the files a dataset read from a
-// user's files loaded, or "" for the other datasets.
+// DataHash is the hash of the contents of the dataset's files
+// (registry.ContentHasher), or "" for the other datasets.
 func (d *Data) DataHash() string {
-	if fd, ok := d.Params.(datasets.FileDataset); ok {
-		return fd.DataHash()
+	if h, ok := d.Params.(registry.ContentHasher); ok {
+		return h.DataHash()
 	}
 	return ""
 }
 
-// Preprocessing is what turns a user's files into model inputs, as JSON
-// (nil for the other datasets).
+// Preprocessing is what turns the dataset's files into model inputs, as
+// JSON (registry.Preprocessor), or nil for the other datasets.
 func (d *Data) Preprocessing() ([]byte, error) {
-	if fd, ok := d.Params.(datasets.FileDataset); ok {
-		return fd.Preprocessing()
+	if p, ok := d.Params.(registry.Preprocessor); ok {
+		return p.Preprocessing()
 	}
 	return nil, nil
 }
 
-// Summary describes a user's files as read, a line each (nil for the
-// other datasets).
+// Summary describes the data as the dataset read it, a line each
+// (registry.Summarizer), or nil for the other datasets.
 func (d *Data) Summary() []string {
-	if fd, ok := d.Params.(datasets.FileDataset); ok {
-		return fd.Summary()
+	if s, ok := d.Params.(registry.Summarizer); ok {
+		return s.Summary()
 	}
 	return nil
 }
 
-// Load loads the dataset and slices it as configured. A dataset read from
-// a user's files (datasets.FileDataset) applies validation_split,
-// train_examples and val_examples itself, after a seeded shuffle; the
-// others keep the first train_examples training examples, then hold out
-// the last validation_split of them, then keep the first val_examples
-// validation examples.
+// splitsItself reports whether the dataset applies validation_split,
+// train_examples and val_examples itself (registry.Splitter).
+func (d *Data) splitsItself() bool {
+	s, ok := d.Params.(registry.Splitter)
+	return ok && s.SplitsItself()
+}
+
+// Load loads the dataset and slices it as configured. A registry.Splitter
+// applies validation_split, train_examples and val_examples itself; for
+// the other datasets Load keeps the first train_examples training
+// examples, then holds out the last validation_split of them, then keeps
+// the first val_examples validation examples.
 func (d *Data) Load(ctx context.Context) (*registry.Data, error) {
 	set, err := d.Params.Load(ctx, d.env())
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := d.Params.(datasets.FileDataset); ok {
+	if d.splitsItself() {
 		return set, nil
 	}
 	set.Train = set.Train.Head(d.TrainExamples)

@@ -24,7 +24,6 @@ type CSV struct {
 	Unknown   string   `yaml:"unknown,omitempty"`   // error (default) or ignore: an unseen category
 	SplitSeed uint64   `yaml:"split_seed,omitempty"`
 
-	split  Split
 	loaded *tabular.Loaded
 }
 
@@ -34,12 +33,12 @@ func init() {
 
 var (
 	_ registry.Dataset = (*CSV)(nil)
-	_ FileDataset      = (*CSV)(nil)
+	_ fileDataset      = (*CSV)(nil)
 )
 
-// SetSplit takes the data section's validation_split, train_examples and
-// val_examples.
-func (c *CSV) SetSplit(s Split) { s.Seed = c.SplitSeed; c.split = s }
+// SplitsItself reports true: the rows are split as env.Split asks, seeded
+// by split_seed.
+func (c *CSV) SplitsItself() bool { return true }
 
 // Validate checks the keys, then reads the files (resolved against
 // env.Dir) and fits the preprocessing, reporting every problem in them.
@@ -59,7 +58,7 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 	filesOK := requiredFile(r, "path", spec.Path)
 	if c.ValPath != "" {
 		filesOK = checkFile(r, "val_path", spec.ValPath) && filesOK
-		if c.split.Fraction != 0 {
+		if env.Split.Fraction != 0 {
 			r.Field("val_path").Errorf("and validation_split both give validation rows; keep one")
 		}
 	}
@@ -67,7 +66,7 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 		return
 	}
 	loaded, err := cached(spec, func() (*tabular.Loaded, error) {
-		if err := checkFilesMemory("csv", "columns of numbers (about twice the text)", 2, spec.Path, spec.ValPath); err != nil {
+		if err := checkFilesMemory(env.Memory, "csv", "columns of numbers (about twice the text)", 2, spec.Path, spec.ValPath); err != nil {
 			return nil, err
 		}
 		return tabular.Load(spec)
@@ -97,7 +96,7 @@ func (c *CSV) spec(env registry.DataEnv, delim byte) tabular.Spec {
 		Read: tabular.ReadOptions{Delimiter: delim},
 		Fit: tabular.FitOptions{Target: c.Target, Features: c.Features, Task: tabular.Task(c.Task),
 			Normalize: c.Normalize, Missing: c.Missing, Unknown: c.Unknown},
-		ValidationSplit: c.split.Fraction, SplitSeed: c.SplitSeed,
+		ValidationSplit: env.Split.Fraction, SplitSeed: c.SplitSeed,
 	}
 }
 
@@ -132,7 +131,7 @@ func (c *CSV) Load(ctx context.Context, env registry.DataEnv) (*registry.Data, e
 	if c.loaded.Val != nil {
 		d.Val = c.loaded.Val.Split()
 	}
-	c.split.apply(d)
+	limit(d, env.Split, c.SplitSeed)
 	return d, nil
 }
 

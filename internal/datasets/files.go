@@ -10,6 +10,24 @@ import (
 	"github.com/exp-runner/exp/registry"
 )
 
+// fileDataset is what the datasets read from a user's files implement
+// beyond registry.Dataset: they split themselves, hash the files' contents,
+// describe their preprocessing and summarise the data.
+type fileDataset interface {
+	registry.Dataset
+	registry.Splitter
+	registry.ContentHasher
+	registry.Preprocessor
+	registry.Summarizer
+}
+
+// limit keeps the train_examples and val_examples of s of d, picked by a
+// seeded shuffle; validation_split was held out when the files were read.
+func limit(d *registry.Data, s registry.Split, seed uint64) {
+	s.Fraction = 0
+	_ = s.Apply(d, seed) // without a Fraction, Apply returns no error
+}
+
 // resolve returns path made absolute against dir when it is relative (and
 // not empty).
 func resolve(dir, path string) string {

@@ -56,9 +56,9 @@ func TestCSVSplitIsStratifiedAndPathsRelative(t *testing.T) {
 	dir := t.TempDir()
 	irisLike(t, dir)
 	c := &CSV{Path: "iris.csv", Target: "species", SplitSeed: 3}
-	c.SetSplit(Split{Fraction: 0.2})
+	env := registry.DataEnv{Dir: dir, Split: registry.Split{Fraction: 0.2}}
 	r := newReporter()
-	c.Validate(r, registry.DataEnv{Dir: dir})
+	c.Validate(r, env)
 	if len(*r.errs) > 0 {
 		t.Fatal(*r.errs)
 	}
@@ -66,7 +66,7 @@ func TestCSVSplitIsStratifiedAndPathsRelative(t *testing.T) {
 	if info.NumClasses != 3 || info.Shape[0] != 3 || !info.Validation { // width + 2 colours
 		t.Fatalf("info %+v", info)
 	}
-	d, err := c.Load(context.Background(), registry.DataEnv{Dir: dir})
+	d, err := c.Load(context.Background(), env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +86,10 @@ func TestCSVLimitsAfterShuffle(t *testing.T) {
 	dir := t.TempDir()
 	irisLike(t, dir)
 	c := &CSV{Path: "iris.csv", Target: "species"}
-	c.SetSplit(Split{Fraction: 0.2, TrainN: 30})
+	env := registry.DataEnv{Dir: dir, Split: registry.Split{Fraction: 0.2, TrainN: 30}}
 	r := newReporter()
-	c.Validate(r, registry.DataEnv{Dir: dir})
-	d, err := c.Load(context.Background(), registry.DataEnv{Dir: dir})
+	c.Validate(r, env)
+	d, err := c.Load(context.Background(), env)
 	if err != nil || len(*r.errs) > 0 {
 		t.Fatal(err, *r.errs)
 	}
@@ -158,16 +158,16 @@ func TestImagesFolderAugmentAndHash(t *testing.T) {
 	}
 	writeText(t, filepath.Join(dir, "photos"), "README", "not an image")
 	m := &Images{Path: "photos", Augment: &Augment{Flip: "horizontal", Shift: 0.25}}
-	m.SetSplit(Split{Fraction: 0.25})
+	env := registry.DataEnv{Dir: dir, Split: registry.Split{Fraction: 0.25}}
 	r := newReporter()
-	m.Validate(r, registry.DataEnv{Dir: dir})
+	m.Validate(r, env)
 	if len(*r.errs) > 0 {
 		t.Fatal(*r.errs)
 	}
 	if info := m.Info(); info.NumClasses != 2 || fmt.Sprint(info.Shape) != "[4 4 1]" {
 		t.Fatalf("info %+v", info)
 	}
-	d, err := m.Load(context.Background(), registry.DataEnv{Dir: dir})
+	d, err := m.Load(context.Background(), env)
 	if err != nil {
 		t.Fatal(err)
 	}

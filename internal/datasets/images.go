@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/images"
 	"github.com/exp-runner/exp/registry"
 )
@@ -27,7 +26,6 @@ type Images struct {
 	Augment    *Augment `yaml:"augment,omitempty"`     // random changes to training images
 	SplitSeed  uint64   `yaml:"split_seed,omitempty"`
 
-	split  Split
 	loaded *imagesLoaded
 	notes  []string
 }
@@ -57,12 +55,12 @@ func init() {
 
 var (
 	_ registry.Dataset = (*Images)(nil)
-	_ FileDataset      = (*Images)(nil)
+	_ fileDataset      = (*Images)(nil)
 )
 
-// SetSplit takes the data section's validation_split, train_examples and
-// val_examples.
-func (m *Images) SetSplit(s Split) { s.Seed = m.SplitSeed; m.split = s }
+// SplitsItself reports true: the images are split as env.Split asks,
+// seeded by split_seed.
+func (m *Images) SplitsItself() bool { return true }
 
 // Validate checks the keys, then scans and decodes the images.
 func (m *Images) Validate(r registry.Reporter, env registry.DataEnv) {
@@ -72,7 +70,7 @@ func (m *Images) Validate(r registry.Reporter, env registry.DataEnv) {
 		r.Field("path").Errorf("is required: a folder path/<class>/<image> (or labels: a CSV of file,label)")
 		return
 	}
-	if m.ValPath != "" && m.split.Fraction != 0 {
+	if m.ValPath != "" && env.Split.Fraction != 0 {
 		r.Field("val_path").Errorf("and validation_split both give validation images; keep one")
 		ok = false
 	}
@@ -80,8 +78,8 @@ func (m *Images) Validate(r registry.Reporter, env registry.DataEnv) {
 		return
 	}
 	spec := imagesKey{Src: resolve(env.Dir, src), Val: resolve(env.Dir, m.ValPath), Task: m.Task,
-		Classes: m.ClassNames, Size: m.ImageSize, Color: m.ColorMode, Frac: m.split.Fraction, Seed: m.SplitSeed}
-	loaded, err := cached(spec, func() (*imagesLoaded, error) { return spec.load(context.Background()) })
+		Classes: m.ClassNames, Size: m.ImageSize, Color: m.ColorMode, Frac: env.Split.Fraction, Seed: m.SplitSeed}
+	loaded, err := cached(spec, func() (*imagesLoaded, error) { return spec.load(context.Background(), env.Memory) })
 	if err != nil {
 		reportErrors(r, key, err)
 		return
@@ -162,13 +160,14 @@ func (k imagesKey) scanOptions(classes []string) images.ScanOptions {
 	return o
 }
 
-// load scans, decodes and splits the images.
-func (k imagesKey) load(ctx context.Context) (*imagesLoaded, error) {
+// load scans, decodes and splits the images, after checking with mem
+// that they fit in memory.
+func (k imagesKey) load(ctx context.Context, mem registry.MemoryPolicy) (*imagesLoaded, error) {
 	list, err := images.Scan(k.Src, k.scanOptions(k.Classes))
 	if err != nil {
 		return nil, err
 	}
-	if err := k.checkMemory(list); err != nil {
+	if err := k.checkMemory(mem, list); err != nil {
 		return nil, err
 	}
 	set, err := images.Load(ctx, list, k.options())
@@ -193,11 +192,11 @@ func (k imagesKey) load(ctx context.Context) (*imagesLoaded, error) {
 		out.Train, out.Val = all, imageExamples(vset)
 		entries = append(append([]images.Entry(nil), entries...), vlist.Entries...)
 	case k.Frac > 0:
-		tr, va, err := data.SplitIndices(all.N, all.Labels, k.Frac, k.Seed)
-		if err != nil {
+		d := &registry.Data{Train: all}
+		if err := (registry.Split{Fraction: k.Frac}).Apply(d, k.Seed); err != nil {
 			return nil, fmt.Errorf("%s: %w", k.Src, err)
 		}
-		out.Train, out.Val = gather(all, tr), gather(all, va)
+		out.Train, out.Val = d.Train, d.Val
 	default:
 		out.Train = all
 	}
@@ -213,10 +212,10 @@ func (k imagesKey) load(ctx context.Context) (*imagesLoaded, error) {
 	return out, nil
 }
 
-// checkMemory refuses, before decoding, images that cannot fit in memory
-// as bytes: the listed files (and as many again for val_path, counted as
-// the same size) at image_size, or at the first image's size.
-func (k imagesKey) checkMemory(list *images.List) error {
+// checkMemory refuses, as mem says, images that cannot fit in memory as
+// bytes, before decoding them: the listed files at image_size, or at the
+// first image's size.
+func (k imagesKey) checkMemory(mem registry.MemoryPolicy, list *images.List) error {
 	if len(list.Entries) == 0 {
 		return nil
 	}
@@ -242,7 +241,7 @@ func (k imagesKey) checkMemory(list *images.List) error {
 	}
 	n := len(list.Entries)
 	what := fmt.Sprintf("images: %s files at %d×%d×%d need", commas(n), h, w, c)
-	return checkMemory(what, "uint8", int64(n)*int64(h*w*c))
+	return mem.Check(what, int64(n)*int64(h*w*c), "uint8")
 }
 
 func (l *imagesLoaded) warn(s *images.Set) {
@@ -279,7 +278,7 @@ func (m *Images) Load(ctx context.Context, env registry.DataEnv) (*registry.Data
 	}
 	l := m.loaded
 	d := &registry.Data{DataInfo: l.Info, Name: "images", Train: l.Train, Val: l.Val}
-	m.split.apply(d)
+	limit(d, env.Split, m.SplitSeed)
 	if m.Augment != nil {
 		aug, err := m.Augment.augmentation()
 		if err != nil {

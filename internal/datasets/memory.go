@@ -5,73 +5,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
+
+	"github.com/exp-runner/exp/internal/meminfo"
+	"github.com/exp-runner/exp/registry"
 )
-
-// MemoryCheck is how the datasets read from a user's files check, before
-// loading, that the data fits in memory.
-type MemoryCheck struct {
-	// Copies is how many processes will hold the data at once (exp run's
-	// --jobs; 0 counts as 1).
-	Copies int
-	// Force loads the data however large it is (exp run's --force).
-	Force bool
-	// Total is the memory to check against, in bytes; 0 asks the system
-	// (when it cannot tell, nothing is checked).
-	Total int64
-}
-
-var memoryCheck = struct {
-	sync.Mutex
-	c MemoryCheck
-}{}
-
-// SetMemoryCheck sets how this process checks the size of data before
-// loading it.
-func SetMemoryCheck(c MemoryCheck) {
-	memoryCheck.Lock()
-	defer memoryCheck.Unlock()
-	memoryCheck.c = c
-}
-
-// checkMemory returns an error when need bytes (per copy) do not fit in
-// the machine's memory; what describes the data and ends in its verb
-// ("images: 1,200,000 files at 224×224×3 need"), as says how it is held
-// ("uint8").
-func checkMemory(what, as string, need int64) error {
-	memoryCheck.Lock()
-	c := memoryCheck.c
-	memoryCheck.Unlock()
-	total := c.Total
-	if total == 0 {
-		total = totalMemory()
-	}
-	copies := max(c.Copies, 1)
-	if c.Force || total <= 0 || need*int64(copies) <= total {
-		return nil
-	}
-	msg := fmt.Sprintf("%s %s as %s", what, bytesText(need), as)
-	if copies > 1 {
-		msg += fmt.Sprintf(", %s for %d jobs", bytesText(need*int64(copies)), copies)
-	}
-	return fmt.Errorf("%s; this machine has %s (use --force to try anyway)", msg, bytesText(total))
-}
-
-// bytesText formats n bytes in GB, MB or KB, with a decimal below 10:
-// "180 GB", "2.4 KB".
-func bytesText(n int64) string {
-	v, unit := float64(n)/1e3, "KB"
-	switch {
-	case n >= 1e9:
-		v, unit = float64(n)/1e9, "GB"
-	case n >= 1e6:
-		v, unit = float64(n)/1e6, "MB"
-	}
-	if v < 10 {
-		return fmt.Sprintf("%.1f %s", v, unit)
-	}
-	return fmt.Sprintf("%.0f %s", v, unit)
-}
 
 // commas formats n with thousands separators: 1,200,000.
 func commas(n int) string {
@@ -117,9 +54,10 @@ func fileBytes(paths ...string) int64 {
 	return n
 }
 
-// checkFilesMemory refuses files whose contents, held as kind (e.g.
-// "float64 columns", twice their text), cannot fit in memory.
-func checkFilesMemory(dataset, kind string, factor int64, paths ...string) error {
+// checkFilesMemory refuses, as mem says, files whose contents, held as
+// kind (e.g. "columns of numbers", factor times their size), cannot fit in
+// memory.
+func checkFilesMemory(mem registry.MemoryPolicy, dataset, kind string, factor int64, paths ...string) error {
 	size := fileBytes(paths...)
 	var named []string
 	for _, p := range paths {
@@ -127,6 +65,6 @@ func checkFilesMemory(dataset, kind string, factor int64, paths ...string) error
 			named = append(named, p)
 		}
 	}
-	what := fmt.Sprintf("%s: %s (%s) needs", dataset, strings.Join(named, ", "), bytesText(size))
-	return checkMemory(what, kind, factor*size)
+	what := fmt.Sprintf("%s: %s (%s) needs", dataset, strings.Join(named, ", "), meminfo.Text(size))
+	return mem.Check(what, factor*size, kind)
 }

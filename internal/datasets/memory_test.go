@@ -11,7 +11,7 @@ import (
 
 // TestMemoryCheck: data that does not fit in memory (here a pretended 2 KB
 // machine) is refused before it is read, with the estimate, multiplied by
-// the jobs; Force reads it anyway.
+// the jobs; Force reads it anyway, and so does an unknown machine.
 func TestMemoryCheck(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
@@ -24,23 +24,22 @@ func TestMemoryCheck(t *testing.T) {
 		fmt.Fprintf(&b, "%d,%d\n", i, i%2)
 	}
 	writeText(t, dir, "rows.csv", b.String())
-	t.Cleanup(func() { SetMemoryCheck(MemoryCheck{}) })
 	for _, tt := range []struct {
 		name string
 		ds   registry.Dataset
-		c    MemoryCheck
+		m    registry.MemoryPolicy
 		want string // "" for no error
 	}{
-		{"images fit", &Images{Path: "big"}, MemoryCheck{Total: 2000}, ""},
-		{"images × jobs", &Images{Path: "big", SplitSeed: 1}, MemoryCheck{Total: 2000, Copies: 2},
+		{"images fit", &Images{Path: "big"}, registry.MemoryPolicy{Total: 2000}, ""},
+		{"images × jobs", &Images{Path: "big", SplitSeed: 1}, registry.MemoryPolicy{Total: 2000, Copies: 2},
 			"images: 100 files at 4×4×1 need 1.6 KB as uint8, 3.2 KB for 2 jobs; this machine has 2.0 KB (use --force to try anyway)"},
-		{"images forced", &Images{Path: "big", SplitSeed: 2}, MemoryCheck{Total: 2000, Copies: 2, Force: true}, ""},
-		{"csv", &CSV{Path: "rows.csv", Target: "y"}, MemoryCheck{Total: 2000}, "rows.csv (2.3 KB) needs 4.6 KB as columns of numbers"},
+		{"images forced", &Images{Path: "big", SplitSeed: 2}, registry.MemoryPolicy{Total: 2000, Copies: 2, Force: true}, ""},
+		{"unknown machine", &Images{Path: "big", SplitSeed: 3}, registry.MemoryPolicy{Copies: 2}, ""},
+		{"csv", &CSV{Path: "rows.csv", Target: "y"}, registry.MemoryPolicy{Total: 2000}, "rows.csv (2.3 KB) needs 4.6 KB as columns of numbers"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			SetMemoryCheck(tt.c)
 			r := newReporter()
-			tt.ds.Validate(r, registry.DataEnv{Dir: dir})
+			tt.ds.Validate(r, registry.DataEnv{Dir: dir, Memory: tt.m})
 			got := strings.Join(*r.errs, "\n")
 			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 				t.Errorf("errors %q, want %q", got, tt.want)

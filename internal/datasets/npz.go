@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/contenthash"
-	"github.com/exp-runner/exp/internal/data"
 	"github.com/exp-runner/exp/internal/npy"
 	"github.com/exp-runner/exp/registry"
 )
@@ -26,7 +25,6 @@ type NPZ struct {
 	Task      string `yaml:"task,omitempty"`     // classification or regression (default: integer y is classes)
 	SplitSeed uint64 `yaml:"split_seed,omitempty"`
 
-	split  Split
 	loaded *npzLoaded
 }
 
@@ -47,12 +45,12 @@ func init() {
 
 var (
 	_ registry.Dataset = (*NPZ)(nil)
-	_ FileDataset      = (*NPZ)(nil)
+	_ fileDataset      = (*NPZ)(nil)
 )
 
-// SetSplit takes the data section's validation_split, train_examples and
-// val_examples.
-func (n *NPZ) SetSplit(s Split) { s.Seed = n.SplitSeed; n.split = s }
+// SplitsItself reports true: the examples are split as env.Split asks,
+// seeded by split_seed.
+func (n *NPZ) SplitsItself() bool { return true }
 
 // Validate checks the keys, then reads the arrays.
 func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
@@ -71,7 +69,7 @@ func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
 	}
 	if n.ValPath != "" {
 		ok = checkFile(r, "val_path", resolve(env.Dir, n.ValPath)) && ok
-		if n.split.Fraction != 0 {
+		if env.Split.Fraction != 0 {
 			r.Field("val_path").Errorf("and validation_split both give validation examples; keep one")
 			ok = false
 		}
@@ -84,8 +82,8 @@ func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
 		Val       string
 		Frac      float64
 		SplitSeed uint64
-	}{spec, resolve(env.Dir, n.ValPath), n.split.Fraction, n.SplitSeed}
-	loaded, err := cached(key, func() (*npzLoaded, error) { return n.load(spec, key.Val) })
+	}{spec, resolve(env.Dir, n.ValPath), env.Split.Fraction, n.SplitSeed}
+	loaded, err := cached(key, func() (*npzLoaded, error) { return n.load(spec, key.Val, key.Frac, env.Memory) })
 	if err != nil {
 		reportErrors(r, map[bool]string{true: "path", false: "x_path"}[n.Path != ""], err)
 		return
@@ -98,10 +96,10 @@ func (n *NPZ) spec(env registry.DataEnv) npy.XYSpec {
 		XPath: resolve(env.Dir, n.XPath), YPath: resolve(env.Dir, n.YPath), Task: n.Task}
 }
 
-// load reads the arrays, holds out the validation examples and converts
-// both sides.
-func (n *NPZ) load(spec npy.XYSpec, valPath string) (*npzLoaded, error) {
-	if err := checkFilesMemory("npz", "arrays", 1, spec.Path, spec.XPath, spec.YPath, valPath); err != nil {
+// load reads the arrays, holds out the validation examples (a fraction
+// frac of them, or those of valPath) and converts both sides.
+func (n *NPZ) load(spec npy.XYSpec, valPath string, frac float64, mem registry.MemoryPolicy) (*npzLoaded, error) {
+	if err := checkFilesMemory(mem, "npz", "arrays", 1, spec.Path, spec.XPath, spec.YPath, valPath); err != nil {
 		return nil, err
 	}
 	xy, err := npy.LoadXY(spec)
@@ -122,12 +120,12 @@ func (n *NPZ) load(spec npy.XYSpec, valPath string) (*npzLoaded, error) {
 			return nil, err
 		}
 		files = append(files, vxy.Files...)
-	} else if n.split.Fraction > 0 {
-		tr, va, err := data.SplitIndices(all.N, all.Labels, n.split.Fraction, n.SplitSeed)
-		if err != nil {
+	} else if frac > 0 {
+		d := &registry.Data{Train: all}
+		if err := (registry.Split{Fraction: frac}).Apply(d, n.SplitSeed); err != nil {
 			return nil, fmt.Errorf("%s: %w", xy.Files[0], err)
 		}
-		out.Train, out.Val = gather(all, tr), gather(all, va)
+		out.Train, out.Val = d.Train, d.Val
 	} else {
 		out.Train = all
 	}
@@ -206,7 +204,7 @@ func (n *NPZ) Load(ctx context.Context, env registry.DataEnv) (*registry.Data, e
 	}
 	l := n.loaded
 	d := &registry.Data{DataInfo: l.Info, Name: "npz", Train: l.Train, Val: l.Val}
-	n.split.apply(d)
+	limit(d, env.Split, n.SplitSeed)
 	return d, nil
 }
 

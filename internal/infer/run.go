@@ -9,10 +9,10 @@ import (
 
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
+	"github.com/exp-runner/exp/registry"
 )
 
 // Best is a run's best epoch and where its weights are.
@@ -75,11 +75,11 @@ func RunPreprocessing(r *resultdb.Run, cfg *config.Config) ([]byte, error) {
 	if r != nil && r.Preprocessing != "" {
 		return []byte(r.Preprocessing), nil
 	}
-	fd, ok := dataset(cfg).(datasets.FileDataset)
+	p, ok := dataset(cfg).(registry.Preprocessor)
 	if !ok {
 		return nil, nil
 	}
-	return fd.Preprocessing()
+	return p.Preprocessing()
 }
 
 // OpenRun opens run r's best model.

@@ -21,6 +21,7 @@ import (
 	"github.com/exp-runner/exp/internal/rng"
 	"github.com/exp-runner/exp/internal/suggest"
 	"github.com/exp-runner/exp/internal/yamlx"
+	"github.com/exp-runner/exp/registry"
 )
 
 // DefaultMaxTrials is the largest sweep planned without --max-trials.
@@ -33,6 +34,9 @@ type Options struct {
 	// NewBackend creates the backend a config names, to build each distinct
 	// model once and check its shapes (nil: models are not built).
 	NewBackend func(spec string) (backends.Backend, error)
+	// Memory is what the trials' datasets check the size of their data
+	// against before loading it (config.Options.Memory).
+	Memory registry.MemoryPolicy
 }
 
 // Param is one axis value of a trial.
@@ -111,8 +115,9 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
+	co := config.Options{Overrides: overrides, Memory: opts.Memory}
 	build := func(combo []*yaml.Node) (*Trial, yamlx.ErrorList) {
-		return buildTrial(doc, base, spec, variants, combo, overrides)
+		return buildTrial(doc, base, spec, variants, combo, co)
 	}
 	errs := r.Errors()
 	if spec != nil && spec.Method == "tpe" && len(combos) > 0 {
@@ -522,7 +527,7 @@ func roundSig(v float64, digits int) float64 {
 }
 
 // buildTrial makes one trial's config from the file's nodes.
-func buildTrial(doc *yamlx.Doc, base *yaml.Node, spec *Spec, variants []*Variant, combo []*yaml.Node, overrides []config.Override) (*Trial, yamlx.ErrorList) {
+func buildTrial(doc *yamlx.Doc, base *yaml.Node, spec *Spec, variants []*Variant, combo []*yaml.Node, o config.Options) (*Trial, yamlx.ErrorList) {
 	root := doc.Clone(base)
 	t := &Trial{}
 	r := yamlx.NewReporter(doc)
@@ -555,7 +560,7 @@ func buildTrial(doc *yamlx.Doc, base *yaml.Node, spec *Spec, variants []*Variant
 		}
 	}
 	axisErrs := r.Errors()
-	cfg, err := config.FromDoc(doc.Derive(root), overrides)
+	cfg, err := config.FromDoc(doc.Derive(root), o)
 	var errs yamlx.ErrorList
 	if errors.As(err, &errs) || len(axisErrs) > 0 {
 		return nil, append(axisErrs, errs...)

@@ -21,6 +21,7 @@ import (
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/train"
+	"github.com/exp-runner/exp/registry"
 )
 
 // TrialOptions configures RunTrial.
@@ -36,6 +37,9 @@ type TrialOptions struct {
 	Log, Progress io.Writer
 	// Stack adds a panic's stack trace to the error of a failed trial.
 	Stack bool
+	// Memory is what the trial's dataset checks the size of its data
+	// against before loading it (config.Options.Memory).
+	Memory registry.MemoryPolicy
 }
 
 // RunTrial trains one claimed trial (status running) to its end, resuming
@@ -92,7 +96,7 @@ func (t *trial) train(ctx context.Context) (resultdb.Outcome, error) {
 	if err != nil {
 		return resultdb.Outcome{}, err
 	}
-	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), nil)
+	cfg, err := config.ParseWith(fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), config.Options{Dir: dir, Memory: t.o.Memory})
 	if err != nil {
 		return failed("invalid stored config: " + err.Error())
 	}
