@@ -106,6 +106,15 @@ func (s *Examples) Select(idx []int) *Examples {
 	return out
 }
 
+// Bytes is the memory that the examples' values take: inputs of 1 byte
+// (Pixels) or 4 (X), labels and targets of 4; 0 for nil examples.
+func (s *Examples) Bytes() int64 {
+	if s == nil {
+		return 0
+	}
+	return int64(len(s.X))*4 + int64(len(s.Pixels)) + int64(len(s.Labels))*4 + int64(len(s.Targets))*4
+}
+
 // Head returns the first n examples of s (all of them if n is 0 or more than s holds).
 func (s *Examples) Head(n int) *Examples {
 	if n <= 0 || n >= s.N {

@@ -65,12 +65,12 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 	if !filesOK || !ok || c.Target == "" {
 		return
 	}
-	loaded, err := cached(spec, func() (*tabular.Loaded, error) {
+	loaded, err := cached(files, spec, func() (*tabular.Loaded, error) {
 		if err := checkFilesMemory(env.Memory, "csv", "columns of numbers (about twice the text)", 2, spec.Path, spec.ValPath); err != nil {
 			return nil, err
 		}
 		return tabular.Load(spec)
-	})
+	}, tableBytes)
 	if err != nil {
 		reportErrors(r, "path", err)
 		return
@@ -121,7 +121,7 @@ func (c *CSV) Load(ctx context.Context, env registry.DataEnv) (*registry.Data, e
 	if c.loaded == nil {
 		delim, _ := c.delimiter()
 		spec := c.spec(env, delim)
-		loaded, err := cached(spec, func() (*tabular.Loaded, error) { return tabular.Load(spec) })
+		loaded, err := cached(files, spec, func() (*tabular.Loaded, error) { return tabular.Load(spec) }, tableBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -174,6 +174,16 @@ func (c *CSV) Summary() []string {
 		out = append(out, classLines(p.Classes, l.Train.Labels)...)
 	}
 	return out
+}
+
+// tableBytes is the memory of the rows l holds: their values, labels or
+// targets, and line numbers.
+func tableBytes(l *tabular.Loaded) int64 {
+	n := l.Train.Split().Bytes() + 4*int64(len(l.Train.Lines))
+	if l.Val != nil {
+		n += l.Val.Split().Bytes() + 4*int64(len(l.Val.Lines))
+	}
+	return n
 }
 
 func valN(l *tabular.Loaded) int {

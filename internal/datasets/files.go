@@ -1,11 +1,9 @@
 package datasets
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/exp-runner/exp/registry"
 )
@@ -63,32 +61,4 @@ func reportErrors(r registry.Reporter, key string, err error) {
 		return
 	}
 	r.Field(key).Errorf("%v", err)
-}
-
-// loadCache keeps what a process loaded from users' files, keyed by the
-// dataset's settings and resolved paths, so that a sweep's planning checks
-// every trial against one copy of the data.
-var loadCache = struct {
-	sync.Mutex
-	m map[string]any
-}{m: map[string]any{}}
-
-// cached returns the value stored under the JSON of key, or calls load
-// and stores its result (errors are not stored).
-func cached[T any](key any, load func() (T, error)) (T, error) {
-	b, err := json.Marshal(key)
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	loadCache.Lock()
-	defer loadCache.Unlock()
-	if v, ok := loadCache.m[string(b)]; ok {
-		return v.(T), nil
-	}
-	v, err := load()
-	if err == nil {
-		loadCache.m[string(b)] = v
-	}
-	return v, err
 }

@@ -44,6 +44,7 @@ type imagesLoaded struct {
 	Info       registry.DataInfo
 	Train, Val *registry.Examples
 	Set        *images.Set
+	Copied     bool // Train and Val are copies of Set's images (validation_split)
 	Skipped    string
 	Warnings   []string
 	Hash       string
@@ -79,7 +80,7 @@ func (m *Images) Validate(r registry.Reporter, env registry.DataEnv) {
 	}
 	spec := imagesKey{Src: resolve(env.Dir, src), Val: resolve(env.Dir, m.ValPath), Task: m.Task,
 		Classes: m.ClassNames, Size: m.ImageSize, Color: m.ColorMode, Frac: env.Split.Fraction, Seed: m.SplitSeed}
-	loaded, err := cached(spec, func() (*imagesLoaded, error) { return spec.load(context.Background(), env.Memory) })
+	loaded, err := cached(files, spec, func() (*imagesLoaded, error) { return spec.load(context.Background(), env.Memory) }, (*imagesLoaded).bytes)
 	if err != nil {
 		reportErrors(r, key, err)
 		return
@@ -196,7 +197,7 @@ func (k imagesKey) load(ctx context.Context, mem registry.MemoryPolicy) (*images
 		if err := (registry.Split{Fraction: k.Frac}).Apply(d, k.Seed); err != nil {
 			return nil, fmt.Errorf("%s: %w", k.Src, err)
 		}
-		out.Train, out.Val = d.Train, d.Val
+		out.Train, out.Val, out.Copied = d.Train, d.Val, true
 	default:
 		out.Train = all
 	}
@@ -242,6 +243,16 @@ func (k imagesKey) checkMemory(mem registry.MemoryPolicy, list *images.List) err
 	n := len(list.Entries)
 	what := fmt.Sprintf("images: %s files at %d×%d×%d need", commas(n), h, w, c)
 	return mem.Check(what, int64(n)*int64(h*w*c), "uint8")
+}
+
+// bytes is the memory of the images l holds: the training and validation
+// examples, and the decoded set when they are copies of it (a split).
+func (l *imagesLoaded) bytes() int64 {
+	n := l.Train.Bytes() + l.Val.Bytes()
+	if l.Copied {
+		n += imageExamples(l.Set).Bytes()
+	}
+	return n
 }
 
 func (l *imagesLoaded) warn(s *images.Set) {

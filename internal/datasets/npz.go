@@ -83,7 +83,7 @@ func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
 		Frac      float64
 		SplitSeed uint64
 	}{spec, resolve(env.Dir, n.ValPath), env.Split.Fraction, n.SplitSeed}
-	loaded, err := cached(key, func() (*npzLoaded, error) { return n.load(spec, key.Val, key.Frac, env.Memory) })
+	loaded, err := cached(files, key, func() (*npzLoaded, error) { return n.load(spec, key.Val, key.Frac, env.Memory) }, (*npzLoaded).bytes)
 	if err != nil {
 		reportErrors(r, map[bool]string{true: "path", false: "x_path"}[n.Path != ""], err)
 		return
@@ -140,6 +140,9 @@ func (n *NPZ) load(spec npy.XYSpec, valPath string, frac float64, mem registry.M
 	}
 	return out, nil
 }
+
+// bytes is the memory of the examples l holds.
+func (l *npzLoaded) bytes() int64 { return l.Train.Bytes() + l.Val.Bytes() }
 
 // examples converts xy: uint8 inputs stay bytes (images, scaled to [0, 1]
 // per batch), anything else becomes float32; a 3-D uint8 array (N, H, W)

@@ -56,20 +56,9 @@ func EstimateMemory(cfg *config.Config, sum *Summary, set *registry.Data) Memory
 	// Each output is kept for the backward pass, which makes its gradient.
 	m.Activations = 2 * perExample * int64(cfg.Train.BatchSize) * f32
 	if set != nil {
-		for _, s := range []*registry.Examples{set.Train, set.Val} {
-			m.Data += splitBytes(s)
-		}
+		m.Data = set.Train.Bytes() + set.Val.Bytes()
 	}
 	return m
-}
-
-// splitBytes is the memory of a split's examples: inputs of 1 (pixels) or
-// 4 bytes, labels or targets of 4.
-func splitBytes(s *registry.Examples) int64 {
-	if s == nil {
-		return 0
-	}
-	return int64(len(s.X))*4 + int64(len(s.Pixels)) + int64(len(s.Labels))*4 + int64(len(s.Targets))*4
 }
 
 // slots is the number of values the optimizer keeps per weight.
