@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/bench"
+	"github.com/exp-runner/exp/internal/model"
 )
 
 func init() {
@@ -92,7 +93,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		if *backend == "" {
 			*backend = "cpu"
 		}
-		return bench.WriteCase(ctx, m.Stdout, c, *configs, *backend, *steps, *cpuprofile, newBackend)
+		return bench.WriteCase(ctx, m.Stdout, c, *configs, *backend, *steps, *cpuprofile, model.NewBackend)
 	}
 	o := bench.Options{Steps: *steps, Rounds: *rounds, Backend: *backend, ConfigDir: *configs,
 		Env: m.ChildEnv, Threads: *threadsFlag, Log: m.Stderr}

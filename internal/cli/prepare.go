@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
-
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/suggest"
@@ -14,16 +12,6 @@ import (
 )
 
 func nearestCommand(name string) string { return suggest.Nearest(name, commandNames()) }
-
-// newBackend creates a GoMLX backend, turning a panic into an error.
-func newBackend(spec string) (b backends.Backend, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot create backend %q: %v", spec, r)
-		}
-	}()
-	return backends.NewWithConfig(spec)
-}
 
 // loadData loads the config's dataset, sliced as configured. Problems with
 // the data are usage errors (exit 2): nothing has trained yet.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/meminfo"
+	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
@@ -195,9 +196,9 @@ func (m *Main) runExit(ctx context.Context, final *sweep.Report, runErr error) e
 }
 
 // loadPlan expands the config file into trials, building their models
-// with newBackend; every problem is a usage error.
+// with model.NewBackend; every problem is a usage error.
 func loadPlan(path string, o []config.Override, opts plan.Options) (*plan.Plan, error) {
-	opts.NewBackend = newBackend
+	opts.NewBackend = model.NewBackend
 	p, err := plan.Load(path, o, opts)
 	var errs yamlx.ErrorList
 	switch {

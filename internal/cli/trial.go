@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
@@ -54,7 +55,7 @@ func (m *Main) runTrial(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: newBackend, Log: m.Stdout,
+	opts := sweep.TrialOptions{Store: store, RunID: *id, Owner: *owner, Lease: *lease, Checkpoints: *ckpt, NewBackend: model.NewBackend, Log: m.Stdout,
 		Stack: m.getenv("EXP_DEBUG") == "1",
 		// exp run checked that the data fits, counting every trial process.
 		Memory: registry.MemoryPolicy{Force: true}}

@@ -47,7 +47,7 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	be, err := newBackend(cfg.Backend)
+	be, err := model.NewBackend(cfg.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -63,15 +63,6 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func newBackend(spec string) (b backends.Backend, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot create backend %q: %v", spec, r)
-		}
-	}()
-	return backends.NewWithConfig(spec)
 }
 
 // classNames returns the classes in label order: from the preprocessing
@@ -125,15 +116,18 @@ type Output struct {
 // Run predicts the examples of s (scoring them too when s has labels or
 // targets), in batches of eval_batch_size.
 func (m *Model) Run(ctx context.Context, s *registry.Examples) (out *Output, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("prediction failed: %v", r)
-		}
-	}()
+	if p := model.Catch(func() { out, err = m.run(ctx, s) }); p != nil {
+		return nil, fmt.Errorf("prediction failed: %v", p)
+	}
+	return out, err
+}
+
+// run is Run, whose GoMLX panics Run makes errors.
+func (m *Model) run(ctx context.Context, s *registry.Examples) (*Output, error) {
 	if s.ExampleSize() != m.m.Info.ExampleSize() {
 		return nil, fmt.Errorf("inputs have %v values per example; the model takes %v", s.Shape, m.m.Info.Shape)
 	}
-	out = &Output{N: s.N}
+	out := &Output{N: s.N}
 	bs := m.Config.Train.EvalBatchSize
 	for from := 0; from < s.N; from += bs {
 		if err := ctx.Err(); err != nil {

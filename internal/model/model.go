@@ -136,17 +136,21 @@ func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out 
 }
 
 // buildLayer builds one layer on its inputs xs, turning a GoMLX panic into
-// an error. A merge layer gets all of xs; any other layer the one input.
+// an error that names the inputs' shapes.
 func buildLayer(ctx *mlctx.Context, l registry.Layer, xs []*graph.Node, linear bool) (out *graph.Node, err error) {
-	var in []string
-	for _, x := range xs {
-		in = append(in, shapeString(x.Shape().Dimensions))
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot take input %s: %s", strings.Join(in, " and "), panicMessage(r))
+	if p := Catch(func() { out, err = build(ctx, l, xs, linear) }); p != nil {
+		var in []string
+		for _, x := range xs {
+			in = append(in, shapeString(x.Shape().Dimensions))
 		}
-	}()
+		return nil, fmt.Errorf("cannot take input %s: %s", strings.Join(in, " and "), p.Brief())
+	}
+	return out, err
+}
+
+// build builds one layer on its inputs xs: a merge layer gets all of xs,
+// any other layer the one input.
+func build(ctx *mlctx.Context, l registry.Layer, xs []*graph.Node, linear bool) (*graph.Node, error) {
 	if mi, ok := l.(registry.MultiInput); ok {
 		return mi.BuildInputs(ctx, xs)
 	}
@@ -177,18 +181,6 @@ func (m *Model) summaryRow(i int, out *graph.Node) SummaryRow {
 		row.Inputs = append(row.Inputs, name)
 	}
 	return row
-}
-
-func panicMessage(r any) string {
-	msg := fmt.Sprint(r)
-	if err, ok := r.(error); ok {
-		msg = err.Error()
-	}
-	// GoMLX errors carry a stack trace after the first line.
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
-	}
-	return msg
 }
 
 func shapeString(dims []int) string {
@@ -260,59 +252,66 @@ func Inspect(cfg *config.Config, backend backends.Backend) (*Summary, yamlx.Erro
 		r.Field("train").Field("loss").Errorf("%v", err)
 		return nil, r.Errors()
 	}
-	layersR := r.Field("model").Field("layers")
 	var sum Summary
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				r.Field("model").Errorf("cannot build the model: %s", panicMessage(p))
-			}
-		}()
-		g := graph.NewGraph(backend, "inspect")
-		defer g.Finalize()
-		ctx := mlctx.New()
-		ctx.SetTraining(g, true)
-		x := graph.Parameter(g, "x", m.Inputs(2))
-		sum.Input = x.Shape().Dimensions
-		out, err := m.forward(ctx, x, func(i int, out *graph.Node) {
-			sum.Rows = append(sum.Rows, m.summaryRow(i, out))
-			sum.Connected = sum.Connected || len(m.Layers[i].Inputs) > 0
-		})
-		if err != nil {
-			var le *LayerError
-			if errors.As(err, &le) {
-				layerReporter(layersR, le.Index, le.Field, le.Type).Errorf("%v", le.Err)
-				return
-			}
-			r.Field("model").Errorf("%v", err)
-			return
-		}
-		if err := m.checkOutput(out); err != nil {
-			n := len(m.Layers) - 1
-			layerReporter(layersR, n, "", m.Layers[n].Type).Errorf("%v", err)
-			return
-		}
-		for v := range ctx.IterVariables() {
-			scope := strings.TrimPrefix(v.Scope(), Scope+mlctx.ScopeSeparator)
-			name, _, _ := strings.Cut(scope, mlctx.ScopeSeparator)
-			for i := range sum.Rows {
-				if sum.Rows[i].Name == mlctx.EscapeScopeName(name) || sum.Rows[i].Name == name {
-					n := v.Shape().Size()
-					sum.Rows[i].Params += n
-					if !v.Trainable {
-						sum.Rows[i].NonTrainable += n
-					}
-				}
-			}
-		}
-		for _, row := range sum.Rows {
-			sum.Total += row.Params
-			sum.NonTrainable += row.NonTrainable
-		}
-		sum.Trainable = sum.Total - sum.NonTrainable
-	}()
+	if p := Catch(func() { m.inspect(backend, r, &sum) }); p != nil {
+		r.Field("model").Errorf("cannot build the model: %s", p.Brief())
+	}
 	if errs := r.Errors(); len(errs) > 0 {
 		return nil, errs
 	}
 	return &sum, nil
+}
+
+// inspect builds m's training graph on backend into sum, reporting at r
+// what cannot be built.
+func (m *Model) inspect(backend backends.Backend, r *yamlx.Reporter, sum *Summary) {
+	layersR := r.Field("model").Field("layers")
+	g := graph.NewGraph(backend, "inspect")
+	defer g.Finalize()
+	ctx := mlctx.New()
+	ctx.SetTraining(g, true)
+	x := graph.Parameter(g, "x", m.Inputs(2))
+	sum.Input = x.Shape().Dimensions
+	out, err := m.forward(ctx, x, func(i int, out *graph.Node) {
+		sum.Rows = append(sum.Rows, m.summaryRow(i, out))
+		sum.Connected = sum.Connected || len(m.Layers[i].Inputs) > 0
+	})
+	if err != nil {
+		var le *LayerError
+		if errors.As(err, &le) {
+			layerReporter(layersR, le.Index, le.Field, le.Type).Errorf("%v", le.Err)
+			return
+		}
+		r.Field("model").Errorf("%v", err)
+		return
+	}
+	if err := m.checkOutput(out); err != nil {
+		n := len(m.Layers) - 1
+		layerReporter(layersR, n, "", m.Layers[n].Type).Errorf("%v", err)
+		return
+	}
+	sum.count(ctx)
+}
+
+// count adds up each row's parameters, the variables under its scope in
+// ctx, and the totals.
+func (sum *Summary) count(ctx *mlctx.Context) {
+	for v := range ctx.IterVariables() {
+		scope := strings.TrimPrefix(v.Scope(), Scope+mlctx.ScopeSeparator)
+		name, _, _ := strings.Cut(scope, mlctx.ScopeSeparator)
+		for i := range sum.Rows {
+			if sum.Rows[i].Name == mlctx.EscapeScopeName(name) || sum.Rows[i].Name == name {
+				n := v.Shape().Size()
+				sum.Rows[i].Params += n
+				if !v.Trainable {
+					sum.Rows[i].NonTrainable += n
+				}
+			}
+		}
+	}
+	for _, row := range sum.Rows {
+		sum.Total += row.Params
+		sum.NonTrainable += row.NonTrainable
+	}
+	sum.Trainable = sum.Total - sum.NonTrainable
 }

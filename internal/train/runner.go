@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -86,25 +85,29 @@ type Result struct {
 }
 
 // Run trains cfg's model on set. It never panics: GoMLX's panics become a
-// failed Result.
-func Run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Options) (res *Result) {
-	res = &Result{}
-	defer func() {
-		if r := recover(); r != nil {
-			res.Status = record.StatusFailed
-			res.Err = fmt.Errorf("%s", panicMessage(r))
-			if opts.Stack {
-				res.Err = fmt.Errorf("%s\n%s", panicMessage(r), debug.Stack())
-			}
+// failed Result (model.Catch), with the panic's stack when opts.Stack is
+// set.
+func Run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Options) *Result {
+	res := &Result{}
+	if p := model.Catch(func() { run(ctx, cfg, set, opts, res) }); p != nil {
+		res.Status = record.StatusFailed
+		res.Err = errors.New(strings.TrimSpace(p.Error()))
+		if opts.Stack {
+			res.Err = fmt.Errorf("%s\n%s", strings.TrimSpace(p.Error()), p.Stack)
 		}
-	}()
+	}
+	return res
+}
+
+// run is Run, filling res.
+func run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Options, res *Result) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	t, err := newTrainer(cfg, set, opts)
 	if err != nil {
 		res.Status, res.Err = record.StatusFailed, err
-		return res
+		return
 	}
 	stopper := newEarlyStopper(cfg.Train.EarlyStopping)
 	for _, ep := range opts.History {
@@ -115,18 +118,18 @@ func Run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Optio
 		ep, status, err := t.epoch(ctx, epoch)
 		if status != "" {
 			res.Status, res.Err = status, err
-			return res
+			return
 		}
 		if opts.Save != nil {
 			if err := opts.Save(epoch, t.ctx); err != nil {
 				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
-				return res
+				return
 			}
 		}
 		if opts.SaveBest != nil {
 			if err := opts.SaveBest(ep, t.ctx); err != nil {
 				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the best checkpoint (epoch %d): %w", epoch, err)
-				return res
+				return
 			}
 		}
 		res.Epochs = append(res.Epochs, ep)
@@ -135,23 +138,22 @@ func Run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Optio
 			stop, err := opts.OnEpoch(ep)
 			if err != nil {
 				res.Status, res.Err = record.StatusFailed, err
-				return res
+				return
 			}
 			if stop.Status != "" {
 				res.Status, res.StopReason = stop.Status, stop.Reason
 				res.Summary = t.summary()
-				return res
+				return
 			}
 		}
 		if reason := stopper.observe(ep.Record); reason != "" && epoch < cfg.Train.Epochs {
 			res.Status, res.StopReason = record.StatusCompleted, reason
 			res.Summary = t.summary()
-			return res
+			return
 		}
 	}
 	res.Status = record.StatusCompleted
 	res.Summary = t.summary()
-	return res
 }
 
 // earlyStopper follows Keras's EarlyStopping: it counts the epochs since the
@@ -194,14 +196,6 @@ func (s *earlyStopper) observe(ep record.Epoch) string {
 			s.cfg.Monitor, s.wait, s.best, s.bestEpoch)
 	}
 	return ""
-}
-
-func panicMessage(r any) string {
-	msg := fmt.Sprint(r)
-	if err, ok := r.(error); ok {
-		msg = err.Error()
-	}
-	return strings.TrimSpace(msg)
 }
 
 type trainer struct {

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/train"
 )
@@ -36,7 +36,7 @@ func Export(t testing.TB, cfgPath, out string) []record.Epoch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, err := backends.NewWithConfig(cfg.Backend)
+	be, err := model.NewBackend(cfg.Backend)
 	if err != nil {
 		t.Fatal(err)
 	}
