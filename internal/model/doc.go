@@ -8,6 +8,11 @@
 // the graph once, without running it, to report shape errors at the
 // offending layer's line and to summarise the model.
 //
+// GoMLX reports a graph it cannot build or run by panicking. Catch is the
+// one place where exp turns such a panic into an error: building layers
+// and models here, creating backends (NewBackend), training (package
+// train) and predicting (package infer) go through it.
+//
 // The losses a config may name in `train.loss` are registered here:
 // sparse_categorical_crossentropy, mse and mae.
 package model

@@ -22,7 +22,7 @@ type Dataset struct {
 // N is the number of rows.
 func (d *Dataset) N() int { return len(d.Lines) }
 
-// Split returns the rows as a data.Split of per-example shape [Width],
+// Split returns the rows as registry.Examples of per-example shape [Width],
 // sharing d's memory.
 func (d *Dataset) Split() *registry.Examples {
 	return &registry.Examples{N: d.N(), Shape: []int{d.Width}, X: d.X, Labels: d.Labels, Targets: d.Targets}

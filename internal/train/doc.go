@@ -1,10 +1,10 @@
-// Package runner trains one model: the loop over epochs and batches, the
+// Package train trains one model: the loop over epochs and batches, the
 // evaluation after each epoch, per-epoch metrics, progress on a terminal,
 // divergence detection and clean interruption.
 //
-// Run is the boundary at which GoMLX's panics become errors: a model that
-// fails to build or run ends its run as failed, with the panic's message,
-// instead of taking the process down. A NaN or infinite loss stops the run as
+// Run turns GoMLX's panics into errors through model.Catch, exp's one
+// boundary for them: a model that fails to build or run ends its run as
+// failed, with the panic's message, instead of taking the process down. A NaN or infinite loss stops the run as
 // diverged; a cancelled context stops it after the current step as
 // interrupted. Each finished epoch is handed to Options.OnEpoch (the caller
 // commits it to the results store) before the next one starts.
