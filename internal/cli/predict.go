@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
 
@@ -183,7 +184,7 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 // is recorded (store nil: nowhere).
 type modelTarget struct {
 	store resultdb.Store
-	run   *resultdb.Run
+	run   *record.Run
 	best  *infer.Best
 	meta  *infer.Meta
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -71,7 +72,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 }
 
 // findRun finds a run by id, or by a name only one run has.
-func findRun(ctx context.Context, store resultdb.Store, ref string) (*resultdb.Run, error) {
+func findRun(ctx context.Context, store resultdb.Store, ref string) (*record.Run, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		r, err := store.Run(ctx, id)
 		if errors.Is(err, resultdb.ErrNotFound) {

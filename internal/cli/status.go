@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -71,7 +72,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 
 // findSweep finds a sweep by id or name (the latest of that name), or the
 // latest sweep for "".
-func findSweep(ctx context.Context, store resultdb.Store, ref string) (*resultdb.Sweep, error) {
+func findSweep(ctx context.Context, store resultdb.Store, ref string) (*record.Sweep, error) {
 	sweeps, err := store.Sweeps(ctx)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/resultdb"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -127,10 +127,10 @@ func hashSplit(s *registry.Examples) string {
 }
 
 // Record returns ev as a row of the evaluations table for run runID.
-func (ev *Evaluation) Record(runID int64) *resultdb.Evaluation {
+func (ev *Evaluation) Record(runID int64) *record.Evaluation {
 	sc := ev.Scores
 	loss := sc.Loss
-	return &resultdb.Evaluation{RunID: runID, Data: ev.Data, DataHash: ev.DataHash, Loss: &loss,
+	return &record.Evaluation{RunID: runID, Data: ev.Data, DataHash: ev.DataHash, Loss: &loss,
 		Accuracy: sc.Accuracy, MSE: sc.MSE, MAE: sc.MAE, RMSE: sc.RMSE, R2: sc.R2}
 }
 

@@ -31,7 +31,7 @@ var ErrNoBest = errors.New("no best checkpoint")
 // and its checkpoint under the checkpoints root. A run that never finished
 // an epoch, or whose checkpoint is gone, gives an error wrapping ErrNoBest
 // (with the Best it looked for in the second case).
-func FindBest(r *resultdb.Run, cfg *config.Config, epochs []*record.Epoch, root string) (*Best, error) {
+func FindBest(r *record.Run, cfg *config.Config, epochs []*record.Epoch, root string) (*Best, error) {
 	b := record.NewBest(cfg.BestMetric())
 	for _, e := range epochs {
 		b.Observe(*e)
@@ -50,7 +50,7 @@ func FindBest(r *resultdb.Run, cfg *config.Config, epochs []*record.Epoch, root 
 
 // RunConfig parses run r's stored config, validating it against its data
 // as training did.
-func RunConfig(ctx context.Context, store resultdb.Store, r *resultdb.Run) (*config.Config, error) {
+func RunConfig(ctx context.Context, store resultdb.Store, r *record.Run) (*config.Config, error) {
 	dir := ""
 	if r.SweepID != 0 {
 		sw, err := store.Sweep(ctx, r.SweepID)
@@ -71,7 +71,7 @@ func RunConfig(ctx context.Context, store resultdb.Store, r *resultdb.Run) (*con
 // planned before exp stored it, derived again from the config's dataset,
 // which parsing validated (the same files and split seed give the same
 // preprocessing).
-func RunPreprocessing(r *resultdb.Run, cfg *config.Config) ([]byte, error) {
+func RunPreprocessing(r *record.Run, cfg *config.Config) ([]byte, error) {
 	if r != nil && r.Preprocessing != "" {
 		return []byte(r.Preprocessing), nil
 	}
@@ -83,7 +83,7 @@ func RunPreprocessing(r *resultdb.Run, cfg *config.Config) ([]byte, error) {
 }
 
 // OpenRun opens run r's best model.
-func OpenRun(ctx context.Context, store resultdb.Store, r *resultdb.Run, root string) (*Model, *Best, error) {
+func OpenRun(ctx context.Context, store resultdb.Store, r *record.Run, root string) (*Model, *Best, error) {
 	cfg, err := RunConfig(ctx, store, r)
 	if err != nil {
 		return nil, nil, err

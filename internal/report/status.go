@@ -17,9 +17,9 @@ import (
 
 // Status is the progress of a sweep, as exp status shows it.
 type Status struct {
-	Sweep  *resultdb.Sweep
-	Trials []*resultdb.Run // in plan order
-	Rows   map[int64]*Row  // each trial's row (run and epochs), by run id
+	Sweep  *record.Sweep
+	Trials []*record.Run  // in plan order
+	Rows   map[int64]*Row // each trial's row (run and epochs), by run id
 	// Metric ranks the trials: record.DefaultMetric of the sweep's epochs.
 	Metric Metric
 	// Best is the trial with the best value of Metric so far (nil: none
@@ -56,7 +56,7 @@ func (t Throughput) ETA() time.Duration {
 
 // SweepStatus reads the progress of sweep sw from store; now is the end of
 // the elapsed time while a trial runs.
-func SweepStatus(ctx context.Context, store resultdb.Store, sw *resultdb.Sweep, now time.Time) (*Status, error) {
+func SweepStatus(ctx context.Context, store resultdb.Store, sw *record.Sweep, now time.Time) (*Status, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err

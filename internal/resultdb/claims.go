@@ -20,8 +20,8 @@ import (
 // returns nil when no trial can be claimed. On PostgreSQL, candidates another
 // transaction has locked (being claimed or written) are skipped, not waited
 // for; on SQLite the transaction holds the whole database.
-func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error) {
-	var claimed *Run
+func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*record.Run, error) {
+	var claimed *record.Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		claimed = nil
 		now := s.now()
@@ -47,11 +47,40 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 	return claimed, nil
 }
 
+// Owner is the claim on a run as the worker protocol records it: the
+// owner and lease_expires_at columns of its row.
+type Owner struct {
+	// Token is the claiming worker's token ("" for none).
+	Token string
+	// LeaseExpiresAt is when the claim's lease runs out (nil without one).
+	LeaseExpiresAt *time.Time
+}
+
+// Owned returns run id and its claim, read from one row, or an error
+// wrapping ErrNotFound.
+func (s *store) Owned(ctx context.Context, id int64) (*record.Run, Owner, error) {
+	var (
+		o     Owner
+		token sql.NullString
+		lease dbTime
+	)
+	scan := func(rows *sql.Rows) (*record.Run, error) { return scanRunAnd(rows, &token, &lease) }
+	runs, err := queryAll(ctx, s, s.db, scan, `SELECT `+runColumns+`, owner, lease_expires_at FROM runs WHERE id = ?`, id)
+	switch {
+	case err != nil:
+		return nil, o, fmt.Errorf("results: run %d: %w", id, err)
+	case len(runs) == 0:
+		return nil, o, fmt.Errorf("results: run %d: %w", id, ErrNotFound)
+	}
+	o.Token, o.LeaseExpiresAt = token.String, lease.ptr()
+	return runs[0], o, nil
+}
+
 // claimCond returns the SQL condition, and its arguments, of a trial a
 // worker may claim at now (a reading of the store's clock): pending or
 // interrupted, or running and either checked by lock or (without lock)
 // with a lease that ran out by the lease clock.
-func (s *store) claimCond(now time.Time, lock func(*Run) bool) (string, []any) {
+func (s *store) claimCond(now time.Time, lock func(*record.Run) bool) (string, []any) {
 	if lock != nil {
 		return `status IN ('pending', 'interrupted', 'running')`, nil
 	}
@@ -65,7 +94,7 @@ const maxIDs = 1000
 // candidates returns, in their order, those of ids that meet claimCond
 // now, read without locks: one query instead of one per trial. claimable
 // checks each again under its row lock.
-func (s *store) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids []int64, lock func(*Run) bool) ([]int64, error) {
+func (s *store) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids []int64, lock func(*record.Run) bool) ([]int64, error) {
 	cond, condArgs := s.claimCond(now, lock)
 	found := map[int64]bool{}
 	for chunk := range slices.Chunk(ids, maxIDs) {
@@ -92,7 +121,7 @@ func (s *store) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids [
 // with lock, lock took its liveness lock; it returns nil otherwise. On
 // PostgreSQL a row another transaction holds is skipped, and rows it does
 // not return are not locked, so their owners' writes never wait on a claim.
-func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*Run) bool) (*Run, error) {
+func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*record.Run) bool) (*record.Run, error) {
 	cond, args := s.claimCond(now, lock)
 	rs, err := s.queryRuns(ctx, tx, `SELECT `+runColumns+` FROM runs WHERE id = ? AND `+cond+s.d.skipLocked, append([]any{id}, args...)...)
 	if err != nil || len(rs) != 1 {
@@ -106,7 +135,7 @@ func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int
 
 // claim marks r running under c.Owner with a lease of c.Lease and returns
 // it as stored. A first attempt starts now; a later one keeps its start.
-func (s *store) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *Run, c Claim) (*Run, error) {
+func (s *store) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *record.Run, c Claim) (*record.Run, error) {
 	started := r.StartedAt
 	if r.Attempts == 0 {
 		started = now

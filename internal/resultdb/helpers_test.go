@@ -20,7 +20,7 @@ var ErrFinished = errors.New("already finished")
 // createRun inserts r as a new run outside any sweep, running since now by
 // the store's clock. It sets r.ID, r.Status and r.StartedAt, and clears
 // r.FinishedAt and r.Error; r.Summary is stored if not nil.
-func (s *store) createRun(ctx context.Context, r *Run) error {
+func (s *store) createRun(ctx context.Context, r *record.Run) error {
 	if r == nil {
 		return errors.New("results: create run: nil run")
 	}

@@ -18,20 +18,21 @@ type Store interface {
 	Path() string
 	Close() error
 
-	Run(ctx context.Context, id int64) (*Run, error)
-	RunsByName(ctx context.Context, name string) ([]*Run, error)
-	Runs(ctx context.Context) ([]*Run, error)
+	Run(ctx context.Context, id int64) (*record.Run, error)
+	RunsByName(ctx context.Context, name string) ([]*record.Run, error)
+	Runs(ctx context.Context) ([]*record.Run, error)
 	Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error)
 	AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, error)
 	Summaries(ctx context.Context) ([]*RunSummary, error)
 
-	OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (*Sweep, bool, error)
-	Sweep(ctx context.Context, id int64) (*Sweep, error)
-	Sweeps(ctx context.Context) ([]*Sweep, error)
-	PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error)
-	ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*Run, error)
-	Trials(ctx context.Context, sweepID int64) ([]*Run, error)
-	ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error)
+	OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (*record.Sweep, bool, error)
+	Sweep(ctx context.Context, id int64) (*record.Sweep, error)
+	Sweeps(ctx context.Context) ([]*record.Sweep, error)
+	PlanTrials(ctx context.Context, sweepID int64, plan []*record.Run) (all, added []*record.Run, err error)
+	ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*record.Run, error)
+	Trials(ctx context.Context, sweepID int64) ([]*record.Run, error)
+	ClaimTrial(ctx context.Context, ids []int64, c Claim) (*record.Run, error)
+	Owned(ctx context.Context, id int64) (*record.Run, Owner, error)
 	Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error
 	AddTrialEpoch(ctx context.Context, owner string, e *record.Epoch) error
 	FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error
@@ -40,8 +41,8 @@ type Store interface {
 	// Prediction (schema 006): a best epoch's confusion matrix, evaluations.
 	AddTrialEpochConfusion(ctx context.Context, owner string, e *record.Epoch, confusion string) error
 	Confusion(ctx context.Context, id int64) (string, error)
-	AddEvaluation(ctx context.Context, ev *Evaluation) error
-	Evaluations(ctx context.Context, id int64) ([]*Evaluation, error)
+	AddEvaluation(ctx context.Context, ev *record.Evaluation) error
+	Evaluations(ctx context.Context, id int64) ([]*record.Evaluation, error)
 }
 
 // Claim says how a worker claims a trial.
@@ -56,7 +57,7 @@ type Claim struct {
 	// claiming transaction: it returns true when the caller took the trial's
 	// liveness lock (a running trial then has a dead worker). A candidate
 	// for which it returns false is skipped.
-	Lock func(r *Run) bool
+	Lock func(r *record.Run) bool
 }
 
 // Outcome is how a trial's attempt ended.

@@ -224,7 +224,7 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 	}
 	defer s.Close()
 	for i := 0; i < n; i++ {
-		r := &Run{Name: fmt.Sprintf("run%d", i), ModelName: "mlp", Epochs: 1000}
+		r := &record.Run{Name: fmt.Sprintf("run%d", i), ModelName: "mlp", Epochs: 1000}
 		if err := s.createRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +347,7 @@ func TestConcurrentStores(t *testing.T) {
 	for i, s := range stores {
 		wg.Go(func() {
 			<-start
-			r := &Run{Name: fmt.Sprintf("w%d", i), ModelName: "mlp", Epochs: perWriter}
+			r := &record.Run{Name: fmt.Sprintf("w%d", i), ModelName: "mlp", Epochs: perWriter}
 			if errs[i] = s.createRun(ctx, r); errs[i] != nil {
 				return
 			}
@@ -472,7 +472,7 @@ func TestConcurrentOpen(t *testing.T) {
 					errs[i] = err
 					return
 				}
-				errs[i] = s.createRun(ctx, &Run{Name: "r"})
+				errs[i] = s.createRun(ctx, &record.Run{Name: "r"})
 				if err := s.Close(); errs[i] == nil {
 					errs[i] = err
 				}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"testing"
+
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // TestOpenReadOnly: a database that needs migrating is refused; a migrated
@@ -44,7 +46,7 @@ func TestOpenReadOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := w.PlanTrials(ctx, sw.ID, []*Run{{Name: "r", ModelName: "m", ConfigYAML: "name: r\n", ConfigHash: "c", Epochs: 2}}); err != nil {
+		if _, _, err := w.PlanTrials(ctx, sw.ID, []*record.Run{{Name: "r", ModelName: "m", ConfigYAML: "name: r\n", ConfigHash: "c", Epochs: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		if v, err := ro.DataVersion(ctx); err != nil || v == v1 {

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // RunSummary is a run with its epochs reduced to the numbers exp table shows.
 type RunSummary struct {
-	Run *Run
+	Run *record.Run
 
 	// BestValAccuracy is the highest val_accuracy of any epoch; nil if no
 	// epoch has one (regression, or no validation set).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -390,7 +391,7 @@ func (s *server) confusionChart(r *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*resultdb.Run{run})
+	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*record.Run{run})
 	if err != nil {
 		return answer{}, err
 	}

@@ -58,9 +58,9 @@ type Options struct {
 
 // Report is the state of a sweep's planned trials after Run.
 type Report struct {
-	Sweep  *resultdb.Sweep
-	Trials []*resultdb.Run // the plan's trials, in plan order
-	Added  []*resultdb.Run
+	Sweep  *record.Sweep
+	Trials []*record.Run // the plan's trials, in plan order
+	Added  []*record.Run
 	// Budget is a tpe sweep's samples (0 for other sweeps): its trials are
 	// all the sweep's, proposed as results arrive.
 	Budget int
@@ -107,7 +107,7 @@ func Open(ctx context.Context, store resultdb.Store, p *plan.Plan, fresh bool) (
 	if p.Search() != nil {
 		return openSearch(ctx, store, sw, p)
 	}
-	runs := make([]*resultdb.Run, len(p.Trials))
+	runs := make([]*record.Run, len(p.Trials))
 	for i, t := range p.Trials {
 		if runs[i], err = trialRun(t); err != nil {
 			return nil, err
@@ -280,7 +280,7 @@ func (s *session) runningCount() int {
 
 // claimed is a trial this session has claimed and not yet started.
 type claimed struct {
-	run   *resultdb.Run
+	run   *record.Run
 	owner string
 	// lock is the trial's lock file, held (no lease) until the child has it.
 	lock *os.File
@@ -297,7 +297,7 @@ func (s *session) claim() (*claimed, error) {
 	claim := resultdb.Claim{Owner: c.owner, Lease: s.opts.Lease}
 	var lockErr error
 	if s.opts.Lease == 0 {
-		claim.Lock = func(r *resultdb.Run) bool {
+		claim.Lock = func(r *record.Run) bool {
 			c.closeLock() // taken in an attempt of the transaction that was retried
 			f, err := tryLock(s.opts.Checkpoints, r.ID)
 			if err != nil {
@@ -435,11 +435,11 @@ func (s *session) reap(c *claimed, cmd *exec.Cmd, waitErr error) {
 // run out is left alone.
 func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	bg := context.WithoutCancel(s.ctx)
-	r, err := s.opts.Store.Run(bg, c.run.ID)
+	r, owner, err := s.opts.Store.Owned(bg, c.run.ID)
 	if err != nil {
 		return err
 	}
-	if r.Status != record.StatusRunning || r.Owner != c.owner {
+	if r.Status != record.StatusRunning || owner.Token != c.owner {
 		return nil
 	}
 	msg := "the trial process died"
@@ -485,7 +485,7 @@ func (s *session) final() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	byRun := map[int64]*resultdb.Run{}
+	byRun := map[int64]*record.Run{}
 	for _, r := range trials {
 		byRun[r.ID] = r
 	}

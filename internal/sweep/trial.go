@@ -44,11 +44,11 @@ type TrialOptions struct {
 // ran out and another worker claimed it) stops and writes nothing more; it
 // returns an error wrapping resultdb.ErrLeaseLost.
 func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
-	r, err := o.Store.Run(ctx, o.RunID)
+	r, owner, err := o.Store.Owned(ctx, o.RunID)
 	if err != nil {
 		return "", err
 	}
-	if r.Status != record.StatusRunning || r.Owner != o.Owner {
+	if r.Status != record.StatusRunning || owner.Token != o.Owner {
 		return "", fmt.Errorf("trial (run %d) is %s and not claimed by this worker: %w", r.ID, r.Status, resultdb.ErrLeaseLost)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -76,7 +76,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 // trial is one attempt at a claimed trial.
 type trial struct {
 	o      TrialOptions
-	run    *resultdb.Run
+	run    *record.Run
 	dir    string                  // its checkpoints
 	bg     context.Context         // for the writes an interruption must not stop
 	cancel context.CancelCauseFunc // ends the attempt when the lease is lost
@@ -234,7 +234,7 @@ func (t *trial) commit(rec *record.Epoch, confusion string) error {
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.
-func shouldPrune(ctx context.Context, store resultdb.Store, r *resultdb.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
+func shouldPrune(ctx context.Context, store resultdb.Store, r *record.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
 	milestone := false
 	for _, m := range p.Milestones {
 		milestone = milestone || m == ep.Epoch
