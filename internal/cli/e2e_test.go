@@ -13,7 +13,7 @@ import (
 	"github.com/exp-runner/exp/internal/resultdb"
 )
 
-func openStore(t *testing.T, path string, opts ...resultdb.Option) resultdb.Store {
+func openStore(t *testing.T, path string, opts ...resultdb.Option) *resultdb.DB {
 	t.Helper()
 	s, err := resultdb.Open(context.Background(), path, opts...)
 	if err != nil {

@@ -61,7 +61,7 @@ Examples:
 }
 
 // loadRows opens the database and selects the rows for plot and report.
-func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (resultdb.Store, []*report.Row, report.Metric, []string, error) {
+func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (*resultdb.DB, []*report.Row, report.Metric, []string, error) {
 	store, err := resultdb.OpenExisting(ctx, m.dbPath(db))
 	if err != nil {
 		return nil, nil, "", nil, usageError("exp: %v", err)

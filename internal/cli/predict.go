@@ -183,7 +183,7 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 // modelTarget is what a RUN|DIR argument named, and where an evaluation
 // is recorded (store nil: nowhere).
 type modelTarget struct {
-	store resultdb.Store
+	store *resultdb.DB
 	run   *record.Run
 	best  *infer.Best
 	meta  *infer.Meta

@@ -7,12 +7,11 @@ import (
 	"github.com/exp-runner/exp/internal/confusion"
 	"github.com/exp-runner/exp/internal/htmlreport"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // ConfusionFigures returns a heatmap of the stored confusion matrix of each
 // of runs that has one (class names as labels), for exp report.
-func ConfusionFigures(ctx context.Context, store resultdb.Store, runs []*record.Run) ([]htmlreport.Figure, error) {
+func ConfusionFigures(ctx context.Context, store RunReader, runs []*record.Run) ([]htmlreport.Figure, error) {
 	var out []htmlreport.Figure
 	for _, r := range runs {
 		stored, err := store.Confusion(ctx, r.ID)

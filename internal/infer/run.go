@@ -11,9 +11,18 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/sweep"
 )
+
+// RunReader is what the prediction commands read about a run: its sweep
+// (whose config file's folder holds relative data paths), its epochs, its
+// stored confusion matrix and its evaluations.
+type RunReader interface {
+	Sweep(ctx context.Context, id int64) (*record.Sweep, error)
+	Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error)
+	Confusion(ctx context.Context, id int64) (string, error)
+	Evaluations(ctx context.Context, id int64) ([]*record.Evaluation, error)
+}
 
 // Best is a run's best epoch and where its weights are.
 type Best struct {
@@ -50,7 +59,7 @@ func FindBest(r *record.Run, cfg *config.Config, epochs []*record.Epoch, root st
 
 // RunConfig parses run r's stored config, validating it against its data
 // as training did.
-func RunConfig(ctx context.Context, store resultdb.Store, r *record.Run) (*config.Config, error) {
+func RunConfig(ctx context.Context, store RunReader, r *record.Run) (*config.Config, error) {
 	dir := ""
 	if r.SweepID != 0 {
 		sw, err := store.Sweep(ctx, r.SweepID)
@@ -83,7 +92,7 @@ func RunPreprocessing(r *record.Run, cfg *config.Config) ([]byte, error) {
 }
 
 // OpenRun opens run r's best model.
-func OpenRun(ctx context.Context, store resultdb.Store, r *record.Run, root string) (*Model, *Best, error) {
+func OpenRun(ctx context.Context, store RunReader, r *record.Run, root string) (*Model, *Best, error) {
 	cfg, err := RunConfig(ctx, store, r)
 	if err != nil {
 		return nil, nil, err

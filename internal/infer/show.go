@@ -11,13 +11,12 @@ import (
 
 	"github.com/exp-runner/exp/internal/confusion"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // WriteRunPrediction writes what exp show adds about prediction for run r:
 // where its best checkpoint is and from which epoch, the per-class metrics
 // and confusion matrix of its best epoch, and its evaluations.
-func WriteRunPrediction(ctx context.Context, w io.Writer, store resultdb.Store, r *record.Run, root string) error {
+func WriteRunPrediction(ctx context.Context, w io.Writer, store RunReader, r *record.Run, root string) error {
 	cfg, cfgErr := RunConfig(ctx, store, r)
 	epochs, err := store.Epochs(ctx, r.ID)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Metric is the name of an epoch metric (see record.Metrics).
@@ -174,7 +173,7 @@ type Filter struct {
 // Select returns the rows the filter selects, by run id, with the best and
 // final values of metric, and metric; an empty metric is DefaultMetric of
 // the rows.
-func Select(ctx context.Context, store resultdb.Store, f Filter, metric Metric) ([]*Row, Metric, error) {
+func Select(ctx context.Context, store Reader, f Filter, metric Metric) ([]*Row, Metric, error) {
 	var runs []*record.Run
 	var err error
 	if f.Sweep != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Status is the progress of a sweep, as exp status shows it.
@@ -56,7 +55,7 @@ func (t Throughput) ETA() time.Duration {
 
 // SweepStatus reads the progress of sweep sw from store; now is the end of
 // the elapsed time while a trial runs.
-func SweepStatus(ctx context.Context, store resultdb.Store, sw *record.Sweep, now time.Time) (*Status, error) {
+func SweepStatus(ctx context.Context, store Reader, sw *record.Sweep, now time.Time) (*Status, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func TestOpenPostgresErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := openStore(ctx, tt.dsn)
+			s, err := Open(ctx, tt.dsn)
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded")
@@ -116,7 +116,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range errs {
 			wg.Go(func() {
-				s, err := openStore(ctx, db.dsn)
+				s, err := Open(ctx, db.dsn)
 				if err != nil {
 					errs[i] = err
 					return
@@ -394,7 +394,7 @@ func TestPostgresReadOnly(t *testing.T) {
 	if err := rw.createRun(ctx, &record.Run{Name: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := openStore(ctx, readOnly(db.dsn))
+	ro, err := Open(ctx, readOnly(db.dsn))
 	if err != nil {
 		t.Fatalf("read-only open of an up-to-date database: %v", err)
 	}

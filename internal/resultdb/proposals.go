@@ -24,7 +24,7 @@ type Proposer func(trials []*record.Run, epochs map[int64][]*record.Epoch) (*rec
 // PostgreSQL, the database's write lock on SQLite): workers proposing at
 // once see each other's proposals. A proposal whose config hash the sweep
 // already holds is an error wrapping ErrDuplicate.
-func (s *store) ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*record.Run, error) {
+func (s *DB) ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*record.Run, error) {
 	var out *record.Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = nil
@@ -64,7 +64,7 @@ func (s *store) ProposeTrial(ctx context.Context, sweepID int64, propose Propose
 }
 
 // sweepEpochs returns the epochs of sweep sweepID's trials, by run id.
-func (s *store) sweepEpochs(ctx context.Context, q querier, sweepID int64) (map[int64][]*record.Epoch, error) {
+func (s *DB) sweepEpochs(ctx context.Context, q querier, sweepID int64) (map[int64][]*record.Epoch, error) {
 	epochs, err := queryAll(ctx, s, q, scanEpoch, `SELECT `+epochColumns+` FROM epochs WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?) ORDER BY run_id, epoch`, sweepID)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ const runColumns = `id, name, model_name, status, config_yaml, config_hash, seed
 	sweep_id, trial, variant, params, attempts, stop_reason, preprocessing, data_hash`
 
 // Run returns the run with the given id, or an error wrapping ErrNotFound.
-func (s *store) Run(ctx context.Context, id int64) (*record.Run, error) {
+func (s *DB) Run(ctx context.Context, id int64) (*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("results: run %d: %w", id, err)
@@ -30,24 +30,24 @@ func (s *store) Run(ctx context.Context, id int64) (*record.Run, error) {
 
 // RunsByName returns the runs with the given name, by id (oldest first);
 // none is not an error.
-func (s *store) RunsByName(ctx context.Context, name string) ([]*record.Run, error) {
+func (s *DB) RunsByName(ctx context.Context, name string) ([]*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE name = ? ORDER BY id`, name)
 	return runs, wrapErr(err, "results: runs named %q", name)
 }
 
 // Runs returns all runs, by id.
-func (s *store) Runs(ctx context.Context) ([]*record.Run, error) {
+func (s *DB) Runs(ctx context.Context) ([]*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs ORDER BY id`)
 	return runs, wrapErr(err, "results: runs")
 }
 
 // queryRuns returns the runs a query of runColumns selects.
-func (s *store) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]*record.Run, error) {
+func (s *DB) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]*record.Run, error) {
 	return queryAll(ctx, s, q, scanRun, query, args...)
 }
 
 // queryAll returns each row of a query, read by scan.
-func queryAll[T any](ctx context.Context, s *store, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, s *DB, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := s.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, err

@@ -474,7 +474,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			s, err := openStore(ctx, tt.path)
+			s, err := Open(ctx, tt.path)
 			if tt.wantErr != "" {
 				if err == nil {
 					s.Close()
@@ -520,7 +520,7 @@ func testMigrations(t *testing.T, db *testDB) {
 		t.Fatalf("migrationNames() = %v, %v", files, err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := openStore(ctx, db.dsn)
+		s, err := Open(ctx, db.dsn)
 		if err != nil {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}

@@ -257,7 +257,7 @@ func testLeases(t *testing.T, db *testDB) {
 }
 
 // serverNow reads the PostgreSQL server's clock, as leases store it.
-func serverNow(t *testing.T, s Store) time.Time {
+func serverNow(t *testing.T, s *DB) time.Time {
 	t.Helper()
 	var now time.Time
 	if err := rawRow(s, "", `SELECT date_trunc('milliseconds', clock_timestamp())`).Scan(&now); err != nil {

@@ -23,7 +23,7 @@ func hostile(field string) string {
 // epochs (one still running) and one pending; names are hostile.
 type fixture struct {
 	path  string
-	w     resultdb.Store // a writer on the same file
+	w     *resultdb.DB // a writer on the same file
 	sweep *record.Sweep
 	runs  []*record.Run // in plan order
 }

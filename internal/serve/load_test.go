@@ -121,7 +121,7 @@ func poll(url string, etag *string) (time.Duration, error) {
 
 // write commits epochs from..to of the live trials, one epoch every 50 ms
 // (20 a second), until ctx is done; it returns the commits and errors.
-func write(ctx context.Context, w resultdb.Store, live []int64, from, to int) (int, []string) {
+func write(ctx context.Context, w *resultdb.DB, live []int64, from, to int) (int, []string) {
 	var errs []string
 	n := 0
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -179,7 +179,7 @@ func reportLoad(b *testing.B, lat []time.Duration, full int, errs []string, comm
 // trials with epochs epochs each, except the first `running`, claimed by
 // owner "w" with half their epochs. It returns the writer, the sweep and
 // the running trials.
-func loadDB(b *testing.B, path string, runs, epochs, running int) (resultdb.Store, *record.Sweep, []int64) {
+func loadDB(b *testing.B, path string, runs, epochs, running int) (*resultdb.DB, *record.Sweep, []int64) {
 	ctx := context.Background()
 	w, err := resultdb.Open(ctx, path)
 	if err != nil {

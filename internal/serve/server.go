@@ -31,11 +31,18 @@ var templateFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.tmpl"))
 
-// Versioned is a store that tells when its data changed (see
+// Reader is what the dashboard reads from a results database: report's
+// reads, the sweeps, a run with its epochs, what the prediction figures
+// read, and a version that changes whenever the data does (see
 // resultdb.ReadOnly.DataVersion).
-type Versioned interface {
-	resultdb.Store
+type Reader interface {
+	report.Reader
+	infer.RunReader
+	Sweeps(ctx context.Context) ([]*record.Sweep, error)
+	Run(ctx context.Context, id int64) (*record.Run, error)
 	DataVersion(ctx context.Context) (string, error)
+	// Path names the database, for the banner.
+	Path() string
 }
 
 // Options configure a Handler.
@@ -52,7 +59,7 @@ type Options struct {
 
 // server answers the dashboard's requests.
 type server struct {
-	store Versioned
+	store Reader
 	opts  Options
 	cache *cache
 	mux   *http.ServeMux
@@ -62,7 +69,7 @@ type server struct {
 const maxCached = 512
 
 // Handler returns the dashboard over store.
-func Handler(store Versioned, opts Options) http.Handler {
+func Handler(store Reader, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -61,7 +61,7 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 // the first line of each failed or diverged trial's error (to errW), each
 // fitted line, and the table of its trials by the default metric (colored
 // with color).
-func (r *Report) WriteOutcome(ctx context.Context, store resultdb.Store, w, errW io.Writer, took time.Duration, color bool) error {
+func (r *Report) WriteOutcome(ctx context.Context, store *resultdb.DB, w, errW io.Writer, took time.Duration, color bool) error {
 	fmt.Fprintf(w, "sweep %d after %s: %s\n", r.Sweep.ID, took.Round(time.Second), countStatuses(r.Counts(), func(k int) bool { return k > 0 }))
 	ids := make([]int64, len(r.Trials))
 	for i, t := range r.Trials {

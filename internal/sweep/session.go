@@ -25,7 +25,7 @@ import (
 
 // Options configures Run.
 type Options struct {
-	Store       resultdb.Store
+	Store       *resultdb.DB
 	DB          string // the database path, for the child processes
 	Checkpoints string // checkpoints root
 	Jobs        int    // trials at once (≥ 1)
@@ -87,7 +87,7 @@ func Params(p *plan.Trial) string {
 // Open records p's sweep and trials in the store: the file's latest sweep
 // (or a new one with fresh), with a pending row for each trial it does not
 // hold yet.
-func Open(ctx context.Context, store resultdb.Store, p *plan.Plan, fresh bool) (*Report, error) {
+func Open(ctx context.Context, store *resultdb.DB, p *plan.Plan, fresh bool) (*Report, error) {
 	file, err := filepath.Abs(p.File)
 	if err != nil {
 		return nil, err
@@ -502,7 +502,7 @@ func (s *session) final() (*Report, error) {
 
 // runningElsewhere counts the plan's trials that are running under some
 // other worker.
-func runningElsewhere(ctx context.Context, store resultdb.Store, rep *Report) (int, error) {
+func runningElsewhere(ctx context.Context, store *resultdb.DB, rep *Report) (int, error) {
 	trials, err := store.Trials(ctx, rep.Sweep.ID)
 	if err != nil {
 		return 0, err

@@ -14,7 +14,7 @@ import (
 
 // openSearch returns the report of a tpe sweep: its trials so far, all of
 // them proposed as results arrive (none planned up front).
-func openSearch(ctx context.Context, store resultdb.Store, sw *record.Sweep, p *plan.Plan) (*Report, error) {
+func openSearch(ctx context.Context, store *resultdb.DB, sw *record.Sweep, p *plan.Plan) (*Report, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ import (
 
 // TrialOptions configures RunTrial.
 type TrialOptions struct {
-	Store       resultdb.Store
+	Store       *resultdb.DB
 	RunID       int64
 	Owner       string        // the claim's token: every write checks it
 	Lease       time.Duration // > 0: renew the claim's lease every Lease/3
@@ -234,7 +234,7 @@ func (t *trial) commit(rec *record.Epoch, confusion string) error {
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.
-func shouldPrune(ctx context.Context, store resultdb.Store, r *record.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
+func shouldPrune(ctx context.Context, store *resultdb.DB, r *record.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
 	milestone := false
 	for _, m := range p.Milestones {
 		milestone = milestone || m == ep.Epoch
