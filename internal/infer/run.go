@@ -11,7 +11,6 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/sweep"
 )
 
 // RunReader is what the prediction commands read about a run: its sweep
@@ -48,7 +47,7 @@ func FindBest(r *record.Run, cfg *config.Config, epochs []*record.Epoch, root st
 	if b.Epoch == 0 {
 		return nil, fmt.Errorf("run %d has %w: it is %s and finished no epoch with %s", r.ID, ErrNoBest, r.Status, b.Metric)
 	}
-	path := checkpoint.BestPath(sweep.TrialDir(root, r.ID), b.Epoch)
+	path := checkpoint.BestPath(checkpoint.TrialDir(root, r.ID), b.Epoch)
 	best := &Best{RunID: r.ID, Epoch: b.Epoch, Metric: b.Metric, Value: b.Value, Path: path}
 	if _, err := os.Stat(path); err != nil {
 		return best, fmt.Errorf("run %d has %w: its best epoch is %d by %s, but %s is missing (checkpoints deleted, or another --checkpoints folder?)",

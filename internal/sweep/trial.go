@@ -59,7 +59,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 		beats.Go(func() { heartbeat(ctx, o, cancel) })
 	}
 	bg := context.WithoutCancel(ctx)
-	t := &trial{o: o, run: r, dir: TrialDir(o.Checkpoints, r.ID), bg: bg, cancel: cancel}
+	t := &trial{o: o, run: r, dir: checkpoint.TrialDir(o.Checkpoints, r.ID), bg: bg, cancel: cancel}
 	out, err := t.train(ctx)
 	if err != nil {
 		return "", err
