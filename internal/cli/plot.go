@@ -8,7 +8,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/htmlreport"
-	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -143,7 +142,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	figs, err := infer.ConfusionFigures(ctx, store, report.ConfusionRuns(rows, metric, sel.runs != ""))
+	figs, err := report.ConfusionFigures(ctx, store, report.ConfusionRuns(rows, metric, sel.runs != ""))
 	if err != nil {
 		return err
 	}

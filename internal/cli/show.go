@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
@@ -68,7 +67,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return infer.WriteRunPrediction(ctx, m.Stdout, store, r, root)
+	return report.WriteRunPrediction(ctx, m.Stdout, store, r, root)
 }
 
 // runFinder is what findRun reads.

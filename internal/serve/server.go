@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/chart"
-	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
@@ -37,7 +36,7 @@ var pages = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "tem
 // resultdb.ReadOnly.DataVersion).
 type Reader interface {
 	report.Reader
-	infer.RunReader
+	report.RunReader
 	Sweeps(ctx context.Context) ([]*record.Sweep, error)
 	Run(ctx context.Context, id int64) (*record.Run, error)
 	DataVersion(ctx context.Context) (string, error)
@@ -398,7 +397,7 @@ func (s *server) confusionChart(r *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*record.Run{run})
+	figs, err := report.ConfusionFigures(r.Context(), s.store, []*record.Run{run})
 	if err != nil {
 		return answer{}, err
 	}

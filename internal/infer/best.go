@@ -1,27 +1,15 @@
 package infer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/record"
 )
-
-// RunReader is what the prediction commands read about a run: its sweep
-// (whose config file's folder holds relative data paths), its epochs, its
-// stored confusion matrix and its evaluations.
-type RunReader interface {
-	Sweep(ctx context.Context, id int64) (*record.Sweep, error)
-	Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error)
-	Confusion(ctx context.Context, id int64) (string, error)
-	Evaluations(ctx context.Context, id int64) ([]*record.Evaluation, error)
-}
 
 // Best is a run's best epoch and where its weights are.
 type Best struct {
@@ -56,24 +44,6 @@ func FindBest(r *record.Run, cfg *config.Config, epochs []*record.Epoch, root st
 	return best, nil
 }
 
-// RunConfig parses run r's stored config, validating it against its data
-// as training did.
-func RunConfig(ctx context.Context, store RunReader, r *record.Run) (*config.Config, error) {
-	dir := ""
-	if r.SweepID != 0 {
-		sw, err := store.Sweep(ctx, r.SweepID)
-		if err != nil {
-			return nil, err
-		}
-		dir = filepath.Dir(sw.File) // relative data paths are the config file's
-	}
-	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", r.ID), []byte(r.ConfigYAML), nil)
-	if err != nil {
-		return nil, fmt.Errorf("run %d's stored config: %w", r.ID, err)
-	}
-	return cfg, nil
-}
-
 // RunPreprocessing returns the preprocessing of run r of cfg (JSON; nil
 // for datasets without one): the one stored with the run, or, for a run
 // planned before exp stored it, derived again from the config's dataset,
@@ -88,29 +58,4 @@ func RunPreprocessing(r *record.Run, cfg *config.Config) ([]byte, error) {
 		return nil, nil
 	}
 	return fd.Preprocessing()
-}
-
-// OpenRun opens run r's best model.
-func OpenRun(ctx context.Context, store RunReader, r *record.Run, root string) (*Model, *Best, error) {
-	cfg, err := RunConfig(ctx, store, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	epochs, err := store.Epochs(ctx, r.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	best, err := FindBest(r, cfg, epochs, root)
-	if err != nil {
-		return nil, nil, err
-	}
-	pre, err := RunPreprocessing(r, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := Open(cfg, pre, best.Path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, best, nil
 }
