@@ -26,7 +26,7 @@ func WriteRun(w io.Writer, r *record.Run, eps []*record.Epoch) error {
 	fmt.Fprintln(w)
 	if r.SweepID != 0 {
 		fmt.Fprintf(w, "sweep %d, trial %d", r.SweepID, r.Trial)
-		if p := FormatParams(r.Params); p != "" {
+		if p := record.FormatParams(r.Params); p != "" {
 			fmt.Fprintf(w, ": %s", p)
 		}
 		fmt.Fprintf(w, " (attempts: %d)\n", r.Attempts)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -160,7 +159,7 @@ func (s *Status) writeBest(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "best so far: trial %d (run %d", best.Run.Trial, best.Run.ID)
-	if p := FormatParams(best.Run.Params); p != "" {
+	if p := record.FormatParams(best.Run.Params); p != "" {
 		fmt.Fprintf(w, ", %s", p)
 	}
 	fmt.Fprintf(w, "): %s %s at epoch %d\n", m, FormatMetric(m, best.Best), best.BestEpoch)
@@ -186,24 +185,9 @@ func (s *Status) writeTrials(w io.Writer) error {
 		if r.Best != nil {
 			best = fmt.Sprintf("%s (%d)", FormatMetric(s.Metric, r.Best), r.BestEpoch)
 		}
-		if err := t.Append(fmt.Sprint(tr.Trial), fmt.Sprint(tr.ID), string(tr.Status), fmt.Sprintf("%d/%d", len(r.Epochs), tr.Epochs), best, FormatParams(tr.Params)); err != nil {
+		if err := t.Append(fmt.Sprint(tr.Trial), fmt.Sprint(tr.ID), string(tr.Status), fmt.Sprintf("%d/%d", len(r.Epochs), tr.Epochs), best, record.FormatParams(tr.Params)); err != nil {
 			return err
 		}
 	}
 	return t.Render()
-}
-
-// FormatParams formats a trial's stored axis values, sorted by key:
-// "train.learning_rate=0.001 variant=cnn".
-func FormatParams(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%s", k, FormatValue(p[k])))
-	}
-	return strings.Join(parts, " ")
 }

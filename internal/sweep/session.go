@@ -19,7 +19,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
 
@@ -73,15 +72,6 @@ func (r *Report) Counts() map[record.Status]int {
 		c[t.Status]++
 	}
 	return c
-}
-
-// Params formats a trial's axis values: "variant=cnn train.learning_rate=0.001".
-func Params(p *plan.Trial) string {
-	var parts []string
-	for _, kv := range p.Params {
-		parts = append(parts, fmt.Sprintf("%s=%v", kv.Path, report.FormatValue(kv.Value)))
-	}
-	return strings.Join(parts, " ")
 }
 
 // Open records p's sweep and trials in the store: the file's latest sweep
@@ -523,7 +513,7 @@ func runningElsewhere(ctx context.Context, store *resultdb.DB, rep *Report) (int
 // describe names a trial in the sweep's messages: its axis values, or its
 // model's name.
 func describe(t *plan.Trial) string {
-	s := Params(t)
+	s := t.FormatParams()
 	if s == "" {
 		return t.Config.Model.Name
 	}
