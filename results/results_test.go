@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/results"
+	"github.com/jackc/pgx/v5"
 )
 
 func open(t *testing.T, path string) *results.DB {
@@ -108,8 +113,7 @@ func TestBestEpoch(t *testing.T) {
 	}
 }
 
-// TestReadOnly: reading leaves the file as it was, and a reader sees what a
-// writer commits meanwhile.
+// TestReadOnly: reading leaves the file as it was, and adds none beside it.
 func TestReadOnly(t *testing.T) {
 	before, err := os.ReadFile(testDB)
 	if err != nil {
@@ -131,8 +135,25 @@ func TestReadOnly(t *testing.T) {
 		t.Errorf("testdata holds %d files (%v), want runs.db alone", len(entries), err)
 	}
 
-	path := filepath.Join(t.TempDir(), "live.db")
-	w, err := resultdb.Open(ctx, path)
+}
+
+// TestLiveWriter: a reader sees each epoch a writer commits, on SQLite and
+// (with EXP_TEST_POSTGRES) PostgreSQL.
+func TestLiveWriter(t *testing.T) {
+	for _, backend := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "live.db") }},
+		{"postgres", postgresDB},
+	} {
+		t.Run(backend.name, func(t *testing.T) { liveWriter(t, backend.dsn(t)) })
+	}
+}
+
+func liveWriter(t *testing.T, dsn string) {
+	ctx := context.Background()
+	w, err := resultdb.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +170,7 @@ func TestReadOnly(t *testing.T) {
 	if _, err := w.ClaimTrial(ctx, []int64{id}, resultdb.Claim{Owner: "w"}); err != nil {
 		t.Fatal(err)
 	}
-	r := open(t, path)
+	r := open(t, dsn)
 	for epoch := 1; epoch <= 2; epoch++ {
 		acc := 0.5 + float64(epoch)/10
 		if err := w.AddTrialEpoch(ctx, "w", &record.Epoch{RunID: id, Epoch: epoch, ValAccuracy: &acc}); err != nil {
@@ -163,4 +184,39 @@ func TestReadOnly(t *testing.T) {
 	if got, err := r.Run(ctx, id); err != nil || got.Status != results.StatusRunning {
 		t.Errorf("run %d: %v, %v; want it running", id, got, err)
 	}
+}
+
+// postgresDB returns the URL of a new database on the EXP_TEST_POSTGRES
+// server (a role that may create databases), dropped when the test ends;
+// without the variable it skips the test (fails it under CI, as the
+// store's own tests do).
+func postgresDB(t *testing.T) string {
+	admin := os.Getenv("EXP_TEST_POSTGRES")
+	if admin == "" {
+		msg := "no PostgreSQL server to test on: set EXP_TEST_POSTGRES (see .ci/run)"
+		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	ctx := context.Background()
+	name := fmt.Sprintf("exp_results_test_%d", time.Now().UnixNano())
+	exec := func(q string) {
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Error(err)
+		}
+	}
+	exec("CREATE DATABASE " + name)
+	t.Cleanup(func() { exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }
