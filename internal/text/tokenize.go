@@ -58,71 +58,111 @@ func (sp *splitter) token(i int) []byte {
 	return sp.buf[start:sp.ends[i]]
 }
 
+// asciiLower maps each ASCII byte to its lowercase, asciiSame to itself.
+var asciiLower, asciiSame = func() (lo, same [utf8.RuneSelf]byte) {
+	for c := range byte(utf8.RuneSelf) {
+		lo[c], same[c] = c, c
+		if 'A' <= c && c <= 'Z' {
+			lo[c] = c + 'a' - 'A'
+		}
+	}
+	return lo, same
+}()
+
+// twoByte bounds the runes of one or two bytes in UTF-8 (Latin, Greek,
+// Cyrillic, Hebrew, Arabic, …), whose lowercase and class are in tables.
+const twoByte = 0x800
+
+// For each rune r below twoByte: lower2[r] is unicode.ToLower(r) (which
+// may be above twoByte, as for U+023A), word2[r] is isWord(r) and
+// wordLower2[r] is isWord(lower2[r]).
+var lower2, word2, wordLower2 = func() (lo *[twoByte]rune, w, wl *[twoByte]bool) {
+	lo, w, wl = new([twoByte]rune), new([twoByte]bool), new([twoByte]bool)
+	for r := range rune(twoByte) {
+		lo[r], w[r], wl[r] = unicode.ToLower(r), isWord(r), isWord(unicode.ToLower(r))
+	}
+	return lo, w, wl
+}()
+
 // splitWords appends each maximal run of word characters of s, lowercased
 // rune by rune when sp.lower (which is what strings.ToLower does), and
 // drops the rest. Bytes that are not UTF-8 are U+FFFD, not a word
 // character.
 func (sp *splitter) splitWords(s string) {
+	buf, ends := sp.buf, sp.ends // locals, so that the loop keeps them in registers
+	ascii := &asciiSame
+	if sp.lower {
+		ascii = &asciiLower
+	}
 	in := false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			if !wordByte[c] {
-				in = sp.end(in)
-				continue
+			if wordByte[c] {
+				buf = append(buf, ascii[c])
+				in = true
+			} else if in {
+				ends = append(ends, len(buf))
+				in = false
 			}
-			if sp.lower && 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			sp.buf = append(sp.buf, c)
-			in = true
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if sp.lower {
-			r = unicode.ToLower(r)
+		word := false
+		if r < twoByte {
+			if sp.lower {
+				r, word = lower2[r], wordLower2[r]
+			} else {
+				word = word2[r]
+			}
+		} else {
+			if sp.lower {
+				r = unicode.ToLower(r)
+			}
+			word = isWord(r)
 		}
-		if !isWord(r) {
-			in = sp.end(in)
-			continue
+		if word {
+			buf = utf8.AppendRune(buf, r)
+			in = true
+		} else if in {
+			ends = append(ends, len(buf))
+			in = false
 		}
-		sp.buf = utf8.AppendRune(sp.buf, r)
-		in = true
 	}
-	sp.end(in)
-}
-
-// end closes the token being read, if any, and reports that none is.
-func (sp *splitter) end(in bool) bool {
 	if in {
-		sp.ends = append(sp.ends, len(sp.buf))
+		ends = append(ends, len(buf))
 	}
-	return false
+	sp.buf, sp.ends = buf, ends
 }
 
 // splitChars appends each code point of s as a token, lowercased when
 // sp.lower; a byte that is not UTF-8 is the token U+FFFD.
 func (sp *splitter) splitChars(s string) {
+	buf, ends := sp.buf, sp.ends
+	ascii := &asciiSame
+	if sp.lower {
+		ascii = &asciiLower
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if sp.lower && 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			sp.buf = append(sp.buf, c)
+			buf = append(buf, ascii[c])
 			i++
 		} else {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if sp.lower {
+			if sp.lower && r < twoByte {
+				r = lower2[r]
+			} else if sp.lower {
 				r = unicode.ToLower(r)
 			}
-			sp.buf = utf8.AppendRune(sp.buf, r)
+			buf = utf8.AppendRune(buf, r)
 			i += size
 		}
-		sp.ends = append(sp.ends, len(sp.buf))
+		ends = append(ends, len(buf))
 	}
+	sp.buf, sp.ends = buf, ends
 }
 
 // Tokenize returns the tokens of s with the options' tokenizer and

@@ -32,6 +32,7 @@ func TestTokenizeCases(t *testing.T) {
 		{lower, "ΣΑΣ İstanbul", []string{"σασ", "istanbul"}},  // strings.ToLower: simple case mapping, rune by rune
 		{lower, "a\u200db\u00a0c\td\ne", []string{"a", "b", "c", "d", "e"}},
 		{lower, "ab\xffcd", []string{"ab", "cd"}}, // an invalid byte is U+FFFD, not a letter
+		{lower, "ȺȾ", []string{"ⱥⱦ"}},             // two-byte runes whose lowercase has three bytes
 		{chars, "", nil},
 		{chars, "Ab c", []string{"A", "b", " ", "c"}},
 		{lowerChars, "Ab c", []string{"a", "b", " ", "c"}},
@@ -49,7 +50,7 @@ func TestTokenizeCases(t *testing.T) {
 // emoji and joiners, and invalid bytes.
 var pool = []string{
 	"a", "Z", "q", "0", "9", " ", " ", "\t", "\n", ".", ",", "'", "_", "-", "!",
-	"é", "É", "ß", "ẞ", "\u0301", "\u0308", "İ", "ı", "Σ", "ς", "ǅ", "Ǆ",
+	"é", "É", "Ⱥ", "ß", "ẞ", "\u0301", "\u0308", "İ", "ı", "Σ", "ς", "ǅ", "Ǆ",
 	"東", "京", "は", "한", "ж", "Ж", "ا", "ي", "ह", "\u093f",
 	"٣", "१", "½", "²", "Ⅻ", "ⓐ", "Ⓐ", "🙂", "👍🏽", "\u200d", "\ufe0f", "\u00a0",
 	"\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\uFFFD",
