@@ -166,7 +166,8 @@ func (sp *splitter) splitChars(s string) {
 }
 
 // Tokenize returns the tokens of s with the options' tokenizer and
-// lowercasing: what Fit counts and Encode looks up.
+// lowercasing: what Fit counts and Encode looks up. A Tokenizer other than
+// Chars tokenizes as Words (Validate rejects it).
 func (o Options) Tokenize(s string) []string {
 	sp := newSplitter(o)
 	sp.split(s)
