@@ -2,9 +2,11 @@ package text
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -12,18 +14,36 @@ import (
 // benchRows is the size of the benchmarks' corpus.
 const benchRows = 100_000
 
+// eachWorkers runs fn as sub-benchmarks workers=1 and workers=N, N being
+// GOMAXPROCS when above 1.
+func eachWorkers(b *testing.B, fn func(b *testing.B)) {
+	counts := []int{1}
+	if p := runtime.GOMAXPROCS(0); p > 1 {
+		counts = append(counts, p)
+	}
+	defer func(w int) { maxWorkers = w }(maxWorkers)
+	for _, w := range counts {
+		maxWorkers = w
+		b.Run(fmt.Sprintf("workers=%d", w), fn)
+	}
+}
+
 // BenchmarkFit tokenizes and counts 100,000 texts (3 to 32 Zipf-distributed
-// words each, some with accents) and fits the default vocabulary.
+// words each, some with accents) and fits the default vocabulary, with one
+// worker and with GOMAXPROCS.
 func BenchmarkFit(b *testing.B) {
 	texts := corpus(benchRows, 42)
+	eachWorkers(b, func(b *testing.B) { benchFit(b, texts) })
+}
+
+func benchFit(b *testing.B, texts []string) {
 	o := DefaultOptions()
-	b.ResetTimer()
 	for b.Loop() {
 		if _, err := Fit(texts, o); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(len(texts))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkEncodeAll encodes the same 100,000 texts to 128 ids each.
@@ -33,18 +53,20 @@ func BenchmarkEncodeAll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		v.EncodeAll(texts)
-	}
-	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	eachWorkers(b, func(b *testing.B) {
+		for b.Loop() {
+			v.EncodeAll(texts)
+		}
+		b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
 }
 
 // BenchmarkFitVsCountVectorizer times, in one run, scikit-learn's
 // CountVectorizer.fit (testdata/countvectorizer_bench.py, best of 3) and
-// then Fit on the same 100,000 texts, and reports both and their ratio
-// (speedup: CountVectorizer's time over Fit's). It is skipped where
-// /usr/bin/python3 cannot import scikit-learn (Debian: python3-sklearn).
+// then Fit on the same 100,000 texts, with one worker and with GOMAXPROCS,
+// and reports both times and their ratio (speedup: CountVectorizer's time
+// over Fit's). It is skipped where /usr/bin/python3 cannot import
+// scikit-learn (Debian: python3-sklearn).
 func BenchmarkFitVsCountVectorizer(b *testing.B) {
 	texts := corpus(benchRows, 42)
 	file := filepath.Join(b.TempDir(), "texts.txt")
@@ -62,15 +84,11 @@ func BenchmarkFitVsCountVectorizer(b *testing.B) {
 	if err := json.Unmarshal(out, &peer); err != nil || peer.Rows != benchRows {
 		b.Fatalf("peer output %q: %v", out, err)
 	}
-	o := DefaultOptions()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Fit(texts, o); err != nil {
-			b.Fatal(err)
-		}
-	}
-	ours := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(ours*1e3, "fit-ms")
-	b.ReportMetric(peer.Best*1e3, "sklearn-ms")
-	b.ReportMetric(peer.Best/ours, "speedup")
+	eachWorkers(b, func(b *testing.B) {
+		benchFit(b, texts)
+		ours := b.Elapsed().Seconds() / float64(b.N)
+		b.ReportMetric(ours*1e3, "fit-ms")
+		b.ReportMetric(peer.Best*1e3, "sklearn-ms")
+		b.ReportMetric(peer.Best/ours, "speedup")
+	})
 }
