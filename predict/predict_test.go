@@ -7,6 +7,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,4 +182,25 @@ func TestExampleModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(cfg, []byte(strings.ReplaceAll(string(b), dir+string(filepath.Separator), "")), 0o644)
+}
+
+// TestLinksNoDatabase: loading and running a model folder needs no results
+// database, so this package links no database driver nor the plotting and
+// table libraries of the reports.
+func TestLinksNoDatabase(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	out, err := exec.Command(goTool, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		for _, banned := range []string{"github.com/mattn/go-sqlite3", "github.com/jackc/pgx", "gonum.org/v1/plot", "github.com/olekukonko/tablewriter", "github.com/exp-runner/exp/internal/resultdb"} {
+			if strings.HasPrefix(dep, banned) {
+				t.Errorf("predict depends on %s", dep)
+			}
+		}
+	}
 }

@@ -7,6 +7,12 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
 
+// TrialDir is the folder under the checkpoints root of run id's
+// checkpoints (and, on one machine, its lock file): root/run-ID.
+func TrialDir(root string, id int64) string {
+	return filepath.Join(root, fmt.Sprintf("run-%d", id))
+}
+
 // bestPrefix names the best-epoch checkpoints, DIR/best-NNNNN, beside the
 // resume checkpoints; Prune leaves them alone.
 const bestPrefix = "best-"

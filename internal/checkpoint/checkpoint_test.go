@@ -62,3 +62,18 @@ func TestSaveLoad(t *testing.T) {
 	}
 	_ = tensors.FromShape(shapes.Make(dtypes.Float32))
 }
+
+// TestLayout: the folders a trial's checkpoints live in, which exp show
+// and the model export name to the user.
+func TestLayout(t *testing.T) {
+	root := filepath.Join("ckpt", "sweep")
+	for _, tt := range []struct{ got, want string }{
+		{TrialDir(root, 7), filepath.Join(root, "run-7")},
+		{Path(TrialDir(root, 7), 3), filepath.Join(root, "run-7", "epoch-00003")},
+		{BestPath(TrialDir(root, 12), 40), filepath.Join(root, "run-12", "best-00040")},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s, want %s", tt.got, tt.want)
+		}
+	}
+}

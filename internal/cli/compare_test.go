@@ -52,14 +52,14 @@ func comparisonDB(t *testing.T) string {
 		{"cnn", 1e-3, 2, []float64{0.96, 0.99}},
 		{"cnn", 1e-3, 3, nil}, // failed before its first epoch
 	}
-	var plan []*resultdb.Run
+	var plan []*record.Run
 	for _, tr := range trials {
 		src := fmt.Sprintf("name: grid\nmodel: {name: %s, layers: %s}\ntrain: {learning_rate: %g, seed: %d, epochs: 2}\n", tr.variant, models[tr.variant], tr.lr, tr.seed)
 		cfg, err := config.Parse("grid.yaml", []byte(src), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, &resultdb.Run{Name: cfg.Name, ModelName: cfg.Model.Name, ConfigYAML: cfg.YAML(), ConfigHash: cfg.Hash(),
+		plan = append(plan, &record.Run{Name: cfg.Name, ModelName: cfg.Model.Name, ConfigYAML: cfg.YAML(), ConfigHash: cfg.Hash(),
 			Seed: cfg.Train.Seed, Backend: "go", Optimizer: "adam", LearningRate: tr.lr, BatchSize: 32, Epochs: 2,
 			Variant: tr.variant, Params: map[string]any{"variant": tr.variant, "train.learning_rate": tr.lr, "train.seed": tr.seed}})
 	}
@@ -92,7 +92,7 @@ func comparisonDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	sw2, _, _ := s.OpenSweep(ctx, cfg.Name, "/work/lin.yaml", "h2", "", false)
-	all, _, err = s.PlanTrials(ctx, sw2.ID, []*resultdb.Run{{Name: cfg.Name, ModelName: "linear", ConfigYAML: cfg.YAML(),
+	all, _, err = s.PlanTrials(ctx, sw2.ID, []*record.Run{{Name: cfg.Name, ModelName: "linear", ConfigYAML: cfg.YAML(),
 		ConfigHash: cfg.Hash(), Backend: "go", Optimizer: "sgd", LearningRate: 0.5, BatchSize: 32, Epochs: 1}})
 	if err != nil {
 		t.Fatal(err)

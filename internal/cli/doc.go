@@ -1,8 +1,10 @@
 // Package cli implements the exp command: its subcommands, their flag sets
-// and usage text. Each command parses its flags and hands the work to the
-// package that owns it (sweep, report, bench, plan). cmd/exp's main only
-// calls Main.Run; everything else writes to the writers held by Main, so the
-// commands can be tested.
+// and usage text. Each command parses its flags, hands the work to the
+// package that owns it (plan, sweep, resultdb, report, infer, serve, bench)
+// and prints what it returns. Its caller is exp.Main, in the module's root
+// package, which cmd/exp's main and custom builds call; it sets up the
+// signals and calls Main.Run. Everything else writes to the writers held by
+// Main, so the commands can be tested.
 //
 // Exit codes, for single runs and sweeps alike:
 //

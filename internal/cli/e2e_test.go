@@ -13,7 +13,7 @@ import (
 	"github.com/exp-runner/exp/internal/resultdb"
 )
 
-func openStore(t *testing.T, path string, opts ...resultdb.Option) resultdb.Store {
+func openStore(t *testing.T, path string, opts ...resultdb.Option) *resultdb.DB {
 	t.Helper()
 	s, err := resultdb.Open(context.Background(), path, opts...)
 	if err != nil {
@@ -237,9 +237,9 @@ func TestStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []*resultdb.Run
+	var plan []*record.Run
 	for i, lr := range []float64{1e-4, 1e-3, 1e-2} {
-		plan = append(plan, &resultdb.Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
+		plan = append(plan, &record.Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
 			Backend: "go", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 4, Variant: "mlp",
 			Params: map[string]any{"variant": "mlp", "train.learning_rate": lr}})
 	}

@@ -68,7 +68,7 @@ type Main struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// PassThrough lets a single trial process write to this process's own
-	// standard output and error (set by cmd/exp; tests capture output instead).
+	// standard output and error (set by exp.Main; tests capture output instead).
 	PassThrough bool
 }
 

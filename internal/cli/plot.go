@@ -8,7 +8,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/chart"
 	"github.com/exp-runner/exp/internal/htmlreport"
-	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -61,7 +60,7 @@ Examples:
 }
 
 // loadRows opens the database and selects the rows for plot and report.
-func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (resultdb.Store, []*report.Row, report.Metric, []string, error) {
+func (m *Main) loadRows(ctx context.Context, db string, sel *selection) (*resultdb.DB, []*report.Row, report.Metric, []string, error) {
 	store, err := resultdb.OpenExisting(ctx, m.dbPath(db))
 	if err != nil {
 		return nil, nil, "", nil, usageError("exp: %v", err)
@@ -143,7 +142,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	figs, err := infer.ConfusionFigures(ctx, store, report.ConfusionRuns(rows, metric, sel.runs != ""))
+	figs, err := report.ConfusionFigures(ctx, store, report.ConfusionRuns(rows, metric, sel.runs != ""))
 	if err != nil {
 		return err
 	}

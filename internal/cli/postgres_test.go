@@ -217,7 +217,7 @@ func TestPostgresWorkers(t *testing.T) {
 	killedAt := time.Now()
 	<-victim.done
 	victim.cmd.Wait()
-	killed, err := store.Run(ctx, killedRun)
+	killed, owner, err := store.Owned(ctx, killedRun)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,9 +226,9 @@ func TestPostgresWorkers(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := len(eps)
-	if killed.Status != record.StatusRunning || killed.Owner == "" || done == 0 || done >= distEpochs {
+	if killed.Status != record.StatusRunning || owner.Token == "" || done == 0 || done >= distEpochs {
 		t.Fatalf("after the kill, run %d is %s (owner %q) with %d of %d epochs; want running, mid-way",
-			killedRun, killed.Status, killed.Owner, done, distEpochs)
+			killedRun, killed.Status, owner.Token, done, distEpochs)
 	}
 	t.Logf("killed worker 1 in trial %d (run %d) after epoch %d, %s into the sweep",
 		killed.Trial, killedRun, done, killedAt.Sub(start).Round(time.Millisecond))
@@ -294,9 +294,10 @@ func TestPostgresWorkers(t *testing.T) {
 		if r.ID == killedRun {
 			wantAttempts = 2
 		}
-		if r.Status != record.StatusCompleted || r.Attempts != wantAttempts || r.Owner != "" || r.Error != "" {
-			t.Errorf("trial %d (run %d): %s after %d attempts (want %d), owner %q, error %q",
-				r.Trial, r.ID, r.Status, r.Attempts, wantAttempts, r.Owner, r.Error)
+		_, owner, err := store.Owned(ctx, r.ID)
+		if err != nil || r.Status != record.StatusCompleted || r.Attempts != wantAttempts || owner.Token != "" || r.Error != "" {
+			t.Errorf("trial %d (run %d): %s after %d attempts (want %d), owner %q (%v), error %q",
+				r.Trial, r.ID, r.Status, r.Attempts, wantAttempts, owner.Token, err, r.Error)
 		}
 		es := all[r.ID]
 		if len(es) != distEpochs {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/record"
+	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
 
@@ -182,8 +184,8 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 // modelTarget is what a RUN|DIR argument named, and where an evaluation
 // is recorded (store nil: nowhere).
 type modelTarget struct {
-	store resultdb.Store
-	run   *resultdb.Run
+	store *resultdb.DB
+	run   *record.Run
 	best  *infer.Best
 	meta  *infer.Meta
 }
@@ -218,7 +220,7 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		store.Close()
 		return nil, nil, err
 	}
-	model, best, err := infer.OpenRun(ctx, store, r, root)
+	model, best, err := openRun(ctx, store, r, root)
 	if err != nil {
 		store.Close()
 		return nil, nil, usageError("exp: %v", err)
@@ -245,9 +247,42 @@ func (t *modelTarget) record(ctx context.Context, ev *infer.Evaluation) error {
 	case t.meta != nil:
 		id = t.meta.RunID
 	}
-	err := t.store.AddEvaluation(ctx, ev.Record(id))
+	err := t.store.AddEvaluation(ctx, evaluationRow(ev, id))
 	if errors.Is(err, resultdb.ErrNotFound) {
 		return usageError("exp evaluate: the model folder's run %d is not in %s: nothing recorded", id, t.store.Path())
 	}
 	return err
+}
+
+// openRun opens run r's best model, whose checkpoints are under root.
+func openRun(ctx context.Context, store report.RunReader, r *record.Run, root string) (*infer.Model, *infer.Best, error) {
+	cfg, err := report.RunConfig(ctx, store, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	epochs, err := store.Epochs(ctx, r.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	best, err := infer.FindBest(r, cfg, epochs, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	pre, err := infer.RunPreprocessing(r, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := infer.Open(cfg, pre, best.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, best, nil
+}
+
+// evaluationRow returns ev as a row of the evaluations table for run runID.
+func evaluationRow(ev *infer.Evaluation, runID int64) *record.Evaluation {
+	sc := ev.Scores
+	loss := sc.Loss
+	return &record.Evaluation{RunID: runID, Data: ev.Data, DataHash: ev.DataHash, Loss: &loss,
+		Accuracy: sc.Accuracy, MSE: sc.MSE, MAE: sc.MAE, RMSE: sc.RMSE, R2: sc.R2}
 }

@@ -132,7 +132,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep.WritePlan(m.Stdout, p.File)
+	writePlan(m.Stdout, rep, p.File)
 	exe, err := m.exe()
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 		PassThrough: m.PassThrough, Lease: leaseFor, Refuse: refuse, Estimate: estimate,
 	})
 	if final != nil {
-		err := final.WriteOutcome(context.WithoutCancel(ctx), store, m.Stdout, m.Stderr, time.Since(start), m.isTerminal(m.Stdout))
+		err := writeOutcome(context.WithoutCancel(ctx), store, final, m.Stdout, m.Stderr, time.Since(start), m.isTerminal(m.Stdout))
 		if err != nil {
 			return err
 		}

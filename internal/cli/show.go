@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -67,11 +67,18 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return infer.WriteRunPrediction(ctx, m.Stdout, store, r, root)
+	return report.WriteRunPrediction(ctx, m.Stdout, store, r, root)
+}
+
+// runFinder is what findRun reads.
+type runFinder interface {
+	Path() string
+	Run(ctx context.Context, id int64) (*record.Run, error)
+	RunsByName(ctx context.Context, name string) ([]*record.Run, error)
 }
 
 // findRun finds a run by id, or by a name only one run has.
-func findRun(ctx context.Context, store resultdb.Store, ref string) (*resultdb.Run, error) {
+func findRun(ctx context.Context, store runFinder, ref string) (*record.Run, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		r, err := store.Run(ctx, id)
 		if errors.Is(err, resultdb.ErrNotFound) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -69,9 +70,16 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	return st.Write(m.Stdout)
 }
 
+// sweepFinder is what findSweep reads.
+type sweepFinder interface {
+	Path() string
+	Sweep(ctx context.Context, id int64) (*record.Sweep, error)
+	Sweeps(ctx context.Context) ([]*record.Sweep, error)
+}
+
 // findSweep finds a sweep by id or name (the latest of that name), or the
 // latest sweep for "".
-func findSweep(ctx context.Context, store resultdb.Store, ref string) (*resultdb.Sweep, error) {
+func findSweep(ctx context.Context, store sweepFinder, ref string) (*record.Sweep, error) {
 	sweeps, err := store.Sweeps(ctx)
 	if err != nil {
 		return nil, err

@@ -38,7 +38,7 @@ type epochRow struct {
 }
 
 // sweepEpochs returns every trial's epochs, by trial number.
-func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*resultdb.Run) {
+func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*record.Run) {
 	t.Helper()
 	s := openStore(t, db)
 	ctx := context.Background()
@@ -51,7 +51,7 @@ func sweepEpochs(t *testing.T, db string) (map[int][]epochRow, map[int]*resultdb
 		t.Fatal(err)
 	}
 	eps := map[int][]epochRow{}
-	runs := map[int]*resultdb.Run{}
+	runs := map[int]*record.Run{}
 	for _, r := range trials {
 		runs[r.Trial] = r
 		es, err := s.Epochs(ctx, r.ID)

@@ -71,7 +71,7 @@ func (s *selection) flags(fs interface {
 
 // resolve turns the flags into a filter, a metric ("" for the default)
 // and group paths.
-func (s *selection) resolve(ctx context.Context, store resultdb.Store) (report.Filter, report.Metric, []string, error) {
+func (s *selection) resolve(ctx context.Context, store sweepFinder) (report.Filter, report.Metric, []string, error) {
 	var f report.Filter
 	var metric report.Metric
 	var err error

@@ -31,7 +31,7 @@ sweep:
 `
 
 // sweepTrials returns the trials of db's latest sweep, by trial number.
-func sweepTrials(t *testing.T, db string) []*resultdb.Run {
+func sweepTrials(t *testing.T, db string) []*record.Run {
 	t.Helper()
 	s := openStore(t, db)
 	sweeps, err := s.Sweeps(context.Background())
@@ -47,7 +47,7 @@ func sweepTrials(t *testing.T, db string) []*resultdb.Run {
 
 // proposals lists the trials' params in trial order, checking that no two
 // share a config hash.
-func proposals(t *testing.T, trials []*resultdb.Run) []string {
+func proposals(t *testing.T, trials []*record.Run) []string {
 	t.Helper()
 	seen := map[string]int{}
 	var out []string
@@ -63,7 +63,7 @@ func proposals(t *testing.T, trials []*resultdb.Run) []string {
 
 // checkBudget checks that the sweep ran its 8 trials to completion, each
 // once, with every epoch once.
-func checkBudget(t *testing.T, db string, epochs int) []*resultdb.Run {
+func checkBudget(t *testing.T, db string, epochs int) []*record.Run {
 	t.Helper()
 	eps, _ := sweepEpochs(t, db)
 	trials := sweepTrials(t, db)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/plan"
-	"github.com/exp-runner/exp/internal/sweep"
 
 	"github.com/exp-runner/exp/internal/layers"
 	"github.com/exp-runner/exp/internal/model"
@@ -87,7 +86,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "%s: ok: %d trials, %s\n\n", pos[0], len(p.Trials), how)
 	for _, t := range p.Trials {
-		fmt.Fprintf(m.Stdout, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, sweep.Params(t))
+		fmt.Fprintf(m.Stdout, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, t.FormatParams())
 	}
 	writeDataSummaries(m.Stdout, p)
 	for _, a := range p.Architectures {

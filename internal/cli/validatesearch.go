@@ -6,7 +6,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/search"
-	"github.com/exp-runner/exp/internal/sweep"
 )
 
 // writeSearch explains a tpe sweep in exp validate: trials are proposed as
@@ -25,7 +24,7 @@ func writeSearch(w io.Writer, file string, p *plan.Plan) {
 	}
 	fmt.Fprintf(w, "\nFirst %d trials:\n", len(p.Trials))
 	for _, t := range p.Trials {
-		fmt.Fprintf(w, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, sweep.Params(t))
+		fmt.Fprintf(w, "  trial %*d: %s\n", len(fmt.Sprint(len(p.Trials))), t.Index, t.FormatParams())
 	}
 	for _, a := range p.Architectures {
 		fmt.Fprintln(w)

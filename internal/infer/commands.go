@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -124,14 +123,6 @@ func hashSplit(s *registry.Examples) string {
 	binary.Write(h, binary.LittleEndian, s.Labels)
 	binary.Write(h, binary.LittleEndian, s.Targets)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// Record returns ev as a row of the evaluations table for run runID.
-func (ev *Evaluation) Record(runID int64) *resultdb.Evaluation {
-	sc := ev.Scores
-	loss := sc.Loss
-	return &resultdb.Evaluation{RunID: runID, Data: ev.Data, DataHash: ev.DataHash, Loss: &loss,
-		Accuracy: sc.Accuracy, MSE: sc.MSE, MAE: sc.MAE, RMSE: sc.RMSE, R2: sc.R2}
 }
 
 // WriteScores prints ev's metrics, one a line.

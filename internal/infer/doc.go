@@ -1,9 +1,14 @@
-// Package infer runs a run's best model on new inputs: it builds the
-// model of a resolved config, loads the best checkpoint's weights, turns
-// input files into examples with the run's preprocessing, and predicts or
-// scores them in batches of train.eval_batch_size, exactly as evaluation
-// during training does (so the validation set scores as recorded).
+// Package infer runs a trained model on new inputs, with no results
+// database: it builds the model of a resolved config, loads a checkpoint's
+// weights, turns input files into examples with the run's preprocessing,
+// and predicts or scores them in batches of train.eval_batch_size, exactly
+// as evaluation during training does (so the validation set scores as
+// recorded). It writes and reads model folders (Export, OpenFolder), finds
+// a run's best checkpoint (FindBest) and lays out predictions as tables,
+// CSV or JSON.
 //
-// The CLI's predict, evaluate and export-model and the public package
-// predict are built on it.
+// The public package predict is built on it, as are the CLI's predict,
+// evaluate and export-model, which read the run from the results database
+// (internal/cli, with report.RunConfig), and the reports about a run's
+// best model (internal/report). It links no database driver.
 package infer

@@ -56,7 +56,7 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 		return nil, err
 	}
 	out := &Model{Config: cfg, Preprocessing: pre, m: m, backend: be, ctx: ctx}
-	if out.Classes, err = classNames(cfg, pre); err != nil {
+	if out.Classes, err = ClassNames(cfg, pre); err != nil {
 		return nil, err
 	}
 	if out.exec, err = mlctx.NewExec(be, ctx.Checked(false), m.ScoreStep); err != nil {
@@ -65,9 +65,9 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	return out, nil
 }
 
-// classNames returns the classes in label order: from the preprocessing
+// ClassNames returns the classes in label order: from the preprocessing
 // (classes or class_names), else the label numbers.
-func classNames(cfg *config.Config, pre []byte) ([]string, error) {
+func ClassNames(cfg *config.Config, pre []byte) ([]string, error) {
 	info := cfg.Data.Params.Info()
 	if !info.Classification() {
 		return nil, nil

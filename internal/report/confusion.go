@@ -1,12 +1,12 @@
 package report
 
-import "github.com/exp-runner/exp/internal/resultdb"
+import "github.com/exp-runner/exp/internal/record"
 
 // ConfusionRuns returns the runs whose confusion matrix exp report draws:
 // every run of rows with all (runs named by --runs), else the best by
 // metric (the earliest run among equals).
-func ConfusionRuns(rows []*Row, metric Metric, all bool) []*resultdb.Run {
-	var out []*resultdb.Run
+func ConfusionRuns(rows []*Row, metric Metric, all bool) []*record.Run {
+	var out []*record.Run
 	var best *Row
 	for _, r := range rows {
 		if all {
@@ -19,5 +19,5 @@ func ConfusionRuns(rows []*Row, metric Metric, all bool) []*resultdb.Run {
 	if all || best == nil {
 		return out
 	}
-	return []*resultdb.Run{best.Run}
+	return []*record.Run{best.Run}
 }

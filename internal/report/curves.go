@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/chart"
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // Curves returns the learning curves of metric: one series per row, or with
@@ -77,7 +78,7 @@ func runLabel(r *Row, varying []string) string {
 	}
 	for _, p := range varying {
 		if v, ok := r.Value(p); ok {
-			parts = append(parts, fmt.Sprintf("%s=%s", shortPath(p), FormatValue(v)))
+			parts = append(parts, fmt.Sprintf("%s=%s", shortPath(p), record.FormatValue(v)))
 		}
 	}
 	return strings.Join(parts, " ")
@@ -88,7 +89,7 @@ func groupLabel(paths []string, g *Group) string {
 	for i, p := range paths {
 		v := "—"
 		if g.Key[i] != nil {
-			v = FormatValue(g.Key[i])
+			v = record.FormatValue(g.Key[i])
 		}
 		parts = append(parts, fmt.Sprintf("%s=%s", shortPath(p), v))
 	}

@@ -6,12 +6,11 @@ import (
 	"testing"
 
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 func row(t *testing.T, id int64, lr float64, vals ...float64) *Row {
 	t.Helper()
-	r := &resultdb.Run{ID: id, Name: "s", ModelName: "mlp", Epochs: len(vals),
+	r := &record.Run{ID: id, Name: "s", ModelName: "mlp", Epochs: len(vals),
 		ConfigYAML: fmt.Sprintf("name: s\nmodel: {name: mlp, layers: [{type: flatten}]}\ntrain: {learning_rate: %g, seed: %d}\n", lr, id)}
 	var eps []*record.Epoch
 	for i, v := range vals {

@@ -56,7 +56,7 @@ func HTML(rows []*Row, metric Metric, paths []string, title, generated string) (
 	r.Charts = append(r.Charts, SearchFigures(rows, metric)...)
 	for _, row := range rows {
 		title := fmt.Sprintf("run %d: %s (%s), %s", row.Run.ID, row.Run.Name, row.Run.ModelName, row.Run.Status)
-		if p := FormatParams(row.Run.Params); p != "" {
+		if p := record.FormatParams(row.Run.Params); p != "" {
 			title += ": " + p
 		}
 		r.Runs = append(r.Runs, htmlreport.Run{ID: row.Run.ID, Title: title, Config: row.Run.ConfigYAML})

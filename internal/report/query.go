@@ -13,7 +13,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Metric is the name of an epoch metric (see record.Metrics).
@@ -54,7 +53,7 @@ func (m Metric) Better(a, b float64) bool { return record.Better(string(m), a, b
 
 // Row is one run with its resolved config and epochs.
 type Row struct {
-	Run    *resultdb.Run
+	Run    *record.Run
 	Config map[string]any // the resolved config, decoded
 	Leaves []Leaf         // its scalar values outside lists, in config order
 	Epochs []*record.Epoch
@@ -166,16 +165,16 @@ func toFloat(v any) (float64, bool) {
 
 // Filter selects runs.
 type Filter struct {
-	Sweep *resultdb.Sweep // nil: every run
-	Runs  []int64         // only these runs (nil: all)
+	Sweep *record.Sweep // nil: every run
+	Runs  []int64       // only these runs (nil: all)
 	Where []Cond
 }
 
 // Select returns the rows the filter selects, by run id, with the best and
 // final values of metric, and metric; an empty metric is DefaultMetric of
 // the rows.
-func Select(ctx context.Context, store resultdb.Store, f Filter, metric Metric) ([]*Row, Metric, error) {
-	var runs []*resultdb.Run
+func Select(ctx context.Context, store Reader, f Filter, metric Metric) ([]*Row, Metric, error) {
+	var runs []*record.Run
 	var err error
 	if f.Sweep != nil {
 		runs, err = store.Trials(ctx, f.Sweep.ID)
@@ -217,7 +216,7 @@ func Select(ctx context.Context, store resultdb.Store, f Filter, metric Metric) 
 }
 
 // NewRow decodes a run's config and reduces its epochs for metric.
-func NewRow(r *resultdb.Run, epochs []*record.Epoch, metric Metric) (*Row, error) {
+func NewRow(r *record.Run, epochs []*record.Epoch, metric Metric) (*Row, error) {
 	row, err := newRow(r, epochs)
 	if err != nil {
 		return nil, err
@@ -227,7 +226,7 @@ func NewRow(r *resultdb.Run, epochs []*record.Epoch, metric Metric) (*Row, error
 }
 
 // newRow decodes a run's config and sums its epochs' seconds.
-func newRow(r *resultdb.Run, epochs []*record.Epoch) (*Row, error) {
+func newRow(r *record.Run, epochs []*record.Epoch) (*Row, error) {
 	row := &Row{Run: r, Epochs: epochs}
 	var n yaml.Node
 	if err := yaml.Unmarshal([]byte(r.ConfigYAML), &n); err != nil {

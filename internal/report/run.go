@@ -13,13 +13,12 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // WriteRun prints a run as exp show does: its status, sweep and trial,
 // times, backend, config hash, error, summary, resolved config, and a table
 // of its epochs.
-func WriteRun(w io.Writer, r *resultdb.Run, eps []*record.Epoch) error {
+func WriteRun(w io.Writer, r *record.Run, eps []*record.Epoch) error {
 	fmt.Fprintf(w, "run %d: %s (model %s): %s", r.ID, r.Name, r.ModelName, r.Status)
 	if r.StopReason != "" {
 		fmt.Fprintf(w, " (%s)", r.StopReason)
@@ -27,7 +26,7 @@ func WriteRun(w io.Writer, r *resultdb.Run, eps []*record.Epoch) error {
 	fmt.Fprintln(w)
 	if r.SweepID != 0 {
 		fmt.Fprintf(w, "sweep %d, trial %d", r.SweepID, r.Trial)
-		if p := FormatParams(r.Params); p != "" {
+		if p := record.FormatParams(r.Params); p != "" {
 			fmt.Fprintf(w, ": %s", p)
 		}
 		fmt.Fprintf(w, " (attempts: %d)\n", r.Attempts)
@@ -55,7 +54,7 @@ func WriteRun(w io.Writer, r *resultdb.Run, eps []*record.Epoch) error {
 // writeData prints what a run of a user's files read: the hash of their
 // contents and the preprocessing (classes, features and their statistics,
 // categories, image size and colour mode), as indented JSON.
-func writeData(w io.Writer, r *resultdb.Run) {
+func writeData(w io.Writer, r *record.Run) {
 	if r.DataHash != "" {
 		fmt.Fprintf(w, "data hash: %s\n", r.DataHash)
 	}

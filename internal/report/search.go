@@ -9,6 +9,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/htmlreport"
 	"github.com/exp-runner/exp/internal/importance"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/search"
 )
 
@@ -67,7 +68,7 @@ func inferAxis(p string, rows []*Row) htmlreport.SearchAxis {
 		if !ok {
 			continue
 		}
-		label := FormatValue(v)
+		label := record.FormatValue(v)
 		if !slices.Contains(a.Labels, label) {
 			a.Labels = append(a.Labels, label)
 		}
@@ -101,7 +102,7 @@ func (s *Search) point(params map[string]any) ([]float64, bool) {
 			return nil, false
 		}
 		if a.Kind == search.Categorical {
-			x[i] = float64(slices.Index(a.Labels, FormatValue(v)))
+			x[i] = float64(slices.Index(a.Labels, record.FormatValue(v)))
 			continue
 		}
 		x[i] = v.(float64)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -12,14 +11,13 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Status is the progress of a sweep, as exp status shows it.
 type Status struct {
-	Sweep  *resultdb.Sweep
-	Trials []*resultdb.Run // in plan order
-	Rows   map[int64]*Row  // each trial's row (run and epochs), by run id
+	Sweep  *record.Sweep
+	Trials []*record.Run  // in plan order
+	Rows   map[int64]*Row // each trial's row (run and epochs), by run id
 	// Metric ranks the trials: record.DefaultMetric of the sweep's epochs.
 	Metric Metric
 	// Best is the trial with the best value of Metric so far (nil: none
@@ -56,7 +54,7 @@ func (t Throughput) ETA() time.Duration {
 
 // SweepStatus reads the progress of sweep sw from store; now is the end of
 // the elapsed time while a trial runs.
-func SweepStatus(ctx context.Context, store resultdb.Store, sw *resultdb.Sweep, now time.Time) (*Status, error) {
+func SweepStatus(ctx context.Context, store Reader, sw *record.Sweep, now time.Time) (*Status, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err
@@ -161,7 +159,7 @@ func (s *Status) writeBest(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "best so far: trial %d (run %d", best.Run.Trial, best.Run.ID)
-	if p := FormatParams(best.Run.Params); p != "" {
+	if p := record.FormatParams(best.Run.Params); p != "" {
 		fmt.Fprintf(w, ", %s", p)
 	}
 	fmt.Fprintf(w, "): %s %s at epoch %d\n", m, FormatMetric(m, best.Best), best.BestEpoch)
@@ -187,24 +185,9 @@ func (s *Status) writeTrials(w io.Writer) error {
 		if r.Best != nil {
 			best = fmt.Sprintf("%s (%d)", FormatMetric(s.Metric, r.Best), r.BestEpoch)
 		}
-		if err := t.Append(fmt.Sprint(tr.Trial), fmt.Sprint(tr.ID), string(tr.Status), fmt.Sprintf("%d/%d", len(r.Epochs), tr.Epochs), best, FormatParams(tr.Params)); err != nil {
+		if err := t.Append(fmt.Sprint(tr.Trial), fmt.Sprint(tr.ID), string(tr.Status), fmt.Sprintf("%d/%d", len(r.Epochs), tr.Epochs), best, record.FormatParams(tr.Params)); err != nil {
 			return err
 		}
 	}
 	return t.Render()
-}
-
-// FormatParams formats a trial's stored axis values, sorted by key:
-// "train.learning_rate=0.001 variant=cnn".
-func FormatParams(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%s", k, FormatValue(p[k])))
-	}
-	return strings.Join(parts, " ")
 }

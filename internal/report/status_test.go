@@ -25,9 +25,9 @@ func TestSweepStatusRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []*resultdb.Run
+	var plan []*record.Run
 	for i := range 2 {
-		plan = append(plan, &resultdb.Run{Name: "lines", ModelName: "linear", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
+		plan = append(plan, &record.Run{Name: "lines", ModelName: "linear", ConfigYAML: "x", ConfigHash: fmt.Sprint(i),
 			Backend: "go", Optimizer: "sgd", LearningRate: 0.1, BatchSize: 32, Epochs: 3})
 	}
 	all, _, err := s.PlanTrials(ctx, sw.ID, plan)

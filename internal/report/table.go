@@ -6,14 +6,6 @@ import (
 	"time"
 )
 
-// FormatFloat formats a hyperparameter value compactly: 0.0001 as 1e-04, 0.5 as 0.5.
-func FormatFloat(f float64) string {
-	if f != 0 && (f < 1e-3 || f >= 1e5) {
-		return fmt.Sprintf("%.0e", f)
-	}
-	return fmt.Sprintf("%g", f)
-}
-
 // Duration formats seconds as 42s, 3m05s or 2h07m.
 func Duration(secs float64) string {
 	d := time.Duration(secs * float64(time.Second)).Round(time.Second)
@@ -24,20 +16,6 @@ func Duration(secs float64) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-// FormatValue formats a hyperparameter value of any type: floats as
-// FormatFloat does, other values as fmt does.
-func FormatValue(v any) string {
-	switch x := v.(type) {
-	case float64:
-		return FormatFloat(x)
-	case float32:
-		return FormatFloat(float64(x))
-	case nil:
-		return "—"
-	}
-	return fmt.Sprint(v)
 }
 
 // Sparkline draws values as a line of block characters, ▁ for the lowest

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -58,7 +59,7 @@ func valueCell(v any, ok bool) Cell {
 	if !ok {
 		return Cell{Text: "—"}
 	}
-	return Cell{Text: FormatValue(v), Value: v}
+	return Cell{Text: record.FormatValue(v), Value: v}
 }
 
 // RunsTable has one row per run: id, name, model, the hyperparameters in

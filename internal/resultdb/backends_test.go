@@ -32,9 +32,9 @@ type testDB struct {
 func (d *testDB) postgres() bool { return d.backend == "postgres" }
 
 // open opens a store on the database with opts, closed when the test ends.
-func (d *testDB) open(t testing.TB, opts ...Option) *store {
+func (d *testDB) open(t testing.TB, opts ...Option) *DB {
 	t.Helper()
-	s, err := openStore(context.Background(), d.dsn, opts...)
+	s, err := Open(context.Background(), d.dsn, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,30 +135,29 @@ type row interface{ Scan(dest ...any) error }
 
 // rawQuery returns the store's database and, of sqliteQuery and pgQuery,
 // the one in its dialect (written in that dialect's placeholders).
-func rawQuery(s Store, sqliteQuery, pgQuery string) (*sql.DB, string) {
-	st := s.(*store)
-	if st.d == pgDialect {
-		return st.db, pgQuery
+func rawQuery(s *DB, sqliteQuery, pgQuery string) (*sql.DB, string) {
+	if s.d == pgDialect {
+		return s.db, pgQuery
 	}
-	return st.db, sqliteQuery
+	return s.db, sqliteQuery
 }
 
 // rawRow runs a query straight on the store's database: sqliteQuery on
 // SQLite, pgQuery on PostgreSQL.
-func rawRow(s Store, sqliteQuery, pgQuery string, args ...any) row {
+func rawRow(s *DB, sqliteQuery, pgQuery string, args ...any) row {
 	db, q := rawQuery(s, sqliteQuery, pgQuery)
 	return db.QueryRowContext(context.Background(), q, args...)
 }
 
 // rawExec runs a statement straight on the store's database.
-func rawExec(s Store, sqliteQuery, pgQuery string, args ...any) error {
+func rawExec(s *DB, sqliteQuery, pgQuery string, args ...any) error {
 	db, q := rawQuery(s, sqliteQuery, pgQuery)
 	_, err := db.ExecContext(context.Background(), q, args...)
 	return err
 }
 
 // rawStrings returns the first column of a query's rows.
-func rawStrings(t *testing.T, s Store, sqliteQuery, pgQuery string, args ...any) []string {
+func rawStrings(t *testing.T, s *DB, sqliteQuery, pgQuery string, args ...any) []string {
 	t.Helper()
 	db, q := rawQuery(s, sqliteQuery, pgQuery)
 	rows, err := db.QueryContext(context.Background(), q, args...)
@@ -178,10 +177,4 @@ func rawStrings(t *testing.T, s Store, sqliteQuery, pgQuery string, args ...any)
 		t.Fatal(err)
 	}
 	return out
-}
-
-// openStore opens the store of dsn as the concrete type, for tests that
-// reach inside it or call the test-only writers of helpers_test.go.
-func openStore(ctx context.Context, dsn string, opts ...Option) (*store, error) {
-	return open(ctx, dsn, false, opts)
 }

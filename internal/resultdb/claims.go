@@ -20,8 +20,8 @@ import (
 // returns nil when no trial can be claimed. On PostgreSQL, candidates another
 // transaction has locked (being claimed or written) are skipped, not waited
 // for; on SQLite the transaction holds the whole database.
-func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error) {
-	var claimed *Run
+func (s *DB) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*record.Run, error) {
+	var claimed *record.Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		claimed = nil
 		now := s.now()
@@ -47,11 +47,40 @@ func (s *store) ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, err
 	return claimed, nil
 }
 
+// Owner is the claim on a run as the worker protocol records it: the
+// owner and lease_expires_at columns of its row.
+type Owner struct {
+	// Token is the claiming worker's token ("" for none).
+	Token string
+	// LeaseExpiresAt is when the claim's lease runs out (nil without one).
+	LeaseExpiresAt *time.Time
+}
+
+// Owned returns run id and its claim, read from one row, or an error
+// wrapping ErrNotFound.
+func (s *DB) Owned(ctx context.Context, id int64) (*record.Run, Owner, error) {
+	var (
+		o     Owner
+		token sql.NullString
+		lease dbTime
+	)
+	scan := func(rows *sql.Rows) (*record.Run, error) { return scanRunAnd(rows, &token, &lease) }
+	runs, err := queryAll(ctx, s, s.db, scan, `SELECT `+runColumns+`, owner, lease_expires_at FROM runs WHERE id = ?`, id)
+	switch {
+	case err != nil:
+		return nil, o, fmt.Errorf("results: run %d: %w", id, err)
+	case len(runs) == 0:
+		return nil, o, fmt.Errorf("results: run %d: %w", id, ErrNotFound)
+	}
+	o.Token, o.LeaseExpiresAt = token.String, lease.ptr()
+	return runs[0], o, nil
+}
+
 // claimCond returns the SQL condition, and its arguments, of a trial a
 // worker may claim at now (a reading of the store's clock): pending or
 // interrupted, or running and either checked by lock or (without lock)
 // with a lease that ran out by the lease clock.
-func (s *store) claimCond(now time.Time, lock func(*Run) bool) (string, []any) {
+func (s *DB) claimCond(now time.Time, lock func(*record.Run) bool) (string, []any) {
 	if lock != nil {
 		return `status IN ('pending', 'interrupted', 'running')`, nil
 	}
@@ -65,7 +94,7 @@ const maxIDs = 1000
 // candidates returns, in their order, those of ids that meet claimCond
 // now, read without locks: one query instead of one per trial. claimable
 // checks each again under its row lock.
-func (s *store) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids []int64, lock func(*Run) bool) ([]int64, error) {
+func (s *DB) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids []int64, lock func(*record.Run) bool) ([]int64, error) {
 	cond, condArgs := s.claimCond(now, lock)
 	found := map[int64]bool{}
 	for chunk := range slices.Chunk(ids, maxIDs) {
@@ -92,7 +121,7 @@ func (s *store) candidates(ctx context.Context, tx *sql.Tx, now time.Time, ids [
 // with lock, lock took its liveness lock; it returns nil otherwise. On
 // PostgreSQL a row another transaction holds is skipped, and rows it does
 // not return are not locked, so their owners' writes never wait on a claim.
-func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*Run) bool) (*Run, error) {
+func (s *DB) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int64, lock func(*record.Run) bool) (*record.Run, error) {
 	cond, args := s.claimCond(now, lock)
 	rs, err := s.queryRuns(ctx, tx, `SELECT `+runColumns+` FROM runs WHERE id = ? AND `+cond+s.d.skipLocked, append([]any{id}, args...)...)
 	if err != nil || len(rs) != 1 {
@@ -106,7 +135,7 @@ func (s *store) claimable(ctx context.Context, tx *sql.Tx, now time.Time, id int
 
 // claim marks r running under c.Owner with a lease of c.Lease and returns
 // it as stored. A first attempt starts now; a later one keeps its start.
-func (s *store) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *Run, c Claim) (*Run, error) {
+func (s *DB) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *record.Run, c Claim) (*record.Run, error) {
 	started := r.StartedAt
 	if r.Attempts == 0 {
 		started = now
@@ -130,7 +159,7 @@ func (s *store) claim(ctx context.Context, tx *sql.Tx, now time.Time, r *Run, c 
 
 // owned runs fn in one write transaction after checking, in it, that run
 // id is owner's (see checkOwner).
-func (s *store) owned(ctx context.Context, id int64, owner string, fn func(tx *sql.Tx) error) error {
+func (s *DB) owned(ctx context.Context, id int64, owner string, fn func(tx *sql.Tx) error) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := s.checkOwner(ctx, tx, id, owner); err != nil {
 			return err
@@ -143,7 +172,7 @@ func (s *store) owned(ctx context.Context, id int64, owner string, fn func(tx *s
 // returns ErrLeaseLost unless it is owned by owner ("" skips the check)
 // with its lease, if any, still running by the lease clock. The store's
 // clock is read only for a lease it judges.
-func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner string) error {
+func (s *DB) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner string) error {
 	serverNow := "NULL"
 	if s.d.serverClock {
 		serverNow = "now()"
@@ -171,7 +200,7 @@ func (s *store) checkOwner(ctx context.Context, tx *sql.Tx, id int64, owner stri
 
 // Heartbeat renews owner's lease on run id for another lease from the lease
 // clock, or returns ErrLeaseLost if the trial is no longer owner's.
-func (s *store) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error {
+func (s *DB) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error {
 	err := s.owned(ctx, id, owner, func(tx *sql.Tx) error {
 		until, args := s.leaseUntil(s.now(), lease)
 		_, err := s.exec(ctx, tx, `UPDATE runs SET lease_expires_at = `+until+` WHERE id = ?`, append(args, id)...)
@@ -186,13 +215,13 @@ func (s *store) Heartbeat(ctx context.Context, id int64, owner string, lease tim
 // it is set to now by the store's clock; either way it is set to the time
 // as stored (UTC, whole milliseconds). Recording an epoch twice is an error
 // wrapping ErrDuplicate; an epoch of a missing run one wrapping ErrNotFound.
-func (s *store) AddTrialEpoch(ctx context.Context, owner string, e *record.Epoch) error {
+func (s *DB) AddTrialEpoch(ctx context.Context, owner string, e *record.Epoch) error {
 	return s.addTrialEpoch(ctx, owner, e, nil)
 }
 
 // addTrialEpoch is AddTrialEpoch that also runs also, when not nil, in the
 // epoch's transaction.
-func (s *store) addTrialEpoch(ctx context.Context, owner string, e *record.Epoch, also func(tx *sql.Tx) error) error {
+func (s *DB) addTrialEpoch(ctx context.Context, owner string, e *record.Epoch, also func(tx *sql.Tx) error) error {
 	if e == nil {
 		return errors.New("results: add epoch: nil epoch")
 	}
@@ -223,7 +252,7 @@ func (s *store) addTrialEpoch(ctx context.Context, owner string, e *record.Epoch
 // clock, checked against owner ("" for none). It does not refuse a run that
 // finished before: the latest attempt's outcome wins. The owner and lease
 // are cleared.
-func (s *store) FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error {
+func (s *DB) FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error {
 	if !o.Status.Terminal() {
 		return fmt.Errorf("results: finish trial %d: invalid final status %q", id, o.Status)
 	}
@@ -248,7 +277,7 @@ func (s *store) FinishTrial(ctx context.Context, id int64, owner string, o Outco
 // MetricAt returns, for each run of sweep sweepID that recorded epoch, its
 // value of metric (one of record.MetricNames) there; runs whose value is
 // NULL are left out.
-func (s *store) MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error) {
+func (s *DB) MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error) {
 	// Only a known metric's name, which is its column's, goes into the SQL.
 	if _, ok := record.LookupMetric(metric); !ok {
 		return nil, fmt.Errorf("results: unknown metric %q (want one of %v)", metric, record.MetricNames())

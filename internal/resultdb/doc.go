@@ -1,10 +1,22 @@
-// Package results is exp's results store: every run (trial of a sweep), the
-// metrics of each of its epochs and the sweeps, behind the Store interface.
+// Package resultdb is exp's results store: every run (trial of a sweep), the
+// metrics of each of its epochs, the sweeps, and what prediction recorded.
 // One implementation serves two databases with one schema: SQLite (one
 // file, through github.com/mattn/go-sqlite3, so it needs cgo; the default)
 // and PostgreSQL (through a github.com/jackc/pgx/v5 pool; shared by workers
 // on many machines). Open picks one from the DSN: a postgres:// or
 // postgresql:// URL, else a file path.
+//
+// # Readers and the worker protocol
+//
+// Open and OpenExisting return a *DB: every read (the Reader interface)
+// and the worker protocol by which exp run plans, claims and records
+// trials. OpenReadOnly returns a *ReadOnly, which has the reads only, on a
+// connection the database itself keeps read-only (exp serve and the public
+// package results use it). The rows come back as package record's types
+// (record.Run, record.Sweep, record.Epoch, record.Evaluation); the claim on
+// a trial (owner token and lease) is the worker protocol's, read by Owned.
+// Packages that only read take small interfaces of their own, holding the
+// methods they call.
 //
 // # One core, a dialect per database
 //
@@ -46,13 +58,20 @@
 //     learning rate, batch size, planned epochs, threads, start and finish
 //     times, error message and an optional JSON summary such as
 //     {"b":0.49,"w":2.01}; for a trial its sweep, trial number, variant,
-//     params, attempts and stop reason; and the claim: owner and
-//     lease_expires_at.
+//     params, attempts and stop reason; the claim: owner and
+//     lease_expires_at; for a user's files the preprocessing (JSON) and
+//     data_hash; and confusion, the confusion matrix of its best epoch
+//     (JSON).
 //   - sweeps: one row per sweep: name, config file, spec hash, creation
 //     time and prune settings.
 //   - epochs: one row per finished epoch of a run, keyed by (run_id, epoch):
-//     loss, accuracy, val_loss, val_accuracy (NULL where they do not apply),
+//     loss, accuracy, val_loss, val_accuracy, val_f1_macro (NULL where they
+//     do not apply), lr (the learning rate at the epoch's last step),
 //     seconds, ms_per_step, examples_per_second and finish time.
+//   - evaluations: one row per scoring of a run's best model (exp
+//     evaluate): run_id, what data was scored and its hash, loss, accuracy
+//     or mse, mae, rmse and r2, and creation time.
+//   - migrations: the name of each migration applied.
 //
 // On SQLite timestamps are RFC 3339 text in UTC with exactly three
 // fractional digits, e.g. 2026-11-27T06:12:17.123Z, so they sort and compare

@@ -15,7 +15,7 @@ const epochColumns = `run_id, epoch, loss, accuracy, val_loss, val_accuracy, val
 	seconds, ms_per_step, examples_per_second, finished_at, lr`
 
 // insertEpoch inserts e, finished at finished, in tx.
-func (s *store) insertEpoch(ctx context.Context, tx *sql.Tx, e *record.Epoch, finished time.Time) error {
+func (s *DB) insertEpoch(ctx context.Context, tx *sql.Tx, e *record.Epoch, finished time.Time) error {
 	_, err := s.exec(ctx, tx, `
 		INSERT INTO epochs (run_id, epoch, loss, accuracy, val_loss, val_accuracy, val_f1_macro,
 			seconds, ms_per_step, examples_per_second, finished_at, lr)
@@ -46,7 +46,7 @@ func validateEpoch(e *record.Epoch) error {
 
 // Epochs returns the epochs of run runID, by epoch number. A run without
 // epochs gives none; a missing run gives an error wrapping ErrNotFound.
-func (s *store) Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error) {
+func (s *DB) Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error) {
 	epochs, err := s.queryEpochs(ctx, `SELECT `+epochColumns+` FROM epochs WHERE run_id = ? ORDER BY epoch`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("results: epochs of run %d: %w", runID, err)
@@ -64,7 +64,7 @@ func (s *store) Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error
 }
 
 // AllEpochs returns the epochs of every run, by run id, each run's in epoch order.
-func (s *store) AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, error) {
+func (s *DB) AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, error) {
 	epochs, err := s.queryEpochs(ctx, `SELECT `+epochColumns+` FROM epochs ORDER BY run_id, epoch`)
 	if err != nil {
 		return nil, fmt.Errorf("results: epochs: %w", err)
@@ -77,7 +77,7 @@ func (s *store) AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, error
 }
 
 // queryEpochs returns the epochs a query of epochColumns selects.
-func (s *store) queryEpochs(ctx context.Context, query string, args ...any) ([]*record.Epoch, error) {
+func (s *DB) queryEpochs(ctx context.Context, query string, args ...any) ([]*record.Epoch, error) {
 	return queryAll(ctx, s, s.db, scanEpoch, query, args...)
 }
 

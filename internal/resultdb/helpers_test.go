@@ -20,7 +20,7 @@ var ErrFinished = errors.New("already finished")
 // createRun inserts r as a new run outside any sweep, running since now by
 // the store's clock. It sets r.ID, r.Status and r.StartedAt, and clears
 // r.FinishedAt and r.Error; r.Summary is stored if not nil.
-func (s *store) createRun(ctx context.Context, r *Run) error {
+func (s *DB) createRun(ctx context.Context, r *record.Run) error {
 	if r == nil {
 		return errors.New("results: create run: nil run")
 	}
@@ -51,7 +51,7 @@ func (s *store) createRun(ctx context.Context, r *Run) error {
 // finishRun records that run id finished now (by the store's clock) with
 // status, which must be terminal, and errMsg ("" for none, stored as NULL).
 // Finishing a run twice is an error wrapping ErrFinished.
-func (s *store) finishRun(ctx context.Context, id int64, status record.Status, errMsg string) error {
+func (s *DB) finishRun(ctx context.Context, id int64, status record.Status, errMsg string) error {
 	if !status.Terminal() {
 		return fmt.Errorf("results: finish run %d: invalid final status %q", id, status)
 	}
@@ -82,7 +82,7 @@ func (s *store) finishRun(ctx context.Context, id int64, status record.Status, e
 
 // setSummary replaces the summary of run id; a nil or empty summary is
 // stored as NULL.
-func (s *store) setSummary(ctx context.Context, id int64, summary map[string]float64) error {
+func (s *DB) setSummary(ctx context.Context, id int64, summary map[string]float64) error {
 	text, err := encodeSummary(summary)
 	if err != nil {
 		return fmt.Errorf("results: set summary of run %d: %w", id, err)

@@ -9,39 +9,28 @@ import (
 	"github.com/exp-runner/exp/internal/record"
 )
 
-// Store is exp's results store. SQLite (one file, the default) and
-// PostgreSQL (one server shared by many machines) implement it with one
-// core and the same schema, so both behave the same.
-type Store interface {
+// Reader is every read of the results: runs, their epochs, sweeps, and
+// what prediction stored. *DB has these methods and the worker protocol's
+// writes; *ReadOnly has these only. Packages that read take smaller
+// interfaces of their own, holding the methods they call.
+type Reader interface {
 	// Path names the database: a file path or a PostgreSQL URL (without
 	// its password).
 	Path() string
 	Close() error
 
-	Run(ctx context.Context, id int64) (*Run, error)
-	RunsByName(ctx context.Context, name string) ([]*Run, error)
-	Runs(ctx context.Context) ([]*Run, error)
+	Run(ctx context.Context, id int64) (*record.Run, error)
+	RunsByName(ctx context.Context, name string) ([]*record.Run, error)
+	Runs(ctx context.Context) ([]*record.Run, error)
 	Epochs(ctx context.Context, runID int64) ([]*record.Epoch, error)
 	AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, error)
 	Summaries(ctx context.Context) ([]*RunSummary, error)
-
-	OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (*Sweep, bool, error)
-	Sweep(ctx context.Context, id int64) (*Sweep, error)
-	Sweeps(ctx context.Context) ([]*Sweep, error)
-	PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error)
-	ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*Run, error)
-	Trials(ctx context.Context, sweepID int64) ([]*Run, error)
-	ClaimTrial(ctx context.Context, ids []int64, c Claim) (*Run, error)
-	Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration) error
-	AddTrialEpoch(ctx context.Context, owner string, e *record.Epoch) error
-	FinishTrial(ctx context.Context, id int64, owner string, o Outcome) error
+	Sweep(ctx context.Context, id int64) (*record.Sweep, error)
+	Sweeps(ctx context.Context) ([]*record.Sweep, error)
+	Trials(ctx context.Context, sweepID int64) ([]*record.Run, error)
 	MetricAt(ctx context.Context, sweepID int64, epoch int, metric string) (map[int64]float64, error)
-
-	// Prediction (schema 006): a best epoch's confusion matrix, evaluations.
-	AddTrialEpochConfusion(ctx context.Context, owner string, e *record.Epoch, confusion string) error
 	Confusion(ctx context.Context, id int64) (string, error)
-	AddEvaluation(ctx context.Context, ev *Evaluation) error
-	Evaluations(ctx context.Context, id int64) ([]*Evaluation, error)
+	Evaluations(ctx context.Context, id int64) ([]*record.Evaluation, error)
 }
 
 // Claim says how a worker claims a trial.
@@ -56,7 +45,7 @@ type Claim struct {
 	// claiming transaction: it returns true when the caller took the trial's
 	// liveness lock (a running trial then has a dead worker). A candidate
 	// for which it returns false is skipped.
-	Lock func(r *Run) bool
+	Lock func(r *record.Run) bool
 }
 
 // Outcome is how a trial's attempt ended.
@@ -102,26 +91,20 @@ func IsPostgres(dsn string) bool {
 // Open opens the results database dsn: a PostgreSQL URL
 // (postgres://user@host/db) or the path of a SQLite file, created if needed,
 // and applies the migrations it has not seen yet.
-func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
-	return asStore(open(ctx, dsn, false, opts))
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	return open(ctx, dsn, false, opts)
 }
 
-// OpenExisting is Open for commands that only read: a SQLite file must
-// already exist.
-func OpenExisting(ctx context.Context, dsn string, opts ...Option) (Store, error) {
-	return asStore(open(ctx, dsn, true, opts))
-}
-
-// asStore returns s as a Store: a nil interface, not a nil *store, with err.
-func asStore(s *store, err error) (Store, error) {
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+// OpenExisting is Open for a database that must exist already: a missing
+// SQLite file is an error (wrapping fs.ErrNotExist) rather than a new
+// database. The commands that read use it, and exp evaluate, which adds an
+// evaluation to an existing run.
+func OpenExisting(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	return open(ctx, dsn, true, opts)
 }
 
 // open opens the store of dsn with the dialect its form names.
-func open(ctx context.Context, dsn string, existing bool, opts []Option) (*store, error) {
+func open(ctx context.Context, dsn string, existing bool, opts []Option) (*DB, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)

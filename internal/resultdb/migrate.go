@@ -46,7 +46,7 @@ const openRetry = 30 * time.Second
 // WAL get SQLITE_BUSY at once, without waiting for the busy timeout; the
 // failed connection is discarded and the next finds the file in WAL mode).
 // Migrations are applied once each, so retrying is safe.
-func (s *store) migrateRetrying(ctx context.Context) error {
+func (s *DB) migrateRetrying(ctx context.Context) error {
 	deadline := time.Now().Add(openRetry)
 	delay := time.Millisecond
 	for {
@@ -70,7 +70,7 @@ func (s *store) migrateRetrying(ctx context.Context) error {
 // a migration this binary does not know. A database that is up to date is
 // only read, so a role that may not create tables (a read-only one, for
 // exp table) can open it.
-func (s *store) migrate(ctx context.Context) error {
+func (s *DB) migrate(ctx context.Context) error {
 	names, err := migrationNames(s.d.migrations)
 	if err != nil {
 		return fmt.Errorf("list migrations: %w", err)
@@ -118,7 +118,7 @@ func countKnown(applied []string, known map[string]bool) int {
 
 // appliedMigrations lists the migrations the database records, none if it
 // has no migrations table yet.
-func (s *store) appliedMigrations(ctx context.Context) ([]string, error) {
+func (s *DB) appliedMigrations(ctx context.Context) ([]string, error) {
 	var exists bool
 	if err := s.queryRow(ctx, s.db, s.d.tableExists, "migrations").Scan(&exists); err != nil || !exists {
 		return nil, err
@@ -133,7 +133,7 @@ func (s *store) appliedMigrations(ctx context.Context) ([]string, error) {
 // does not record yet, in order, each in its own write transaction together
 // with the row that records it, under the dialect's migration lock, so that
 // processes opening one database at once apply each exactly once.
-func (s *store) applyMigrations(ctx context.Context, names []string) error {
+func (s *DB) applyMigrations(ctx context.Context, names []string) error {
 	err := s.migrationTx(ctx, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)`)
 		return err
@@ -150,7 +150,7 @@ func (s *store) applyMigrations(ctx context.Context, names []string) error {
 }
 
 // migrationTx runs fn in a write transaction holding the migration lock.
-func (s *store) migrationTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *DB) migrationTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if s.d.lockMigrations != "" {
 			if _, err := s.exec(ctx, tx, s.d.lockMigrations); err != nil {
@@ -162,7 +162,7 @@ func (s *store) migrationTx(ctx context.Context, fn func(tx *sql.Tx) error) erro
 }
 
 // applyMigration applies migration name in tx unless it is recorded.
-func (s *store) applyMigration(ctx context.Context, tx *sql.Tx, name string) error {
+func (s *DB) applyMigration(ctx context.Context, tx *sql.Tx, name string) error {
 	var n int
 	if err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
 		return err

@@ -55,7 +55,7 @@ var pgDialect = &dialect{
 // Connections come from a pgx pool (github.com/jackc/pgx/v5/pgxpool) seen
 // through database/sql (pgx's stdlib), so the pool's URL parameters keep
 // working and the store's core is the same as SQLite's.
-func openPostgres(ctx context.Context, dsn string, o options) (*store, error) {
+func openPostgres(ctx context.Context, dsn string, o options) (*DB, error) {
 	safe := redactDSN(dsn)
 	secret := dsnPassword(dsn)
 	cfg, err := pgxpool.ParseConfig(dsn)
@@ -75,7 +75,7 @@ func openPostgres(ctx context.Context, dsn string, o options) (*store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("results: open %s: cannot connect to %s: %w", safe, where, scrubError(connectCause(err), secret))
 	}
-	s := &store{db: stdlib.OpenDBFromPool(pool), d: pgDialect, path: safe, clock: o.now, onClose: pool.Close}
+	s := &DB{db: stdlib.OpenDBFromPool(pool), d: pgDialect, path: safe, clock: o.now, onClose: pool.Close}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close() // the migration error is the one to report
 		return nil, fmt.Errorf("results: open %s: %w", safe, scrubError(err, secret))

@@ -62,7 +62,7 @@ func TestOpenPostgresErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := openStore(ctx, tt.dsn)
+			s, err := Open(ctx, tt.dsn)
 			if err == nil {
 				s.Close()
 				t.Fatal("Open succeeded")
@@ -116,12 +116,12 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range errs {
 			wg.Go(func() {
-				s, err := openStore(ctx, db.dsn)
+				s, err := Open(ctx, db.dsn)
 				if err != nil {
 					errs[i] = err
 					return
 				}
-				errs[i] = s.createRun(ctx, &Run{Name: "r"})
+				errs[i] = s.createRun(ctx, &record.Run{Name: "r"})
 				if err := s.Close(); errs[i] == nil {
 					errs[i] = err
 				}
@@ -156,7 +156,7 @@ func TestPostgresFencing(t *testing.T) {
 	s, zombie := db.open(t), db.open(t)
 	f := func(v float64) *float64 { return &v }
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
-	all, _, err := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1)})
+	all, _, err := s.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestPostgresFencing(t *testing.T) {
 	// w2 takes the trial over (retrying: a stalled write may hold the
 	// row's lock at that instant, and claims skip locked rows), resumes
 	// after the epochs it finds and finishes it.
-	var w2 *Run
+	var w2 *record.Run
 	for deadline := time.Now().Add(30 * time.Second); w2 == nil; {
 		if w2, err = s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: time.Minute}); err != nil {
 			t.Fatal(err)
@@ -258,12 +258,12 @@ func TestPostgresFencing(t *testing.T) {
 	if tries.Load() < 12 {
 		t.Errorf("the stalled worker tried only %d writes", tries.Load())
 	}
-	got, err := s.Run(ctx, id)
+	got, owner, err := s.Owned(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != record.StatusCompleted || got.Attempts != 2 || got.Owner != "" || got.Error != "" || got.LeaseExpiresAt != nil {
-		t.Errorf("final run: %s, %d attempts, owner %q, error %q, lease %v", got.Status, got.Attempts, got.Owner, got.Error, got.LeaseExpiresAt)
+	if got.Status != record.StatusCompleted || got.Attempts != 2 || owner.Token != "" || got.Error != "" || owner.LeaseExpiresAt != nil {
+		t.Errorf("final run: %s, %d attempts, owner %q, error %q, lease %v", got.Status, got.Attempts, owner.Token, got.Error, owner.LeaseExpiresAt)
 	}
 	eps, _ = s.Epochs(ctx, id)
 	var losses []float64
@@ -287,7 +287,7 @@ func TestPostgresClaimSkipsLocked(t *testing.T) {
 	ctx := context.Background()
 	s := db.open(t)
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
-	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
+	all, _, _ := s.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1), trialRun("b", 0.2)})
 	ids := []int64{all[0].ID, all[1].ID}
 
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -301,7 +301,7 @@ func TestPostgresClaimSkipsLocked(t *testing.T) {
 	// The timeout only turns a hang into a failure.
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	for _, c := range []Claim{{Owner: "w", Lease: time.Minute}, {Owner: "w", Lock: func(*Run) bool { return true }}} {
+	for _, c := range []Claim{{Owner: "w", Lease: time.Minute}, {Owner: "w", Lock: func(*record.Run) bool { return true }}} {
 		if r, err := s.ClaimTrial(tctx, ids[:1], c); err != nil || r != nil {
 			t.Errorf("claiming the locked trial alone (lock %v): %v, %v; want none", c.Lock != nil, r, err)
 		}
@@ -329,7 +329,7 @@ func TestPostgresServerClock(t *testing.T) {
 	past := db.open(t, WithClock(func() time.Time { return slow }))
 	future := db.open(t, WithClock(func() time.Time { return fast }))
 	sw, _, _ := past.OpenSweep(ctx, "sweep", "/f", "h", "", false)
-	all, _, _ := past.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1)})
+	all, _, _ := past.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1)})
 	ids := []int64{all[0].ID}
 
 	before := serverNow(t, past)
@@ -338,8 +338,8 @@ func TestPostgresServerClock(t *testing.T) {
 	if err != nil || r == nil {
 		t.Fatalf("claim: %v %v", r, err)
 	}
-	if r.LeaseExpiresAt.Before(before.Add(time.Minute)) || r.LeaseExpiresAt.After(after.Add(time.Minute)) {
-		t.Errorf("lease until %v, want the server's clock plus a minute (%v)", r.LeaseExpiresAt, before.Add(time.Minute))
+	if _, o, err := past.Owned(ctx, r.ID); err != nil || o.LeaseExpiresAt.Before(before.Add(time.Minute)) || o.LeaseExpiresAt.After(after.Add(time.Minute)) {
+		t.Errorf("lease until %v (%v), want the server's clock plus a minute (%v)", o.LeaseExpiresAt, err, before.Add(time.Minute))
 	}
 	if !r.StartedAt.Equal(slow) {
 		t.Errorf("started_at %v, want the store's clock %v", r.StartedAt, slow)
@@ -364,9 +364,9 @@ func TestPostgresServerClock(t *testing.T) {
 	if err := past.FinishTrial(ctx, r.ID, "slow", Outcome{Status: record.StatusCompleted}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := future.Run(ctx, r.ID)
-	if got.FinishedAt == nil || !got.FinishedAt.Equal(slow) || got.LeaseExpiresAt != nil {
-		t.Errorf("finished run: finished_at %v, lease %v", got.FinishedAt, got.LeaseExpiresAt)
+	got, owner, _ := future.Owned(ctx, r.ID)
+	if got.FinishedAt == nil || !got.FinishedAt.Equal(slow) || owner.LeaseExpiresAt != nil {
+		t.Errorf("finished run: finished_at %v, lease %v", got.FinishedAt, owner.LeaseExpiresAt)
 	}
 }
 
@@ -391,10 +391,10 @@ func TestPostgresReadOnly(t *testing.T) {
 		t.Errorf("error %q does not say the session is read-only", err)
 	}
 	rw := db.open(t)
-	if err := rw.createRun(ctx, &Run{Name: "r"}); err != nil {
+	if err := rw.createRun(ctx, &record.Run{Name: "r"}); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := openStore(ctx, readOnly(db.dsn))
+	ro, err := Open(ctx, readOnly(db.dsn))
 	if err != nil {
 		t.Fatalf("read-only open of an up-to-date database: %v", err)
 	}
@@ -402,7 +402,7 @@ func TestPostgresReadOnly(t *testing.T) {
 	if sums, err := ro.Summaries(ctx); err != nil || len(sums) != 1 {
 		t.Errorf("Summaries: %d, %v", len(sums), err)
 	}
-	if err := ro.createRun(ctx, &Run{Name: "w"}); err == nil {
+	if err := ro.createRun(ctx, &record.Run{Name: "w"}); err == nil {
 		t.Error("a read-only session wrote")
 	}
 }

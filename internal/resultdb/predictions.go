@@ -5,32 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/exp-runner/exp/internal/record"
 )
 
-// Evaluation is one scoring of a run's best model on some data: a row of
-// the evaluations table. Metrics that do not apply are nil.
-type Evaluation struct {
-	ID       int64
-	RunID    int64
-	Data     string // what was scored, e.g. "path=test.csv" or "validation set"
-	DataHash string // a hash of the scored examples
-	Loss     *float64
-	Accuracy *float64 // classification
-	MSE      *float64 // regression, as are MAE, RMSE and R2
-	MAE      *float64
-	RMSE     *float64
-	R2       *float64
-	// CreatedAt is when it was recorded (set by AddEvaluation).
-	CreatedAt time.Time
-}
-
 // AddTrialEpochConfusion is AddTrialEpoch that also stores confusion (JSON)
 // as the run's confusion matrix, in the same transaction: the matrix of a
 // new best epoch is committed with that epoch.
-func (s *store) AddTrialEpochConfusion(ctx context.Context, owner string, e *record.Epoch, confusion string) error {
+func (s *DB) AddTrialEpochConfusion(ctx context.Context, owner string, e *record.Epoch, confusion string) error {
 	return s.addTrialEpoch(ctx, owner, e, func(tx *sql.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE runs SET confusion = ? WHERE id = ?`, confusion, e.RunID)
 		return err
@@ -38,7 +20,7 @@ func (s *store) AddTrialEpochConfusion(ctx context.Context, owner string, e *rec
 }
 
 // Confusion returns run id's stored confusion matrix (JSON), "" if none.
-func (s *store) Confusion(ctx context.Context, id int64) (string, error) {
+func (s *DB) Confusion(ctx context.Context, id int64) (string, error) {
 	var c sql.NullString
 	err := s.queryRow(ctx, s.db, `SELECT confusion FROM runs WHERE id = ?`, id).Scan(&c)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -51,7 +33,7 @@ func (s *store) Confusion(ctx context.Context, id int64) (string, error) {
 }
 
 // AddEvaluation records ev, setting its ID and CreatedAt.
-func (s *store) AddEvaluation(ctx context.Context, ev *Evaluation) error {
+func (s *DB) AddEvaluation(ctx context.Context, ev *record.Evaluation) error {
 	created := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var n int
@@ -74,7 +56,7 @@ func (s *store) AddEvaluation(ctx context.Context, ev *Evaluation) error {
 }
 
 // Evaluations returns run id's evaluations, oldest first.
-func (s *store) Evaluations(ctx context.Context, id int64) ([]*Evaluation, error) {
+func (s *DB) Evaluations(ctx context.Context, id int64) ([]*record.Evaluation, error) {
 	evs, err := queryAll(ctx, s, s.db, scanEvaluation, `SELECT id, run_id, data, data_hash, loss, accuracy, mse, mae, rmse, r2, created_at
 		FROM evaluations WHERE run_id = ? ORDER BY id`, id)
 	if err != nil {
@@ -83,9 +65,9 @@ func (s *store) Evaluations(ctx context.Context, id int64) ([]*Evaluation, error
 	return evs, nil
 }
 
-func scanEvaluation(rows *sql.Rows) (*Evaluation, error) {
+func scanEvaluation(rows *sql.Rows) (*record.Evaluation, error) {
 	var (
-		ev      Evaluation
+		ev      record.Evaluation
 		m       [6]sql.NullFloat64
 		created dbTime
 	)

@@ -20,7 +20,7 @@ func testPredictionColumns(t *testing.T, db *testDB) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
 	s := db.open(t, WithClock(func() time.Time { return now }))
-	r := &Run{Name: "cls", ModelName: "mlp"}
+	r := &record.Run{Name: "cls", ModelName: "mlp"}
 	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +51,11 @@ func testPredictionColumns(t *testing.T, db *testDB) {
 	if c, _ := s.Confusion(ctx, r.ID); c != cm {
 		t.Errorf("a refused epoch changed the confusion matrix to %q", c)
 	}
-	ev := &Evaluation{RunID: r.ID, Data: "path=test.csv", DataHash: "abc", Loss: ptr(0.3), Accuracy: ptr(0.9)}
+	ev := &record.Evaluation{RunID: r.ID, Data: "path=test.csv", DataHash: "abc", Loss: ptr(0.3), Accuracy: ptr(0.9)}
 	if err := s.AddEvaluation(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	reg := &Evaluation{RunID: r.ID, Data: "validation set", DataHash: "def", Loss: ptr(0.01), MSE: ptr(0.01), MAE: ptr(0.08), RMSE: ptr(0.1), R2: ptr(0.97)}
+	reg := &record.Evaluation{RunID: r.ID, Data: "validation set", DataHash: "def", Loss: ptr(0.01), MSE: ptr(0.01), MAE: ptr(0.08), RMSE: ptr(0.1), R2: ptr(0.97)}
 	if err := s.AddEvaluation(ctx, reg); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func testPredictionColumns(t *testing.T, db *testDB) {
 		*evs[1].R2 != 0.97 || evs[1].Accuracy != nil || !evs[1].CreatedAt.Equal(now) {
 		t.Errorf("evaluations read back %+v, %+v", evs[0], evs[1])
 	}
-	if err := s.AddEvaluation(ctx, &Evaluation{RunID: r.ID + 100, Data: "x"}); !errors.Is(err, ErrNotFound) {
+	if err := s.AddEvaluation(ctx, &record.Evaluation{RunID: r.ID + 100, Data: "x"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("evaluation of a missing run: %v, want ErrNotFound", err)
 	}
 }

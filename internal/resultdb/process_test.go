@@ -73,7 +73,7 @@ func helper(mode string) error {
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, os.Getenv(envDB))
+	s, err := Open(ctx, os.Getenv(envDB))
 	if err != nil {
 		return err
 	}
@@ -218,13 +218,13 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 	t.Helper()
 	ctx := context.Background()
 	dbPath = filepath.Join(t.TempDir(), "results.db")
-	s, err := openStore(ctx, dbPath)
+	s, err := Open(ctx, dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	for i := 0; i < n; i++ {
-		r := &Run{Name: fmt.Sprintf("run%d", i), ModelName: "mlp", Epochs: 1000}
+		r := &record.Run{Name: fmt.Sprintf("run%d", i), ModelName: "mlp", Epochs: 1000}
 		if err := s.createRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func newRun(t *testing.T, n int) (dbPath string, ids []int64) {
 }
 
 // checkIntegrity runs PRAGMA integrity_check.
-func checkIntegrity(t *testing.T, s *store) {
+func checkIntegrity(t *testing.T, s *DB) {
 	t.Helper()
 	var res string
 	if err := s.db.QueryRowContext(context.Background(), `PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
@@ -262,7 +262,7 @@ func TestDurability(t *testing.T) {
 		c.expect(t, fmt.Sprintf("holding %d", committed+1))
 		c.kill(t)
 
-		s, err := openStore(ctx, dbPath)
+		s, err := Open(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +300,7 @@ func TestDurability(t *testing.T) {
 			t.Fatalf("child's last line %q, want %q", last, fmt.Sprintf("committed %d", reported))
 		}
 
-		s, err := openStore(ctx, dbPath)
+		s, err := Open(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,11 +328,11 @@ func TestConcurrentStores(t *testing.T) {
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "results.db")
 
-	stores := make([]*store, writers)
+	stores := make([]*DB, writers)
 	errs := make([]error, writers)
 	var wg sync.WaitGroup
 	for i := range stores {
-		wg.Go(func() { stores[i], errs[i] = openStore(ctx, dbPath) })
+		wg.Go(func() { stores[i], errs[i] = Open(ctx, dbPath) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -347,7 +347,7 @@ func TestConcurrentStores(t *testing.T) {
 	for i, s := range stores {
 		wg.Go(func() {
 			<-start
-			r := &Run{Name: fmt.Sprintf("w%d", i), ModelName: "mlp", Epochs: perWriter}
+			r := &record.Run{Name: fmt.Sprintf("w%d", i), ModelName: "mlp", Epochs: perWriter}
 			if errs[i] = s.createRun(ctx, r); errs[i] != nil {
 				return
 			}
@@ -395,9 +395,9 @@ func TestConcurrentProcesses(t *testing.T) {
 	for _, c := range children {
 		c.expect(t, "ready")
 	}
-	stores := make([]*store, 2)
+	stores := make([]*DB, 2)
 	for i := range stores {
-		s, err := openStore(ctx, dbPath)
+		s, err := Open(ctx, dbPath)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -438,7 +438,7 @@ func TestConcurrentProcesses(t *testing.T) {
 
 // checkAllEpochs checks that each run has exactly epochs 1..n as the
 // helpers write them.
-func checkAllEpochs(t *testing.T, s *store, ids []int64, n int) {
+func checkAllEpochs(t *testing.T, s *DB, ids []int64, n int) {
 	t.Helper()
 	for _, id := range ids {
 		epochs, err := s.Epochs(context.Background(), id)
@@ -467,12 +467,12 @@ func TestConcurrentOpen(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range errs {
 			wg.Go(func() {
-				s, err := openStore(ctx, dbPath)
+				s, err := Open(ctx, dbPath)
 				if err != nil {
 					errs[i] = err
 					return
 				}
-				errs[i] = s.createRun(ctx, &Run{Name: "r"})
+				errs[i] = s.createRun(ctx, &record.Run{Name: "r"})
 				if err := s.Close(); errs[i] == nil {
 					errs[i] = err
 				}

@@ -17,15 +17,15 @@ var ErrNoProposal = errors.New("no trial proposed")
 // Proposer returns the next trial of a sweep given the sweep's trials so
 // far (by trial number) and their epochs (by run id), or an error wrapping
 // ErrNoProposal.
-type Proposer func(trials []*Run, epochs map[int64][]*record.Epoch) (*Run, error)
+type Proposer func(trials []*record.Run, epochs map[int64][]*record.Epoch) (*record.Run, error)
 
 // ProposeTrial inserts the trial that propose returns as the next pending
 // trial of sweep sweepID, under one lock on the sweep (its row on
 // PostgreSQL, the database's write lock on SQLite): workers proposing at
 // once see each other's proposals. A proposal whose config hash the sweep
 // already holds is an error wrapping ErrDuplicate.
-func (s *store) ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*Run, error) {
-	var out *Run
+func (s *DB) ProposeTrial(ctx context.Context, sweepID int64, propose Proposer) (*record.Run, error) {
+	var out *record.Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		out = nil
 		if _, err := s.exec(ctx, tx, `SELECT 1 FROM sweeps WHERE id = ?`+s.d.forUpdate, sweepID); err != nil {
@@ -64,7 +64,7 @@ func (s *store) ProposeTrial(ctx context.Context, sweepID int64, propose Propose
 }
 
 // sweepEpochs returns the epochs of sweep sweepID's trials, by run id.
-func (s *store) sweepEpochs(ctx context.Context, q querier, sweepID int64) (map[int64][]*record.Epoch, error) {
+func (s *DB) sweepEpochs(ctx context.Context, q querier, sweepID int64) (map[int64][]*record.Epoch, error) {
 	epochs, err := queryAll(ctx, s, q, scanEpoch, `SELECT `+epochColumns+` FROM epochs WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?) ORDER BY run_id, epoch`, sweepID)
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func testProposeTrial(t *testing.T, db *testDB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byCount := func(trials []*Run, _ map[int64][]*record.Epoch) (*Run, error) {
+	byCount := func(trials []*record.Run, _ map[int64][]*record.Epoch) (*record.Run, error) {
 		return trialRun(fmt.Sprint(len(trials)), 0.1*float64(len(trials)+1)), nil
 	}
 	var wg sync.WaitGroup
@@ -64,7 +64,7 @@ func testProposeTrial(t *testing.T, db *testDB) {
 	if err := s.AddTrialEpoch(ctx, owner, &record.Epoch{RunID: trials[0].ID, Epoch: 1, Loss: &loss}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.ProposeTrial(ctx, sw.ID, func(trials []*Run, epochs map[int64][]*record.Epoch) (*Run, error) {
+	_, err = s.ProposeTrial(ctx, sw.ID, func(trials []*record.Run, epochs map[int64][]*record.Epoch) (*record.Run, error) {
 		if es := epochs[trials[0].ID]; len(es) != 1 || *es[0].Loss != 0.5 {
 			t.Errorf("the proposer sees epochs %v", es)
 		}
@@ -73,7 +73,7 @@ func testProposeTrial(t *testing.T, db *testDB) {
 	if !errors.Is(err, ErrDuplicate) {
 		t.Errorf("a repeated config hash: %v, want ErrDuplicate", err)
 	}
-	none := func([]*Run, map[int64][]*record.Epoch) (*Run, error) {
+	none := func([]*record.Run, map[int64][]*record.Epoch) (*record.Run, error) {
 		return nil, fmt.Errorf("budget: %w", ErrNoProposal)
 	}
 	if _, err := s.ProposeTrial(ctx, sw.ID, none); !errors.Is(err, ErrNoProposal) {

@@ -21,24 +21,25 @@ const sqliteReadOnlyParams = "mode=ro&_query_only=1&_busy_timeout=30000"
 // them.
 var ErrNeedsMigration = errors.New("the database needs migrating: run any other exp command on it first (e.g. exp status)")
 
-// ReadOnly is a Store opened by OpenReadOnly, with DataVersion.
+// ReadOnly is a database opened by OpenReadOnly: the reads of Reader, and
+// DataVersion. It has no method that writes.
 type ReadOnly struct {
-	Store
-	s    *store
+	Reader
+	s    *DB
 	conn *sql.Conn // SQLite: the connection whose data_version is read
 }
 
 // OpenReadOnly opens an existing results database that it never writes to:
 // a SQLite file with mode=ro and query_only, a PostgreSQL database with
 // default_transaction_read_only. It applies no migrations: a database that
-// still needs one is refused with ErrNeedsMigration. The write methods of
-// the store it returns fail.
+// still needs one is refused with ErrNeedsMigration. A missing SQLite file
+// is an error too.
 func OpenReadOnly(ctx context.Context, dsn string, opts ...Option) (*ReadOnly, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	var s *store
+	var s *DB
 	var err error
 	if IsPostgres(dsn) {
 		s, err = openPostgresReadOnly(ctx, dsn, o)
@@ -48,7 +49,7 @@ func OpenReadOnly(ctx context.Context, dsn string, opts ...Option) (*ReadOnly, e
 	if err != nil {
 		return nil, err
 	}
-	ro := &ReadOnly{Store: s, s: s}
+	ro := &ReadOnly{Reader: s, s: s}
 	if s.d == sqliteDialect {
 		if ro.conn, err = s.db.Conn(ctx); err != nil {
 			_ = s.Close() // the connection's error is the one to report
@@ -63,7 +64,7 @@ func (r *ReadOnly) Close() error {
 	if r.conn != nil {
 		_ = r.conn.Close() // returns it to the pool, which Close closes
 	}
-	return r.Store.Close()
+	return r.s.Close()
 }
 
 // DataVersion returns a value that changes whenever a commit changes the
@@ -85,7 +86,7 @@ func (r *ReadOnly) DataVersion(ctx context.Context) (string, error) {
 
 // openSQLiteReadOnly opens the SQLite file at path read-only and checks its
 // migrations.
-func openSQLiteReadOnly(ctx context.Context, path string, o options) (*store, error) {
+func openSQLiteReadOnly(ctx context.Context, path string, o options) (*DB, error) {
 	if path == ":memory:" {
 		return nil, fmt.Errorf("results: open %s: a private in-memory database cannot be opened read-only", path)
 	}
@@ -104,7 +105,7 @@ func openSQLiteReadOnly(ctx context.Context, path string, o options) (*store, er
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &store{db: db, d: sqliteDialect, path: path, clock: o.now}
+	s := &DB{db: db, d: sqliteDialect, path: path, clock: o.now}
 	if err := s.checkMigrated(ctx); err != nil {
 		_ = db.Close() // the check's error is the one to report
 		return nil, fmt.Errorf("results: open %s: %w", path, err)
@@ -115,7 +116,7 @@ func openSQLiteReadOnly(ctx context.Context, path string, o options) (*store, er
 // openPostgresReadOnly opens dsn with every transaction read-only. Opening
 // migrates an out-of-date database, which then fails as a write; that
 // failure is reported as ErrNeedsMigration.
-func openPostgresReadOnly(ctx context.Context, dsn string, o options) (*store, error) {
+func openPostgresReadOnly(ctx context.Context, dsn string, o options) (*DB, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("results: open %s: %w", redactDSN(dsn), err)
@@ -132,7 +133,7 @@ func openPostgresReadOnly(ctx context.Context, dsn string, o options) (*store, e
 
 // checkMigrated fails with ErrNeedsMigration unless the database records
 // every migration this binary has.
-func (s *store) checkMigrated(ctx context.Context) error {
+func (s *DB) checkMigrated(ctx context.Context) error {
 	names, err := migrationNames(s.d.migrations)
 	if err != nil {
 		return fmt.Errorf("list migrations: %w", err)

@@ -14,11 +14,10 @@ import (
 // runColumns are the runs columns read by scanRun, in its order.
 const runColumns = `id, name, model_name, status, config_yaml, config_hash, seed, backend, optimizer,
 	learning_rate, batch_size, epochs, threads, started_at, finished_at, error, summary,
-	sweep_id, trial, variant, params, attempts, stop_reason, owner, lease_expires_at,
-	preprocessing, data_hash`
+	sweep_id, trial, variant, params, attempts, stop_reason, preprocessing, data_hash`
 
 // Run returns the run with the given id, or an error wrapping ErrNotFound.
-func (s *store) Run(ctx context.Context, id int64) (*Run, error) {
+func (s *DB) Run(ctx context.Context, id int64) (*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("results: run %d: %w", id, err)
@@ -31,24 +30,24 @@ func (s *store) Run(ctx context.Context, id int64) (*Run, error) {
 
 // RunsByName returns the runs with the given name, by id (oldest first);
 // none is not an error.
-func (s *store) RunsByName(ctx context.Context, name string) ([]*Run, error) {
+func (s *DB) RunsByName(ctx context.Context, name string) ([]*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE name = ? ORDER BY id`, name)
 	return runs, wrapErr(err, "results: runs named %q", name)
 }
 
 // Runs returns all runs, by id.
-func (s *store) Runs(ctx context.Context) ([]*Run, error) {
+func (s *DB) Runs(ctx context.Context) ([]*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs ORDER BY id`)
 	return runs, wrapErr(err, "results: runs")
 }
 
 // queryRuns returns the runs a query of runColumns selects.
-func (s *store) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]*Run, error) {
+func (s *DB) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]*record.Run, error) {
 	return queryAll(ctx, s, q, scanRun, query, args...)
 }
 
 // queryAll returns each row of a query, read by scan.
-func queryAll[T any](ctx context.Context, s *store, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, s *DB, q querier, scan func(*sql.Rows) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := s.query(ctx, q, query, args...)
 	if err != nil {
 		return nil, err
@@ -66,26 +65,30 @@ func queryAll[T any](ctx context.Context, s *store, q querier, scan func(*sql.Ro
 }
 
 // scanRun reads a row of runColumns.
-func scanRun(rows *sql.Rows) (*Run, error) {
+func scanRun(rows *sql.Rows) (*record.Run, error) { return scanRunAnd(rows) }
+
+// scanRunAnd reads a row of runColumns followed by columns into more.
+func scanRunAnd(rows *sql.Rows, more ...any) (*record.Run, error) {
 	var (
-		r                             Run
+		r                             record.Run
 		status                        string
-		started, finished, lease      dbTime
+		started, finished             dbTime
 		errText, summ, variant, param sql.NullString
-		stop, owner, pre, dataHash    sql.NullString
+		stop, pre, dataHash           sql.NullString
 		sweepID, trial                sql.NullInt64
 	)
-	if err := rows.Scan(&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
+	dest := []any{&r.ID, &r.Name, &r.ModelName, &status, &r.ConfigYAML, &r.ConfigHash, &r.Seed,
 		&r.Backend, &r.Optimizer, &r.LearningRate, &r.BatchSize, &r.Epochs, &r.Threads,
-		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &param, &r.Attempts, &stop, &owner, &lease,
-		&pre, &dataHash); err != nil {
+		&started, &finished, &errText, &summ, &sweepID, &trial, &variant, &param, &r.Attempts, &stop,
+		&pre, &dataHash}
+	if err := rows.Scan(append(dest, more...)...); err != nil {
 		return nil, err
 	}
 	if !started.Valid {
 		return nil, fmt.Errorf("run %d: started_at is NULL", r.ID)
 	}
-	r.Status, r.StartedAt, r.FinishedAt, r.LeaseExpiresAt = record.Status(status), started.Time, finished.ptr(), lease.ptr()
-	r.Error, r.Variant, r.StopReason, r.Owner = errText.String, variant.String, stop.String, owner.String
+	r.Status, r.StartedAt, r.FinishedAt = record.Status(status), started.Time, finished.ptr()
+	r.Error, r.Variant, r.StopReason = errText.String, variant.String, stop.String
 	r.SweepID, r.Trial = sweepID.Int64, int(trial.Int64)
 	r.Preprocessing, r.DataHash = pre.String, dataHash.String
 	if param.Valid {
@@ -102,7 +105,7 @@ func scanRun(rows *sql.Rows) (*Run, error) {
 	return &r, nil
 }
 
-func validateRun(r *Run) error {
+func validateRun(r *record.Run) error {
 	switch {
 	case r.Name == "":
 		return errors.New("empty name")

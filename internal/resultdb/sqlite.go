@@ -37,7 +37,7 @@ var sqliteDialect = &dialect{
 // (but not its directory) unless existing is set, and applies the
 // migrations it has not seen yet. The path ":memory:" opens a private
 // in-memory database.
-func openSQLite(ctx context.Context, path string, existing bool, o options) (*store, error) {
+func openSQLite(ctx context.Context, path string, existing bool, o options) (*DB, error) {
 	dsn, err := sqliteDSN(path, existing)
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func openSQLite(ctx context.Context, path string, existing bool, o options) (*st
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 
-	s := &store{db: db, d: sqliteDialect, path: path, clock: o.now}
+	s := &DB{db: db, d: sqliteDialect, path: path, clock: o.now}
 	if err := s.migrateRetrying(ctx); err != nil {
 		_ = db.Close() // the migration error is the one to report
 		return nil, fmt.Errorf("results: open %s: %w", path, err)
@@ -73,7 +73,7 @@ func sqliteDSN(path string, existing bool) (string, error) {
 	}
 	if existing {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("no results database at %s (exp run creates it; --db or $EXP_DB name another)", path)
+			return "", &missingError{path}
 		} else if err != nil {
 			return "", fmt.Errorf("results: open %s: %w", path, err)
 		}
@@ -122,3 +122,13 @@ func isSQLiteCode(err error, codes ...sqlite3.ErrNoExtended) bool {
 	}
 	return false
 }
+
+// missingError is the error for a SQLite file that must exist but does not.
+// It wraps fs.ErrNotExist.
+type missingError struct{ path string }
+
+func (e *missingError) Error() string {
+	return fmt.Sprintf("no results database at %s (exp run creates it; --db or $EXP_DB name another)", e.path)
+}
+
+func (e *missingError) Unwrap() error { return fs.ErrNotExist }

@@ -43,9 +43,12 @@ type dialect struct {
 	snapshots bool
 }
 
-// store is the one implementation of Store. Its methods are safe for
-// concurrent use.
-type store struct {
+// DB is a results database opened to write (by Open or OpenExisting): the
+// reads of Reader, and the worker protocol by which exp run plans, claims
+// and records trials (OpenSweep, PlanTrials, ProposeTrial, ClaimTrial,
+// Owned, Heartbeat, AddTrialEpoch, AddTrialEpochConfusion, FinishTrial),
+// with AddEvaluation. Its methods are safe for concurrent use.
+type DB struct {
 	db      *sql.DB
 	d       *dialect
 	path    string           // the DSN without a password
@@ -53,13 +56,13 @@ type store struct {
 	onClose func()           // releases what db is built on; nil for nothing
 }
 
-var _ Store = (*store)(nil)
+var _ Reader = (*DB)(nil)
 
 // Path returns the path or URL (without its password) the store was opened with.
-func (s *store) Path() string { return s.path }
+func (s *DB) Path() string { return s.path }
 
 // Close closes the database.
-func (s *store) Close() error {
+func (s *DB) Close() error {
 	err := s.db.Close()
 	if s.onClose != nil {
 		s.onClose()
@@ -78,7 +81,7 @@ type querier interface {
 }
 
 // q rebinds query's placeholders for the dialect.
-func (s *store) q(query string) string {
+func (s *DB) q(query string) string {
 	if !s.d.dollar {
 		return query
 	}
@@ -95,15 +98,15 @@ func (s *store) q(query string) string {
 	return b.String()
 }
 
-func (s *store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+func (s *DB) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
 	return q.ExecContext(ctx, s.q(query), args...)
 }
 
-func (s *store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+func (s *DB) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
 	return q.QueryContext(ctx, s.q(query), args...)
 }
 
-func (s *store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+func (s *DB) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
 	return q.QueryRowContext(ctx, s.q(query), args...)
 }
 
@@ -111,11 +114,11 @@ func (s *store) queryRow(ctx context.Context, q querier, query string, args ...a
 // transaction begins IMMEDIATE (see sqliteParams), holding the write lock
 // from the start; a PostgreSQL one is READ COMMITTED. A cancelled ctx fails
 // with its own error before anything runs.
-func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.inTx(ctx, nil, fn)
 }
 
-func (s *store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
+func (s *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -132,7 +135,7 @@ func (s *store) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sql.T
 
 // read runs fn on one snapshot where the dialect has one (a read-only
 // transaction), else straight on the database.
-func (s *store) read(ctx context.Context, fn func(q querier) error) error {
+func (s *DB) read(ctx context.Context, fn func(q querier) error) error {
 	if !s.d.snapshots {
 		return fn(s.db)
 	}
@@ -141,14 +144,14 @@ func (s *store) read(ctx context.Context, fn func(q querier) error) error {
 }
 
 // now returns the store's clock reading as stored: UTC, whole milliseconds.
-func (s *store) now() time.Time { return normTime(s.clock()) }
+func (s *DB) now() time.Time { return normTime(s.clock()) }
 
 // nowArg is the store's clock reading as a query argument.
-func (s *store) nowArg() any { return s.d.timeArg(s.now()) }
+func (s *DB) nowArg() any { return s.d.timeArg(s.now()) }
 
 // leaseNow returns the SQL, and its arguments, of the clock that judges
 // leases: the server's now(), or now, a reading of the store's clock.
-func (s *store) leaseNow(now time.Time) (string, []any) {
+func (s *DB) leaseNow(now time.Time) (string, []any) {
 	if s.d.serverClock {
 		return "now()", nil
 	}
@@ -157,7 +160,7 @@ func (s *store) leaseNow(now time.Time) (string, []any) {
 
 // leaseUntil returns the SQL, and its arguments, of the lease clock (see
 // leaseNow) plus d, as stored.
-func (s *store) leaseUntil(now time.Time, d time.Duration) (string, []any) {
+func (s *DB) leaseUntil(now time.Time, d time.Duration) (string, []any) {
 	if s.d.serverClock {
 		return "date_trunc('milliseconds', now() + CAST(? AS bigint) * interval '1 microsecond')", []any{d.Microseconds()}
 	}

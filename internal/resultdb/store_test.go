@@ -69,7 +69,7 @@ func eqTimePtr(a, b *time.Time) bool {
 }
 
 // diffRun lists the fields in which got differs from want.
-func diffRun(got, want *Run) []string {
+func diffRun(got, want *record.Run) []string {
 	var d []string
 	add := func(ok bool, field string, g, w any) {
 		if !ok {
@@ -134,14 +134,14 @@ func testRoundTrip(t *testing.T, db *testDB) {
 	tick := func() time.Time { clock++; return reading(clock - 1) }
 
 	tests := []struct {
-		run     Run
+		run     record.Run
 		epochs  []record.Epoch
 		finish  record.Status // "" leaves the run running
 		errMsg  string
 		summary map[string]float64
 	}{
 		{
-			run: Run{
+			run: record.Run{
 				Name: "mlp", ModelName: "mlp", ConfigYAML: "name: mlp\nlayers: []\n", ConfigHash: "h1", Seed: 42,
 				Backend: "cpu", Optimizer: "adam", LearningRate: 1e-4, BatchSize: 32, Epochs: 3, Threads: 2,
 			},
@@ -157,7 +157,7 @@ func testRoundTrip(t *testing.T, db *testDB) {
 		},
 		{
 			// A regression without validation: accuracy and val_ columns NULL.
-			run: Run{
+			run: record.Run{
 				Name: "linreg", ModelName: "linear", ConfigYAML: "name: linreg\n", ConfigHash: "h2", Seed: -7,
 				Backend: "go", Optimizer: "sgd", LearningRate: 0.01, BatchSize: 16, Epochs: 5,
 			},
@@ -171,12 +171,12 @@ func testRoundTrip(t *testing.T, db *testDB) {
 		},
 		{
 			// Same name again, still running, no epochs.
-			run: Run{Name: "mlp", ModelName: "mlp", ConfigYAML: "name: mlp\n", ConfigHash: "h1", Seed: 43,
+			run: record.Run{Name: "mlp", ModelName: "mlp", ConfigYAML: "name: mlp\n", ConfigHash: "h1", Seed: 43,
 				Backend: "cpu", Optimizer: "adam", LearningRate: 1e-4, BatchSize: 32, Epochs: 3},
 		},
 		{
 			// A diverged run: NaN loss is stored as NULL.
-			run: Run{Name: "hot", ModelName: "mlp", ConfigYAML: "name: hot\n", ConfigHash: "h3", Seed: 1,
+			run: record.Run{Name: "hot", ModelName: "mlp", ConfigYAML: "name: hot\n", ConfigHash: "h3", Seed: 1,
 				Backend: "cpu", Optimizer: "sgd", LearningRate: 10, BatchSize: 8, Epochs: 9},
 			epochs: []record.Epoch{
 				{Epoch: 1, Loss: ptr(math.NaN()), Accuracy: ptr(0.1), ValLoss: ptr(math.Inf(1)), ValAccuracy: ptr(0.1), Seconds: 1, MsPerStep: 1, ExamplesPerSecond: 1},
@@ -185,7 +185,7 @@ func testRoundTrip(t *testing.T, db *testDB) {
 		},
 	}
 
-	var wantRuns []*Run
+	var wantRuns []*record.Run
 	wantEpochs := map[int64][]*record.Epoch{}
 	for _, tt := range tests {
 		r := tt.run
@@ -301,7 +301,7 @@ func TestStoredText(t *testing.T) {
 func testStoredText(t *testing.T, db *testDB) {
 	ctx := context.Background()
 	s := db.open(t, WithClock(func() time.Time { return time.Date(2026, 11, 27, 7, 12, 17, 123999999, time.FixedZone("CET", 3600)) }))
-	r := &Run{Name: "lin", ModelName: "linear", Summary: map[string]float64{"w": 2.01, "b": 0.49, "nan": math.NaN(), "inf": math.Inf(-1)}}
+	r := &record.Run{Name: "lin", ModelName: "linear", Summary: map[string]float64{"w": 2.01, "b": 0.49, "nan": math.NaN(), "inf": math.Inf(-1)}}
 	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +474,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			s, err := openStore(ctx, tt.path)
+			s, err := Open(ctx, tt.path)
 			if tt.wantErr != "" {
 				if err == nil {
 					s.Close()
@@ -489,7 +489,7 @@ func TestOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			r := &Run{Name: "x"}
+			r := &record.Run{Name: "x"}
 			if err := s.createRun(ctx, r); err != nil {
 				t.Fatal(err)
 			}
@@ -520,7 +520,7 @@ func testMigrations(t *testing.T, db *testDB) {
 		t.Fatalf("migrationNames() = %v, %v", files, err)
 	}
 	for i := 0; i < 3; i++ {
-		s, err := openStore(ctx, db.dsn)
+		s, err := Open(ctx, db.dsn)
 		if err != nil {
 			t.Fatalf("open #%d: %v", i+1, err)
 		}
@@ -557,7 +557,7 @@ func testMigrations(t *testing.T, db *testDB) {
 		}
 		if i == 0 {
 			// Data survives reopening.
-			if err := s.createRun(ctx, &Run{Name: "keep"}); err != nil {
+			if err := s.createRun(ctx, &record.Run{Name: "keep"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -631,7 +631,7 @@ func TestErrors(t *testing.T) {
 func testErrors(t *testing.T, db *testDB) {
 	ctx := context.Background()
 	s := db.open(t)
-	r := &Run{Name: "r", ModelName: "mlp", BatchSize: 32, Epochs: 2}
+	r := &record.Run{Name: "r", ModelName: "mlp", BatchSize: 32, Epochs: 2}
 	if err := s.createRun(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -657,8 +657,8 @@ func testErrors(t *testing.T, db *testDB) {
 		{"NaN seconds", func() error { return s.AddTrialEpoch(ctx, "", &record.Epoch{RunID: id, Epoch: 2, Seconds: math.NaN()}) },
 			nil, fmt.Sprintf("results: add epoch 2 of run %d: seconds is NaN, want a finite number ≥ 0", id)},
 		{"nil epoch", func() error { return s.AddTrialEpoch(ctx, "", nil) }, nil, "results: add epoch: nil epoch"},
-		{"run without name", func() error { return s.createRun(ctx, &Run{}) }, nil, `results: create run "": empty name`},
-		{"NaN learning rate", func() error { return s.createRun(ctx, &Run{Name: "n", LearningRate: math.NaN()}) },
+		{"run without name", func() error { return s.createRun(ctx, &record.Run{}) }, nil, `results: create run "": empty name`},
+		{"NaN learning rate", func() error { return s.createRun(ctx, &record.Run{Name: "n", LearningRate: math.NaN()}) },
 			nil, `results: create run "n": learning rate NaN is not finite`},
 		{"missing run", func() error { _, err := s.Run(ctx, 99); return err }, ErrNotFound, "results: run 99: not found"},
 		{"epochs of missing run", func() error { _, err := s.Epochs(ctx, 99); return err },

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/exp-runner/exp/internal/record"
 )
 
 // RunSummary is a run with its epochs reduced to the numbers exp table shows.
 type RunSummary struct {
-	Run *Run
+	Run *record.Run
 
 	// BestValAccuracy is the highest val_accuracy of any epoch; nil if no
 	// epoch has one (regression, or no validation set).
@@ -39,7 +41,7 @@ type RunSummary struct {
 // and their epochs are read from one snapshot; on SQLite by two statements,
 // so the epochs of a run created in between are skipped (a run read is
 // always complete up to some committed epoch).
-func (s *store) Summaries(ctx context.Context) ([]*RunSummary, error) {
+func (s *DB) Summaries(ctx context.Context) ([]*RunSummary, error) {
 	var sums []*RunSummary
 	err := s.read(ctx, func(q querier) error {
 		runs, err := s.queryRuns(ctx, q, `SELECT `+runColumns+` FROM runs ORDER BY id`)
@@ -68,7 +70,7 @@ func (s *store) Summaries(ctx context.Context) ([]*RunSummary, error) {
 }
 
 // summarizeEpochs folds every epoch into the summarizer of its run.
-func (s *store) summarizeEpochs(ctx context.Context, q querier, byID map[int64]*summarizer) error {
+func (s *DB) summarizeEpochs(ctx context.Context, q querier, byID map[int64]*summarizer) error {
 	rows, err := s.query(ctx, q, `SELECT run_id, epoch, loss, val_loss, val_accuracy, seconds, finished_at FROM epochs ORDER BY run_id, epoch`)
 	if err != nil {
 		return err

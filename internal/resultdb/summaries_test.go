@@ -102,7 +102,7 @@ func testSummaries(t *testing.T, db *testDB) {
 	wantOrder := []int64{4, 1, 6, 8, 7, 2, 3, 5, 9}
 
 	for i, tt := range tests {
-		r := &Run{Name: tt.name}
+		r := &record.Run{Name: tt.name}
 		if err := s.createRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}

@@ -4,17 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/exp-runner/exp/internal/record"
 )
 
 const sweepColumns = `id, name, file, spec_hash, created_at, prune`
 
 // querySweeps returns the sweeps a query of sweepColumns selects.
-func (s *store) querySweeps(ctx context.Context, q querier, query string, args ...any) ([]*Sweep, error) {
+func (s *DB) querySweeps(ctx context.Context, q querier, query string, args ...any) ([]*record.Sweep, error) {
 	return queryAll(ctx, s, q, scanSweep, query, args...)
 }
 
-func scanSweep(row *sql.Rows) (*Sweep, error) {
-	var sw Sweep
+func scanSweep(row *sql.Rows) (*record.Sweep, error) {
+	var sw record.Sweep
 	var created dbTime
 	var prune sql.NullString
 	if err := row.Scan(&sw.ID, &sw.Name, &sw.File, &sw.SpecHash, &created, &prune); err != nil {
@@ -29,7 +31,7 @@ func scanSweep(row *sql.Rows) (*Sweep, error) {
 // lookup and the creation are one transaction (on PostgreSQL holding an
 // advisory lock on (name, file)), so workers starting one sweep at once
 // share it.
-func (s *store) OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (sw *Sweep, created bool, err error) {
+func (s *DB) OpenSweep(ctx context.Context, name, file, specHash, prune string, fresh bool) (sw *record.Sweep, created bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		sw, created = nil, false
 		if s.d.lockSweep != "" {
@@ -53,7 +55,7 @@ func (s *store) OpenSweep(ctx context.Context, name, file, specHash, prune strin
 			name, file, specHash, s.d.timeArg(now), nullString(prune)).Scan(&id); err != nil {
 			return err
 		}
-		sw, created = &Sweep{ID: id, Name: name, File: file, SpecHash: specHash, CreatedAt: now, Prune: prune}, true
+		sw, created = &record.Sweep{ID: id, Name: name, File: file, SpecHash: specHash, CreatedAt: now, Prune: prune}, true
 		return nil
 	})
 	if err != nil {
@@ -63,7 +65,7 @@ func (s *store) OpenSweep(ctx context.Context, name, file, specHash, prune strin
 }
 
 // updateSweep stores specHash and prune as sw's where they changed.
-func (s *store) updateSweep(ctx context.Context, tx *sql.Tx, sw *Sweep, specHash, prune string) error {
+func (s *DB) updateSweep(ctx context.Context, tx *sql.Tx, sw *record.Sweep, specHash, prune string) error {
 	if sw.SpecHash == specHash && sw.Prune == prune {
 		return nil
 	}
@@ -75,7 +77,7 @@ func (s *store) updateSweep(ctx context.Context, tx *sql.Tx, sw *Sweep, specHash
 }
 
 // Sweep returns the sweep with the given id, or an error wrapping ErrNotFound.
-func (s *store) Sweep(ctx context.Context, id int64) (*Sweep, error) {
+func (s *DB) Sweep(ctx context.Context, id int64) (*record.Sweep, error) {
 	found, err := s.querySweeps(ctx, s.db, `SELECT `+sweepColumns+` FROM sweeps WHERE id = ?`, id)
 	if err == nil && len(found) == 0 {
 		err = ErrNotFound
@@ -87,7 +89,7 @@ func (s *store) Sweep(ctx context.Context, id int64) (*Sweep, error) {
 }
 
 // Sweeps returns every sweep, by id.
-func (s *store) Sweeps(ctx context.Context) ([]*Sweep, error) {
+func (s *DB) Sweeps(ctx context.Context) ([]*record.Sweep, error) {
 	sweeps, err := s.querySweeps(ctx, s.db, `SELECT `+sweepColumns+` FROM sweeps ORDER BY id`)
 	return sweeps, wrapErr(err, "results: sweeps")
 }
@@ -98,7 +100,7 @@ func (s *store) Sweeps(ctx context.Context) ([]*Sweep, error) {
 // run of the plan, in the plan's order, as stored, and which were added.
 // Workers planning one sweep at once queue on the sweep (its row on
 // PostgreSQL, the database on SQLite).
-func (s *store) PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all, added []*Run, err error) {
+func (s *DB) PlanTrials(ctx context.Context, sweepID int64, plan []*record.Run) (all, added []*record.Run, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		all, added = nil, nil
 		if _, err := s.exec(ctx, tx, `SELECT 1 FROM sweeps WHERE id = ?`+s.d.forUpdate, sweepID); err != nil {
@@ -131,7 +133,7 @@ func (s *store) PlanTrials(ctx context.Context, sweepID int64, plan []*Run) (all
 // planTrial inserts r as trial number trial of sweep sweepID, pending since
 // now, unless the sweep holds its config hash already, and returns the
 // sweep's run of that hash as stored and whether it is new.
-func (s *store) planTrial(ctx context.Context, tx *sql.Tx, sweepID, trial int64, now any, r *Run) (*Run, bool, error) {
+func (s *DB) planTrial(ctx context.Context, tx *sql.Tx, sweepID, trial int64, now any, r *record.Run) (*record.Run, bool, error) {
 	if err := validateRun(r); err != nil {
 		return nil, false, fmt.Errorf("trial %q: %w", r.Name, err)
 	}
@@ -166,7 +168,7 @@ func (s *store) planTrial(ctx context.Context, tx *sql.Tx, sweepID, trial int64,
 }
 
 // Trials returns the runs of sweep sweepID, by trial number.
-func (s *store) Trials(ctx context.Context, sweepID int64) ([]*Run, error) {
+func (s *DB) Trials(ctx context.Context, sweepID int64) ([]*record.Run, error) {
 	runs, err := s.queryRuns(ctx, s.db, `SELECT `+runColumns+` FROM runs WHERE sweep_id = ? ORDER BY trial`, sweepID)
 	return runs, wrapErr(err, "results: trials of sweep %d", sweepID)
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/exp-runner/exp/internal/record"
 )
 
-func trialRun(hash string, lr float64) *Run {
-	return &Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x: 1", ConfigHash: hash, Backend: "go",
+func trialRun(hash string, lr float64) *record.Run {
+	return &record.Run{Name: "sweep", ModelName: "mlp", ConfigYAML: "x: 1", ConfigHash: hash, Backend: "go",
 		Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 2, Variant: "mlp",
 		Params: map[string]any{"train.learning_rate": lr}}
 }
@@ -32,7 +32,7 @@ func testPlanTrials(t *testing.T, db *testDB) {
 	if err != nil || created || again.ID != sw.ID || again.SpecHash != "h2" || again.Prune == "" {
 		t.Fatalf("reopening: %+v created=%v %v", again, created, err)
 	}
-	all, added, err := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
+	all, added, err := s.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1), trialRun("b", 0.2)})
 	if err != nil || len(all) != 2 || len(added) != 2 || all[0].Trial != 1 || all[1].Trial != 2 || all[0].Status != record.StatusPending {
 		t.Fatalf("first plan: %v %v %v", all, added, err)
 	}
@@ -40,7 +40,7 @@ func testPlanTrials(t *testing.T, db *testDB) {
 		t.Errorf("params read back as %v, variant %q", all[0].Params, all[0].Variant)
 	}
 	// The file gained a value: only the new trial is added, numbered after the others.
-	all, added, err = s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("c", 0.3), trialRun("b", 0.2)})
+	all, added, err = s.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1), trialRun("c", 0.3), trialRun("b", 0.2)})
 	if err != nil || len(all) != 3 || len(added) != 1 || added[0].Trial != 3 || all[1].ConfigHash != "c" {
 		t.Fatalf("second plan: %v %v %v", all, added, err)
 	}
@@ -48,7 +48,7 @@ func testPlanTrials(t *testing.T, db *testDB) {
 	if err != nil || !created || fresh.ID == sw.ID {
 		t.Fatalf("--new: %+v %v %v", fresh, created, err)
 	}
-	if _, added, _ := s.PlanTrials(ctx, fresh.ID, []*Run{trialRun("a", 0.1)}); len(added) != 1 || added[0].Trial != 1 {
+	if _, added, _ := s.PlanTrials(ctx, fresh.ID, []*record.Run{trialRun("a", 0.1)}); len(added) != 1 || added[0].Trial != 1 {
 		t.Errorf("a fresh sweep holds the same config as a new trial 1: %v", added)
 	}
 }
@@ -71,7 +71,7 @@ func testClaimOnce(t *testing.T, db *testDB, leases bool) {
 	}
 	defer s0.Close()
 	sw, _, _ := s0.OpenSweep(ctx, "sweep", "/f", "h", "", true) // a sweep of its own for each mode
-	var plan []*Run
+	var plan []*record.Run
 	for i := range 12 {
 		plan = append(plan, trialRun(fmt.Sprint(i), float64(i+1)))
 	}
@@ -98,7 +98,7 @@ func testClaimOnce(t *testing.T, db *testDB, leases bool) {
 			defer s.Close()
 			for {
 				// A trial marked running belongs to a live worker here.
-				c := Claim{Owner: fmt.Sprint("w", w), Lock: func(r *Run) bool { return r.Status != record.StatusRunning }}
+				c := Claim{Owner: fmt.Sprint("w", w), Lock: func(r *record.Run) bool { return r.Status != record.StatusRunning }}
 				if leases {
 					c = Claim{Owner: fmt.Sprint("w", w), Lease: time.Minute}
 				}
@@ -144,9 +144,9 @@ func testClaimResumesAndMetricAt(t *testing.T, db *testDB) {
 	ctx := context.Background()
 	s := db.open(t)
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
-	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1), trialRun("b", 0.2)})
+	all, _, _ := s.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1), trialRun("b", 0.2)})
 	ids := []int64{all[0].ID, all[1].ID}
-	lockFree := Claim{Owner: "a", Lock: func(*Run) bool { return true }}
+	lockFree := Claim{Owner: "a", Lock: func(*record.Run) bool { return true }}
 	r, _ := s.ClaimTrial(ctx, ids, lockFree)
 	f := func(v float64) *float64 { return &v }
 	s.AddTrialEpoch(ctx, "", &record.Epoch{RunID: r.ID, Epoch: 1, ValAccuracy: f(0.5)})
@@ -203,14 +203,17 @@ func testLeases(t *testing.T, db *testDB) {
 		leaseClock = func() time.Time { return serverNow(t, s) }
 	}
 	sw, _, _ := s.OpenSweep(ctx, "sweep", "/f", "h", "", false)
-	all, _, _ := s.PlanTrials(ctx, sw.ID, []*Run{trialRun("a", 0.1)})
+	all, _, _ := s.PlanTrials(ctx, sw.ID, []*record.Run{trialRun("a", 0.1)})
 	ids := []int64{all[0].ID}
 	f := func(v float64) *float64 { return &v }
 	before := leaseClock()
 	r, err := s.ClaimTrial(ctx, ids, Claim{Owner: "w1", Lease: lease})
 	after := leaseClock()
-	if err != nil || r == nil || r.Owner != "w1" || r.LeaseExpiresAt.Before(before.Add(lease)) || r.LeaseExpiresAt.After(after.Add(lease)) {
-		t.Fatalf("claim: %+v %v; want a lease until %v", r, err, before.Add(lease))
+	if err != nil || r == nil {
+		t.Fatalf("claim: %+v %v", r, err)
+	}
+	if _, o, err := s.Owned(ctx, r.ID); err != nil || o.Token != "w1" || o.LeaseExpiresAt.Before(before.Add(lease)) || o.LeaseExpiresAt.After(after.Add(lease)) {
+		t.Fatalf("claim: %+v %v; want w1's with a lease until %v", o, err, before.Add(lease))
 	}
 	if again, _ := s.ClaimTrial(ctx, ids, Claim{Owner: "w2", Lease: lease}); again != nil {
 		t.Fatal("a trial with a live lease was claimed again")
@@ -246,15 +249,15 @@ func testLeases(t *testing.T, db *testDB) {
 	if err := s.FinishTrial(ctx, r.ID, "w2", Outcome{Status: record.StatusCompleted, Summary: map[string]float64{"w": 1}}); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.Run(ctx, r.ID)
+	got, owner, _ := s.Owned(ctx, r.ID)
 	eps, _ := s.Epochs(ctx, r.ID)
-	if got.Status != record.StatusCompleted || got.Owner != "" || got.Summary["w"] != 1 || len(eps) != 2 || *eps[1].Loss != 0.4 {
-		t.Errorf("final run %+v, epochs %d", got, len(eps))
+	if got.Status != record.StatusCompleted || owner.Token != "" || got.Summary["w"] != 1 || len(eps) != 2 || *eps[1].Loss != 0.4 {
+		t.Errorf("final run %+v owned by %+v, epochs %d", got, owner, len(eps))
 	}
 }
 
 // serverNow reads the PostgreSQL server's clock, as leases store it.
-func serverNow(t *testing.T, s Store) time.Time {
+func serverNow(t *testing.T, s *DB) time.Time {
 	t.Helper()
 	var now time.Time
 	if err := rawRow(s, "", `SELECT date_trunc('milliseconds', clock_timestamp())`).Scan(&now); err != nil {
@@ -276,7 +279,7 @@ func TestPlanTrialsData(t *testing.T) {
 		withData := trialRun("a", 0.1)
 		pre := `{"version":1,"task":"classification","classes":["setosa","versicolor"],"features":[{"name":"x","mean":1.5}]}`
 		withData.Preprocessing, withData.DataHash = pre, "sha256:abc"
-		all, _, err := s.PlanTrials(ctx, sw.ID, []*Run{withData, trialRun("b", 0.2)})
+		all, _, err := s.PlanTrials(ctx, sw.ID, []*record.Run{withData, trialRun("b", 0.2)})
 		if err != nil || len(all) != 2 {
 			t.Fatal(all, err)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // SweepSummary is one sweep as / and /api/sweeps show it.
@@ -195,7 +194,7 @@ type Epoch struct {
 }
 
 // loadSweeps reads every sweep's summary, newest first.
-func loadSweeps(ctx context.Context, store resultdb.Store, now time.Time) ([]SweepSummary, error) {
+func loadSweeps(ctx context.Context, store Reader, now time.Time) ([]SweepSummary, error) {
 	sweeps, err := store.Sweeps(ctx)
 	if err != nil {
 		return nil, err
@@ -213,17 +212,17 @@ func loadSweeps(ctx context.Context, store resultdb.Store, now time.Time) ([]Swe
 
 // loadSweep reads sweep id's page for view v (whose paths and metric are
 // checked).
-func loadSweep(ctx context.Context, store resultdb.Store, id int64, v View, now time.Time) (*SweepPage, error) {
+func loadSweep(ctx context.Context, store Reader, id int64, v View, now time.Time) (*SweepPage, error) {
 	sw, err := store.Sweep(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	store = &onceStore{Store: store} // status and table read the epochs once
-	st, err := report.SweepStatus(ctx, store, sw, now)
+	once := &onceStore{Reader: store} // status and table read the epochs once
+	st, err := report.SweepStatus(ctx, once, sw, now)
 	if err != nil {
 		return nil, err
 	}
-	rows, metric, err := report.Select(ctx, store, report.Filter{Sweep: sw}, report.Metric(v.Metric))
+	rows, metric, err := report.Select(ctx, once, report.Filter{Sweep: sw}, report.Metric(v.Metric))
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +253,7 @@ func loadSweep(ctx context.Context, store resultdb.Store, id int64, v View, now 
 }
 
 // loadRun reads run id's page.
-func loadRun(ctx context.Context, store resultdb.Store, id int64) (*RunPage, error) {
+func loadRun(ctx context.Context, store Reader, id int64) (*RunPage, error) {
 	r, err := store.Run(ctx, id)
 	if err != nil {
 		return nil, err
@@ -339,7 +338,7 @@ func fmtOpt(v *float64) string {
 // onceStore reads AllEpochs once and answers later calls from that read:
 // a page's status and table then see the same epochs, read once.
 type onceStore struct {
-	resultdb.Store
+	report.Reader
 	epochs map[int64][]*record.Epoch
 }
 
@@ -348,7 +347,7 @@ func (s *onceStore) AllEpochs(ctx context.Context) (map[int64][]*record.Epoch, e
 	if s.epochs != nil {
 		return s.epochs, nil
 	}
-	e, err := s.Store.AllEpochs(ctx)
+	e, err := s.Reader.AllEpochs(ctx)
 	if err == nil {
 		s.epochs = e
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/report"
 )
 
 // funcs are the templates' functions.
@@ -17,7 +16,7 @@ var funcs = template.FuncMap{
 	"timeText":  timeText,
 	"metrics":   record.MetricNames,
 	"join":      strings.Join,
-	"params":    report.FormatParams,
+	"params":    record.FormatParams,
 }
 
 // tableView is the table template's data.

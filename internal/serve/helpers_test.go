@@ -23,9 +23,9 @@ func hostile(field string) string {
 // epochs (one still running) and one pending; names are hostile.
 type fixture struct {
 	path  string
-	w     resultdb.Store // a writer on the same file
-	sweep *resultdb.Sweep
-	runs  []*resultdb.Run // in plan order
+	w     *resultdb.DB // a writer on the same file
+	sweep *record.Sweep
+	runs  []*record.Run // in plan order
 }
 
 // newFixture creates the fixture's database.
@@ -42,10 +42,10 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var plan []*resultdb.Run
+	var plan []*record.Run
 	for i, lr := range []float64{0.1, 0.01, 0.001} {
 		cfg := fmt.Sprintf("name: %q\nmodel:\n  name: mlp\ntrain:\n  learning_rate: %g\n", hostile("run"), lr)
-		plan = append(plan, &resultdb.Run{Name: hostile("run"), ModelName: hostile("model"), ConfigYAML: cfg, ConfigHash: fmt.Sprint(i),
+		plan = append(plan, &record.Run{Name: hostile("run"), ModelName: hostile("model"), ConfigYAML: cfg, ConfigHash: fmt.Sprint(i),
 			Backend: "go", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: 5,
 			Params: map[string]any{"train.learning_rate": lr}})
 	}

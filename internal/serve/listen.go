@@ -29,7 +29,7 @@ var ErrNeedToken = errors.New("exp serve: listening beyond loopback needs --toke
 // shuts down, letting requests in flight finish for a few seconds. It
 // prints the dashboard's URL to out. An address off loopback needs a token
 // (ErrNeedToken); on loopback the Host header is checked.
-func Serve(ctx context.Context, store Versioned, addr string, opts Options, out io.Writer) error {
+func Serve(ctx context.Context, store Reader, addr string, opts Options, out io.Writer) error {
 	opts.Loopback = IsLoopback(addr)
 	if !opts.Loopback && opts.Token == "" {
 		return ErrNeedToken

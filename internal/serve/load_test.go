@@ -121,7 +121,7 @@ func poll(url string, etag *string) (time.Duration, error) {
 
 // write commits epochs from..to of the live trials, one epoch every 50 ms
 // (20 a second), until ctx is done; it returns the commits and errors.
-func write(ctx context.Context, w resultdb.Store, live []int64, from, to int) (int, []string) {
+func write(ctx context.Context, w *resultdb.DB, live []int64, from, to int) (int, []string) {
 	var errs []string
 	n := 0
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -179,7 +179,7 @@ func reportLoad(b *testing.B, lat []time.Duration, full int, errs []string, comm
 // trials with epochs epochs each, except the first `running`, claimed by
 // owner "w" with half their epochs. It returns the writer, the sweep and
 // the running trials.
-func loadDB(b *testing.B, path string, runs, epochs, running int) (resultdb.Store, *resultdb.Sweep, []int64) {
+func loadDB(b *testing.B, path string, runs, epochs, running int) (*resultdb.DB, *record.Sweep, []int64) {
 	ctx := context.Background()
 	w, err := resultdb.Open(ctx, path)
 	if err != nil {
@@ -190,11 +190,11 @@ func loadDB(b *testing.B, path string, runs, epochs, running int) (resultdb.Stor
 	if err != nil {
 		b.Fatal(err)
 	}
-	var plan []*resultdb.Run
+	var plan []*record.Run
 	for i := range runs {
 		lr := []float64{1e-2, 3e-3, 1e-3, 3e-4, 1e-4}[i%5]
 		cfg := fmt.Sprintf("name: load\nmodel:\n  name: mlp\ntrain:\n  learning_rate: %g\n  batch_size: %d\n  seed: %d\n", lr, 32<<(i/5%3), i)
-		plan = append(plan, &resultdb.Run{Name: "load", ModelName: "mlp", ConfigYAML: cfg, ConfigHash: fmt.Sprint(i), Seed: int64(i),
+		plan = append(plan, &record.Run{Name: "load", ModelName: "mlp", ConfigYAML: cfg, ConfigHash: fmt.Sprint(i), Seed: int64(i),
 			Backend: "cpu", Optimizer: "adam", LearningRate: lr, BatchSize: 32, Epochs: epochs,
 			Params: map[string]any{"train.learning_rate": lr, "train.seed": i}})
 	}
@@ -219,7 +219,7 @@ func loadDB(b *testing.B, path string, runs, epochs, running int) (resultdb.Stor
 // (100,000 commits through the store would take minutes): half of them
 // for the running trials, all of them for the others, which it marks
 // completed.
-func fillEpochs(path string, all []*resultdb.Run, running, epochs int) error {
+func fillEpochs(path string, all []*record.Run, running, epochs int) error {
 	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=30000&_txlock=immediate")
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/exp-runner/exp/internal/chart"
-	"github.com/exp-runner/exp/internal/infer"
+	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
@@ -30,11 +30,18 @@ var templateFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.tmpl"))
 
-// Versioned is a store that tells when its data changed (see
+// Reader is what the dashboard reads from a results database: report's
+// reads, the sweeps, a run with its epochs, what the prediction figures
+// read, and a version that changes whenever the data does (see
 // resultdb.ReadOnly.DataVersion).
-type Versioned interface {
-	resultdb.Store
+type Reader interface {
+	report.Reader
+	report.RunReader
+	Sweeps(ctx context.Context) ([]*record.Sweep, error)
+	Run(ctx context.Context, id int64) (*record.Run, error)
 	DataVersion(ctx context.Context) (string, error)
+	// Path names the database, for the banner.
+	Path() string
 }
 
 // Options configure a Handler.
@@ -51,7 +58,7 @@ type Options struct {
 
 // server answers the dashboard's requests.
 type server struct {
-	store Versioned
+	store Reader
 	opts  Options
 	cache *cache
 	mux   *http.ServeMux
@@ -61,7 +68,7 @@ type server struct {
 const maxCached = 512
 
 // Handler returns the dashboard over store.
-func Handler(store Versioned, opts Options) http.Handler {
+func Handler(store Reader, opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -390,7 +397,7 @@ func (s *server) confusionChart(r *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	figs, err := infer.ConfusionFigures(r.Context(), s.store, []*resultdb.Run{run})
+	figs, err := report.ConfusionFigures(r.Context(), s.store, []*record.Run{run})
 	if err != nil {
 		return answer{}, err
 	}

@@ -21,7 +21,7 @@
 // RNG state and data order, so its metrics equal an uninterrupted run's.
 //
 // A tpe sweep has no trials planned up front: a worker with nothing to claim
-// asks the store to propose one (results.Store.ProposeTrial: under one lock
+// asks the store to propose one (resultdb.DB.ProposeTrial: under one lock
 // on the sweep, the sweep's trials and epochs are read, search.Propose gives
 // proposal k = the number of trials so far from their history, unfinished
 // trials as the constant liar, and the pending row is inserted), then claims

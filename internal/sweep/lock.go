@@ -1,25 +1,23 @@
 package sweep
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/exp-runner/exp/internal/checkpoint"
 )
 
-// TrialDir is the folder of run id's checkpoints and lock under root.
-func TrialDir(root string, id int64) string {
-	return filepath.Join(root, fmt.Sprintf("run-%d", id))
-}
-
 // lockPath is run id's lock file.
-func lockPath(root string, id int64) string { return filepath.Join(TrialDir(root, id), "lock") }
+func lockPath(root string, id int64) string {
+	return filepath.Join(checkpoint.TrialDir(root, id), "lock")
+}
 
 // tryLock takes the exclusive flock of run id's lock file without waiting.
 // It returns the open file (the lock lives as long as it, or a duplicate
 // held by a child process, stays open) or nil if another process holds it.
 func tryLock(root string, id int64) (*os.File, error) {
-	if err := os.MkdirAll(TrialDir(root, id), 0o755); err != nil {
+	if err := os.MkdirAll(checkpoint.TrialDir(root, id), 0o755); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(lockPath(root, id), os.O_RDWR|os.O_CREATE, 0o644)

@@ -19,13 +19,12 @@ import (
 
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/report"
 	"github.com/exp-runner/exp/internal/resultdb"
 )
 
 // Options configures Run.
 type Options struct {
-	Store       resultdb.Store
+	Store       *resultdb.DB
 	DB          string // the database path, for the child processes
 	Checkpoints string // checkpoints root
 	Jobs        int    // trials at once (≥ 1)
@@ -58,9 +57,9 @@ type Options struct {
 
 // Report is the state of a sweep's planned trials after Run.
 type Report struct {
-	Sweep  *resultdb.Sweep
-	Trials []*resultdb.Run // the plan's trials, in plan order
-	Added  []*resultdb.Run
+	Sweep  *record.Sweep
+	Trials []*record.Run // the plan's trials, in plan order
+	Added  []*record.Run
 	// Budget is a tpe sweep's samples (0 for other sweeps): its trials are
 	// all the sweep's, proposed as results arrive.
 	Budget int
@@ -75,19 +74,10 @@ func (r *Report) Counts() map[record.Status]int {
 	return c
 }
 
-// Params formats a trial's axis values: "variant=cnn train.learning_rate=0.001".
-func Params(p *plan.Trial) string {
-	var parts []string
-	for _, kv := range p.Params {
-		parts = append(parts, fmt.Sprintf("%s=%v", kv.Path, report.FormatValue(kv.Value)))
-	}
-	return strings.Join(parts, " ")
-}
-
 // Open records p's sweep and trials in the store: the file's latest sweep
 // (or a new one with fresh), with a pending row for each trial it does not
 // hold yet.
-func Open(ctx context.Context, store resultdb.Store, p *plan.Plan, fresh bool) (*Report, error) {
+func Open(ctx context.Context, store *resultdb.DB, p *plan.Plan, fresh bool) (*Report, error) {
 	file, err := filepath.Abs(p.File)
 	if err != nil {
 		return nil, err
@@ -107,7 +97,7 @@ func Open(ctx context.Context, store resultdb.Store, p *plan.Plan, fresh bool) (
 	if p.Search() != nil {
 		return openSearch(ctx, store, sw, p)
 	}
-	runs := make([]*resultdb.Run, len(p.Trials))
+	runs := make([]*record.Run, len(p.Trials))
 	for i, t := range p.Trials {
 		if runs[i], err = trialRun(t); err != nil {
 			return nil, err
@@ -280,7 +270,7 @@ func (s *session) runningCount() int {
 
 // claimed is a trial this session has claimed and not yet started.
 type claimed struct {
-	run   *resultdb.Run
+	run   *record.Run
 	owner string
 	// lock is the trial's lock file, held (no lease) until the child has it.
 	lock *os.File
@@ -297,7 +287,7 @@ func (s *session) claim() (*claimed, error) {
 	claim := resultdb.Claim{Owner: c.owner, Lease: s.opts.Lease}
 	var lockErr error
 	if s.opts.Lease == 0 {
-		claim.Lock = func(r *resultdb.Run) bool {
+		claim.Lock = func(r *record.Run) bool {
 			c.closeLock() // taken in an attempt of the transaction that was retried
 			f, err := tryLock(s.opts.Checkpoints, r.ID)
 			if err != nil {
@@ -435,11 +425,11 @@ func (s *session) reap(c *claimed, cmd *exec.Cmd, waitErr error) {
 // run out is left alone.
 func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	bg := context.WithoutCancel(s.ctx)
-	r, err := s.opts.Store.Run(bg, c.run.ID)
+	r, owner, err := s.opts.Store.Owned(bg, c.run.ID)
 	if err != nil {
 		return err
 	}
-	if r.Status != record.StatusRunning || r.Owner != c.owner {
+	if r.Status != record.StatusRunning || owner.Token != c.owner {
 		return nil
 	}
 	msg := "the trial process died"
@@ -485,7 +475,7 @@ func (s *session) final() (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	byRun := map[int64]*resultdb.Run{}
+	byRun := map[int64]*record.Run{}
 	for _, r := range trials {
 		byRun[r.ID] = r
 	}
@@ -502,7 +492,7 @@ func (s *session) final() (*Report, error) {
 
 // runningElsewhere counts the plan's trials that are running under some
 // other worker.
-func runningElsewhere(ctx context.Context, store resultdb.Store, rep *Report) (int, error) {
+func runningElsewhere(ctx context.Context, store *resultdb.DB, rep *Report) (int, error) {
 	trials, err := store.Trials(ctx, rep.Sweep.ID)
 	if err != nil {
 		return 0, err
@@ -523,7 +513,7 @@ func runningElsewhere(ctx context.Context, store resultdb.Store, rep *Report) (i
 // describe names a trial in the sweep's messages: its axis values, or its
 // model's name.
 func describe(t *plan.Trial) string {
-	s := Params(t)
+	s := t.FormatParams()
 	if s == "" {
 		return t.Config.Model.Name
 	}

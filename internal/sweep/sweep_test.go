@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/plan"
 )
 
@@ -49,7 +50,7 @@ func TestLock(t *testing.T) {
 	if !HoldsLock(f.Fd(), root, 7) {
 		t.Error("HoldsLock is false for the holder")
 	}
-	other, _ := os.Open(filepath.Join(TrialDir(root, 7), "lock"))
+	other, _ := os.Open(filepath.Join(checkpoint.TrialDir(root, 7), "lock"))
 	if HoldsLock(other.Fd(), root, 7) {
 		t.Error("HoldsLock is true for a file that does not hold the lock")
 	}

@@ -14,7 +14,7 @@ import (
 
 // openSearch returns the report of a tpe sweep: its trials so far, all of
 // them proposed as results arrive (none planned up front).
-func openSearch(ctx context.Context, store resultdb.Store, sw *resultdb.Sweep, p *plan.Plan) (*Report, error) {
+func openSearch(ctx context.Context, store *resultdb.DB, sw *record.Sweep, p *plan.Plan) (*Report, error) {
 	trials, err := store.Trials(ctx, sw.ID)
 	if err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func openSearch(ctx context.Context, store resultdb.Store, sw *resultdb.Sweep, p
 // number) and their epochs: each trial's point, state and value (its best
 // epoch's value of the monitor; a pruned trial's value at its last epoch).
 // Pending, running and interrupted trials are running (the constant liar).
-func History(s *plan.Search, trials []*resultdb.Run, epochs map[int64][]*record.Epoch) ([]search.Trial, error) {
+func History(s *plan.Search, trials []*record.Run, epochs map[int64][]*record.Epoch) ([]search.Trial, error) {
 	out := make([]search.Trial, 0, len(trials))
 	for _, r := range trials {
 		x, err := s.Point(r.Params)
@@ -76,7 +76,7 @@ func bestValue(metric string, dir search.Direction, epochs []*record.Epoch) (bes
 // resultdb.ErrNoProposal.
 func proposer(p *plan.Plan, note func(string)) resultdb.Proposer {
 	s := p.Search()
-	return func(trials []*resultdb.Run, epochs map[int64][]*record.Epoch) (*resultdb.Run, error) {
+	return func(trials []*record.Run, epochs map[int64][]*record.Epoch) (*record.Run, error) {
 		k := len(trials)
 		if k >= s.Samples {
 			return nil, fmt.Errorf("the budget of %d trials is spent: %w", s.Samples, resultdb.ErrNoProposal)
@@ -103,7 +103,7 @@ func proposer(p *plan.Plan, note func(string)) resultdb.Proposer {
 
 // trialRun is the pending run of a plan's trial, with the preprocessing
 // and the hash of its data when it reads a user's files.
-func trialRun(t *plan.Trial) (*resultdb.Run, error) {
+func trialRun(t *plan.Trial) (*record.Run, error) {
 	c := t.Config
 	params := map[string]any{}
 	for _, kv := range t.Params {
@@ -113,7 +113,7 @@ func trialRun(t *plan.Trial) (*resultdb.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &resultdb.Run{
+	return &record.Run{
 		Name: c.Name, ModelName: c.Model.Name, ConfigYAML: c.YAML(), ConfigHash: c.Hash(),
 		Seed: c.Train.Seed, Backend: c.Backend, Optimizer: c.Train.Optimizer.Name,
 		LearningRate: c.Train.LearningRate, BatchSize: c.Train.BatchSize, Epochs: c.Train.Epochs,
@@ -123,7 +123,7 @@ func trialRun(t *plan.Trial) (*resultdb.Run, error) {
 
 // searchTrial returns the plan trial of a tpe sweep's run, built from its
 // recorded params, numbered by the run's trial number.
-func searchTrial(s *plan.Search, r *resultdb.Run) (*plan.Trial, error) {
+func searchTrial(s *plan.Search, r *record.Run) (*plan.Trial, error) {
 	x, err := s.Point(r.Params)
 	if err != nil {
 		return nil, fmt.Errorf("trial %d (run %d): %w", r.Trial, r.ID, err)
@@ -147,7 +147,7 @@ func (s *session) total() int {
 
 // add makes run r (the plan's i-th trial, or a tpe sweep's) one the
 // session may claim.
-func (s *session) add(r *resultdb.Run, i int) error {
+func (s *session) add(r *record.Run, i int) error {
 	t := (*plan.Trial)(nil)
 	if s.rep.Budget > 0 {
 		var err error
@@ -210,7 +210,7 @@ func (s *session) refresh() error {
 }
 
 // addRun adds a tpe sweep's run to the session unless it has it.
-func (s *session) addRun(r *resultdb.Run) error {
+func (s *session) addRun(r *record.Run) error {
 	if _, ok := s.byID[r.ID]; ok {
 		return nil
 	}

@@ -12,7 +12,6 @@ import (
 	_ "github.com/exp-runner/exp/internal/optim"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/search"
 )
 
@@ -60,7 +59,7 @@ func TestHistory(t *testing.T) {
 		return &record.Epoch{RunID: id, Epoch: n, ValLoss: &v}
 	}
 	params := map[string]any{"train.learning_rate": 0.5, "train.batch_size": 10.0} // as JSON reads them back
-	trials := []*resultdb.Run{
+	trials := []*record.Run{
 		{ID: 1, Trial: 1, Status: record.StatusCompleted, Params: params},
 		{ID: 2, Trial: 2, Status: record.StatusPruned, Params: params},
 		{ID: 3, Trial: 3, Status: record.StatusDiverged, Params: params},
@@ -91,7 +90,7 @@ func TestHistory(t *testing.T) {
 	if !math.IsNaN(h[2].Value) && h[2].Value != 0 {
 		t.Errorf("a diverged trial has value %g", h[2].Value)
 	}
-	if _, err := History(s, []*resultdb.Run{{Trial: 1, Params: map[string]any{"train.learning_rate": 0.5, "train.batch_size": 30.0}}}, nil); err == nil {
+	if _, err := History(s, []*record.Run{{Trial: 1, Params: map[string]any{"train.learning_rate": 0.5, "train.batch_size": 30.0}}}, nil); err == nil {
 		t.Error("a batch size that is not one of the axis's values was accepted")
 	}
 }

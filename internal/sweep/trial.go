@@ -26,7 +26,7 @@ import (
 
 // TrialOptions configures RunTrial.
 type TrialOptions struct {
-	Store       resultdb.Store
+	Store       *resultdb.DB
 	RunID       int64
 	Owner       string        // the claim's token: every write checks it
 	Lease       time.Duration // > 0: renew the claim's lease every Lease/3
@@ -48,11 +48,11 @@ type TrialOptions struct {
 // ran out and another worker claimed it) stops and writes nothing more; it
 // returns an error wrapping resultdb.ErrLeaseLost.
 func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
-	r, err := o.Store.Run(ctx, o.RunID)
+	r, owner, err := o.Store.Owned(ctx, o.RunID)
 	if err != nil {
 		return "", err
 	}
-	if r.Status != record.StatusRunning || r.Owner != o.Owner {
+	if r.Status != record.StatusRunning || owner.Token != o.Owner {
 		return "", fmt.Errorf("trial (run %d) is %s and not claimed by this worker: %w", r.ID, r.Status, resultdb.ErrLeaseLost)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -63,7 +63,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 		beats.Go(func() { heartbeat(ctx, o, cancel) })
 	}
 	bg := context.WithoutCancel(ctx)
-	t := &trial{o: o, run: r, dir: TrialDir(o.Checkpoints, r.ID), bg: bg, cancel: cancel}
+	t := &trial{o: o, run: r, dir: checkpoint.TrialDir(o.Checkpoints, r.ID), bg: bg, cancel: cancel}
 	out, err := t.train(ctx)
 	if err != nil {
 		return "", err
@@ -80,7 +80,7 @@ func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 // trial is one attempt at a claimed trial.
 type trial struct {
 	o      TrialOptions
-	run    *resultdb.Run
+	run    *record.Run
 	dir    string                  // its checkpoints
 	bg     context.Context         // for the writes an interruption must not stop
 	cancel context.CancelCauseFunc // ends the attempt when the lease is lost
@@ -238,7 +238,7 @@ func (t *trial) commit(rec *record.Epoch, confusion string) error {
 }
 
 // shouldPrune applies the sweep's rule at a milestone epoch.
-func shouldPrune(ctx context.Context, store resultdb.Store, r *resultdb.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
+func shouldPrune(ctx context.Context, store *resultdb.DB, r *record.Run, p *plan.Prune, ep record.Epoch) (train.Stop, error) {
 	milestone := false
 	for _, m := range p.Milestones {
 		milestone = milestone || m == ep.Epoch

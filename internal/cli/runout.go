@@ -1,4 +1,4 @@
-package sweep
+package cli
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
-	"github.com/exp-runner/exp/internal/resultdb"
+	"github.com/exp-runner/exp/internal/sweep"
 )
 
 // outcomeOrder is the order in which exp run counts trials by status.
@@ -28,10 +28,10 @@ func countStatuses(c map[record.Status]int, keep func(n int) bool) string {
 	return strings.Join(parts, ", ")
 }
 
-// WritePlan prints what exp run found before it starts: the sweep of file,
+// writePlan prints what exp run found before it starts: the sweep of file,
 // its trials by status (unless all share one), the trials the file gained,
 // and that nothing is left to do if so.
-func (r *Report) WritePlan(w io.Writer, file string) {
+func writePlan(w io.Writer, r *sweep.Report, file string) {
 	c := r.Counts()
 	n := len(r.Trials)
 	what := fmt.Sprintf("%d trials", n)
@@ -49,7 +49,7 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 	if len(r.Added) > 0 && len(r.Added) < n {
 		fmt.Fprintf(w, "the file gained %d trial(s):\n", len(r.Added))
 		for _, t := range r.Added {
-			fmt.Fprintf(w, "  trial %d: %s\n", t.Trial, report.FormatParams(t.Params))
+			fmt.Fprintf(w, "  trial %d: %s\n", t.Trial, record.FormatParams(t.Params))
 		}
 	}
 	if c[record.StatusCompleted]+c[record.StatusPruned] == n && n >= r.Budget {
@@ -57,11 +57,11 @@ func (r *Report) WritePlan(w io.Writer, file string) {
 	}
 }
 
-// WriteOutcome prints how the sweep went after took: its trials by status,
-// the first line of each failed or diverged trial's error (to errW), each
-// fitted line, and the table of its trials by the default metric (colored
-// with color).
-func (r *Report) WriteOutcome(ctx context.Context, store resultdb.Store, w, errW io.Writer, took time.Duration, color bool) error {
+// writeOutcome prints how the sweep of r went after took: its trials by
+// status, the first line of each failed or diverged trial's error (to
+// errW), each fitted line, and the table of its trials by the default
+// metric (colored with color).
+func writeOutcome(ctx context.Context, store report.Reader, r *sweep.Report, w, errW io.Writer, took time.Duration, color bool) error {
 	fmt.Fprintf(w, "sweep %d after %s: %s\n", r.Sweep.ID, took.Round(time.Second), countStatuses(r.Counts(), func(k int) bool { return k > 0 }))
 	ids := make([]int64, len(r.Trials))
 	for i, t := range r.Trials {

@@ -1,17 +1,13 @@
 package infer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
-	"github.com/exp-runner/exp/internal/sweep"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -31,7 +27,7 @@ var ErrNoBest = errors.New("no best checkpoint")
 // and its checkpoint under the checkpoints root. A run that never finished
 // an epoch, or whose checkpoint is gone, gives an error wrapping ErrNoBest
 // (with the Best it looked for in the second case).
-func FindBest(r *resultdb.Run, cfg *config.Config, epochs []*record.Epoch, root string) (*Best, error) {
+func FindBest(r *record.Run, cfg *config.Config, epochs []*record.Epoch, root string) (*Best, error) {
 	b := record.NewBest(cfg.BestMetric())
 	for _, e := range epochs {
 		b.Observe(*e)
@@ -39,7 +35,7 @@ func FindBest(r *resultdb.Run, cfg *config.Config, epochs []*record.Epoch, root 
 	if b.Epoch == 0 {
 		return nil, fmt.Errorf("run %d has %w: it is %s and finished no epoch with %s", r.ID, ErrNoBest, r.Status, b.Metric)
 	}
-	path := checkpoint.BestPath(sweep.TrialDir(root, r.ID), b.Epoch)
+	path := checkpoint.BestPath(checkpoint.TrialDir(root, r.ID), b.Epoch)
 	best := &Best{RunID: r.ID, Epoch: b.Epoch, Metric: b.Metric, Value: b.Value, Path: path}
 	if _, err := os.Stat(path); err != nil {
 		return best, fmt.Errorf("run %d has %w: its best epoch is %d by %s, but %s is missing (checkpoints deleted, or another --checkpoints folder?)",
@@ -48,30 +44,12 @@ func FindBest(r *resultdb.Run, cfg *config.Config, epochs []*record.Epoch, root 
 	return best, nil
 }
 
-// RunConfig parses run r's stored config, validating it against its data
-// as training did.
-func RunConfig(ctx context.Context, store resultdb.Store, r *resultdb.Run) (*config.Config, error) {
-	dir := ""
-	if r.SweepID != 0 {
-		sw, err := store.Sweep(ctx, r.SweepID)
-		if err != nil {
-			return nil, err
-		}
-		dir = filepath.Dir(sw.File) // relative data paths are the config file's
-	}
-	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", r.ID), []byte(r.ConfigYAML), nil)
-	if err != nil {
-		return nil, fmt.Errorf("run %d's stored config: %w", r.ID, err)
-	}
-	return cfg, nil
-}
-
 // RunPreprocessing returns the preprocessing of run r of cfg (JSON; nil
 // for datasets without one): the one stored with the run, or, for a run
 // planned before exp stored it, derived again from the config's dataset,
 // which parsing validated (the same files and split seed give the same
 // preprocessing).
-func RunPreprocessing(r *resultdb.Run, cfg *config.Config) ([]byte, error) {
+func RunPreprocessing(r *record.Run, cfg *config.Config) ([]byte, error) {
 	if r != nil && r.Preprocessing != "" {
 		return []byte(r.Preprocessing), nil
 	}
@@ -80,29 +58,4 @@ func RunPreprocessing(r *resultdb.Run, cfg *config.Config) ([]byte, error) {
 		return nil, nil
 	}
 	return p.Preprocessing()
-}
-
-// OpenRun opens run r's best model.
-func OpenRun(ctx context.Context, store resultdb.Store, r *resultdb.Run, root string) (*Model, *Best, error) {
-	cfg, err := RunConfig(ctx, store, r)
-	if err != nil {
-		return nil, nil, err
-	}
-	epochs, err := store.Epochs(ctx, r.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	best, err := FindBest(r, cfg, epochs, root)
-	if err != nil {
-		return nil, nil, err
-	}
-	pre, err := RunPreprocessing(r, cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := Open(cfg, pre, best.Path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, best, nil
 }

@@ -1,17 +1,16 @@
-package resultdb
+package record
 
-import (
-	"time"
-
-	"github.com/exp-runner/exp/internal/record"
-)
+import "time"
 
 // Run is one training run (a trial of a sweep): a row of the runs table.
+// The claim on a trial that a worker is running (the owner and
+// lease_expires_at columns) belongs to the worker protocol, which the
+// results store keeps to itself.
 type Run struct {
 	ID           int64
 	Name         string // the config's name; several runs may share it
 	ModelName    string
-	Status       record.Status
+	Status       Status
 	ConfigYAML   string // the effective config, as YAML
 	ConfigHash   string // the config's canonical hash
 	Seed         int64
@@ -43,10 +42,6 @@ type Run struct {
 	// StopReason says why the run stopped before its planned epochs
 	// (early stopping, pruning); "" otherwise.
 	StopReason string
-	// Owner is the token of the worker that claimed the trial ("" for none).
-	Owner string
-	// LeaseExpiresAt is when the owner's lease runs out (nil without one).
-	LeaseExpiresAt *time.Time
 	// Preprocessing is what turned a user's files into model inputs, as
 	// JSON, for csv, npz and images runs ("" for the built-in datasets).
 	Preprocessing string
