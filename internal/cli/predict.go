@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/record"
@@ -215,7 +214,7 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		store.Close()
 		return nil, nil, err
 	}
-	root, _, err := sweepPlaces(store.Path(), ckpt, 3*time.Second)
+	root, err := checkpointsRoot(store.Path(), ckpt)
 	if err != nil {
 		store.Close()
 		return nil, nil, err

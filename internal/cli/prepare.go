@@ -1,28 +1,21 @@
 package cli
 
 import (
-	"context"
-	"errors"
-	"fmt"
+	"time"
 
-	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/suggest"
-	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/internal/sweep"
 )
 
 func nearestCommand(name string) string { return suggest.Nearest(name, commandNames()) }
 
-// loadData loads the config's dataset, sliced as configured. Problems with
-// the data are usage errors (exit 2): nothing has trained yet.
-func loadData(ctx context.Context, cfg *config.Config) (*registry.Data, error) {
-	set, err := cfg.Data.Load(ctx)
-	var le *datasets.LoadError
-	switch {
-	case errors.As(err, &le):
-		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("exp: data: %v", err)}
-	case err != nil && ctx.Err() == nil:
-		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("exp: data: %v", err)}
+// checkpointsRoot returns where the trials recorded in the database dbPath
+// keep their checkpoints: --checkpoints DIR, or the default beside a SQLite
+// database (a PostgreSQL one has none: DIR is required).
+func checkpointsRoot(dbPath, dir string) (string, error) {
+	root, _, err := sweep.Places(dbPath, dir, 3*time.Second)
+	if err != nil {
+		return "", usageError("exp: %v", err)
 	}
-	return set, err
+	return root, nil
 }

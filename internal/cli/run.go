@@ -5,20 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/exp-runner/exp/internal/config"
-	"github.com/exp-runner/exp/internal/meminfo"
-	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/plan"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/resultdb"
-	"github.com/exp-runner/exp/internal/sweep"
-	"github.com/exp-runner/exp/internal/yamlx"
-	"github.com/exp-runner/exp/registry"
+	"github.com/exp-runner/exp/runner"
 )
 
 func init() {
@@ -77,18 +71,18 @@ Examples:
 
 func (m *Main) runRun(ctx context.Context, args []string) error {
 	fs := m.newFlagSet("run")
-	db := fs.String("db", "", "")
+	var o runner.Options
+	fs.StringVar(&o.DB, "db", "", "")
 	epochs := fs.String("epochs", "", "")
-	jobs := fs.Int("jobs", 0, "")
-	threadsFlag := fs.Int("threads", 0, "")
-	ckpt := fs.String("checkpoints", "", "")
-	fresh := fs.Bool("new", false, "")
-	retry := fs.Bool("retry-failed", false, "")
-	maxTrials := fs.Int("max-trials", plan.DefaultMaxTrials, "")
-	lease := fs.Duration("lease", 60*time.Second, "")
-	force := fs.Bool("force", false, "")
-	var sets multiFlag
-	fs.Var(&sets, "set", "")
+	fs.IntVar(&o.Jobs, "jobs", 0, "")
+	fs.IntVar(&o.Threads, "threads", 0, "")
+	fs.StringVar(&o.Checkpoints, "checkpoints", "", "")
+	fs.BoolVar(&o.New, "new", false, "")
+	fs.BoolVar(&o.RetryFailed, "retry-failed", false, "")
+	fs.IntVar(&o.MaxTrials, "max-trials", plan.DefaultMaxTrials, "")
+	fs.DurationVar(&o.Lease, "lease", 60*time.Second, "")
+	fs.BoolVar(&o.Force, "force", false, "")
+	fs.Var((*multiFlag)(&o.Set), "set", "")
 	pos, err := m.parse(fs, "run", args)
 	if err != nil {
 		return err
@@ -96,101 +90,52 @@ func (m *Main) runRun(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp run: expected one config file, got %d arguments\nUsage: exp run FILE [flags]; see 'exp help run'", len(pos))
 	}
-	if *jobs < 0 || *threadsFlag < 0 || *maxTrials < 1 {
+	if o.Jobs < 0 || o.Threads < 0 || o.MaxTrials < 1 {
 		return usageError("exp run: --jobs must be ≥ 1 (or 0: one per core), --max-trials ≥ 1, --threads ≥ 0")
 	}
-	// The datasets count --jobs copies of their data (0, one per core,
-	// counts one); the models' estimates below count the trials run at once.
-	mem := registry.MemoryPolicy{Copies: *jobs, Force: *force, Total: meminfo.Total()}
-	if *jobs == 0 {
-		*jobs = runtime.NumCPU()
-	}
-	p, err := loadPlan(pos[0], overrides(sets, *epochs), plan.Options{MaxTrials: *maxTrials, Memory: mem})
-	if err != nil {
+	if o.Epochs, err = epochsFlag(*epochs); err != nil {
 		return err
 	}
-	mems, err := trialMemory(ctx, p)
-	if err != nil {
+	if o.Exe, err = m.exe(); err != nil {
 		return err
 	}
-	refuse, estimate := memoryCheck(p, mems, min(*jobs, len(p.Trials)), *force, mem.Total)
-	if !p.Sweep {
-		if msg := refuse(p.Trials[0]); msg != "" {
-			return usageError("exp run: %s", msg)
-		}
+	o.DB = m.dbPath(o.DB)
+	o.Env, o.PassThrough, o.Stdout, o.Stderr = m.ChildEnv, m.PassThrough, m.Stdout, m.Stderr
+	o.Color = m.isTerminal(m.Stdout)
+	out, err := runner.Run(ctx, pos[0], o)
+	var ie *runner.InputError
+	if errors.As(err, &ie) {
+		return &ExitError{Code: ExitUsage, Err: ie.Err}
 	}
-	for _, w := range p.Warnings {
-		fmt.Fprintf(m.Stderr, "exp: warning: %s\n", w)
-	}
-	dbPath := m.dbPath(*db)
-	store, err := resultdb.Open(ctx, dbPath)
-	if err != nil {
-		return usageError("exp: %v", err)
-	}
-	defer store.Close()
-	rep, err := sweep.Open(ctx, store, p, *fresh)
-	if err != nil {
-		return err
-	}
-	writePlan(m.Stdout, rep, p.File)
-	exe, err := m.exe()
-	if err != nil {
-		return err
-	}
-	checkpoints, leaseFor, err := sweepPlaces(dbPath, *ckpt, *lease)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	final, runErr := sweep.Run(ctx, rep, p, sweep.Options{
-		Store: store, DB: dbPath, Checkpoints: checkpoints, Jobs: *jobs, Threads: *threadsFlag,
-		RetryFailed: *retry, Exe: exe, Env: m.ChildEnv, Stdout: m.Stdout, Stderr: m.Stderr,
-		PassThrough: m.PassThrough, Lease: leaseFor, Refuse: refuse, Estimate: estimate,
-	})
-	if final != nil {
-		err := writeOutcome(context.WithoutCancel(ctx), store, final, m.Stdout, m.Stderr, time.Since(start), m.isTerminal(m.Stdout))
-		if err != nil {
-			return err
-		}
-	}
-	return m.runExit(ctx, final, runErr)
+	return m.runExit(ctx, out, err)
 }
 
-// sweepPlaces returns where the trials keep their checkpoints and the lease
-// of their claims (0: lock files). A PostgreSQL database needs a shared
-// checkpoints folder and a lease of at least 3 s; a SQLite one uses lock
-// files, and keeps the checkpoints beside the database by default.
-func sweepPlaces(dbPath, checkpoints string, lease time.Duration) (string, time.Duration, error) {
-	switch {
-	case resultdb.IsPostgres(dbPath):
-		if checkpoints == "" {
-			return "", 0, usageError("exp run: with a PostgreSQL database, --checkpoints DIR is required: a folder every worker can read and write (a shared filesystem), so that a trial can resume on another machine")
-		}
-		if lease < 3*time.Second {
-			return "", 0, usageError("exp run: --lease must be at least 3s, got %s", lease)
-		}
-		return checkpoints, lease, nil
-	case checkpoints == "":
-		checkpoints = strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + "-checkpoints"
+// epochsFlag returns the value of --epochs (0 when not given).
+func epochsFlag(s string) (int, error) {
+	if s == "" {
+		return 0, nil
 	}
-	return checkpoints, 0, nil
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, usageError("exp run: --epochs: must be a number of epochs ≥ 1, got %q", s)
+	}
+	return n, nil
 }
 
 // runExit is exp run's result once the sweep is over: interrupted, the
 // error that stopped it, or failed if a trial failed or diverged.
-func (m *Main) runExit(ctx context.Context, final *sweep.Report, runErr error) error {
+func (m *Main) runExit(ctx context.Context, out *runner.Outcome, runErr error) error {
 	switch {
 	case ctx.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("interrupted: run the same command again to resume")}
 	case runErr != nil:
 		return runErr
 	}
-	c := final.Counts()
-	if c[record.StatusFailed]+c[record.StatusDiverged] > 0 {
+	if out.Failed() > 0 {
 		return &ExitError{Code: ExitFailed}
 	}
-	if c[record.StatusRunning] > 0 {
-		fmt.Fprintf(m.Stdout, "%d trial(s) are being run by another exp process\n", c[record.StatusRunning])
+	if n := out.Counts()[record.StatusRunning]; n > 0 {
+		fmt.Fprintf(m.Stdout, "%d trial(s) are being run by another exp process\n", n)
 	}
 	return nil
 }
@@ -198,18 +143,12 @@ func (m *Main) runExit(ctx context.Context, final *sweep.Report, runErr error) e
 // loadPlan expands the config file into trials, building their models
 // with model.NewBackend; every problem is a usage error.
 func loadPlan(path string, o []config.Override, opts plan.Options) (*plan.Plan, error) {
-	opts.NewBackend = model.NewBackend
-	p, err := plan.Load(path, o, opts)
-	var errs yamlx.ErrorList
-	switch {
-	case errors.As(err, &errs):
-		return nil, &ExitError{Code: ExitUsage, Err: errs}
-	case errors.Is(err, os.ErrNotExist):
-		return nil, usageError("exp: config file %s does not exist", path)
-	case err != nil:
-		return nil, usageError("exp: %v", err)
+	p, err := plan.Prepare(path, o, opts)
+	var ie *plan.InputError
+	if errors.As(err, &ie) {
+		return nil, &ExitError{Code: ExitUsage, Err: ie.Err}
 	}
-	return p, nil
+	return p, err
 }
 
 // exe is the program that runs trials: this one.

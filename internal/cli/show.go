@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
@@ -63,7 +62,7 @@ func (m *Main) runShow(ctx context.Context, args []string) error {
 	if err := report.WriteRun(m.Stdout, r, eps); err != nil {
 		return err
 	}
-	root, _, err := sweepPlaces(store.Path(), *ckpt, 3*time.Second)
+	root, err := checkpointsRoot(store.Path(), *ckpt)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -73,6 +74,9 @@ type Plan struct {
 	// TPE no trial).
 	Warnings []string
 	search   *Search // a tpe sweep's search, nil otherwise
+
+	dataMu    sync.Mutex
+	dataSizes map[string]int64 // bytes of each distinct data section's examples
 }
 
 // Hash identifies the plan's set of trials: the sha256 of their config

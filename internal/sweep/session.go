@@ -33,9 +33,15 @@ type Options struct {
 	// RetryFailed runs failed and diverged trials again.
 	RetryFailed bool
 	// Exe and Env start a child: Exe trial --db DB --run ID --checkpoints DIR,
-	// with Env added to this process's environment.
+	// with Env added to this process's environment. With Exe empty, trials
+	// run in this process instead, one at a time whatever Jobs says, with
+	// the same claims, locks and checkpoints (see InProcess).
 	Exe string
 	Env []string
+	// InProcess configures the trials run in this process (Exe empty):
+	// their backend and output. Its Store, RunID, Owner, Lease and
+	// Checkpoints are set for each trial.
+	InProcess TrialOptions
 	// Stdout and Stderr get the sweep's messages; children's output is
 	// passed through (one job) or prefixed with the trial number.
 	Stdout, Stderr io.Writer
@@ -152,7 +158,7 @@ type session struct {
 	children sync.WaitGroup // one per reaper goroutine
 
 	mu       sync.Mutex
-	running  map[int64]*exec.Cmd // the children, by run id
+	running  map[int64]*exec.Cmd // the children, by run id (nil: a trial run in this process)
 	reapErrs []error             // the errors of recording children's ends
 }
 
@@ -171,6 +177,9 @@ func newSession(ctx context.Context, rep *Report, p *plan.Plan, opts Options) (*
 		// An idle worker looks for trials whose worker died every third of
 		// the lease, or checks the locks every 2 s.
 		poll: 2 * time.Second,
+	}
+	if opts.Exe == "" {
+		s.opts.Jobs = 1 // in this process: one trial at a time
 	}
 	if s.threads <= 0 {
 		s.threads = max(1, runtime.NumCPU()/max(1, min(opts.Jobs, s.total())))
@@ -337,6 +346,10 @@ func (s *session) spawn(c *claimed) error {
 		what = "resuming"
 	}
 	fmt.Fprintf(s.out, "trial %d/%d (run %d) %s: %s\n", t.Index, s.total(), c.run.ID, what, describe(t))
+	if s.opts.Exe == "" {
+		s.startInProcess(c)
+		return nil
+	}
 	cmd, pipes, err := s.command(c)
 	if err == nil {
 		err = cmd.Start()
@@ -407,7 +420,19 @@ func (s *session) command(c *claimed) (*exec.Cmd, []io.ReadCloser, error) {
 // without recording how its trial ended: failed, or interrupted if the
 // session was cancelled. Then it signals the loop.
 func (s *session) reap(c *claimed, cmd *exec.Cmd, waitErr error) {
-	err := s.recordDeath(c, cmd, waitErr)
+	msg := "the trial process died"
+	if waitErr != nil {
+		msg += ": " + waitErr.Error()
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); outOfMemory(c, ws, ok) {
+		msg = s.oomMessage(c, msg)
+	}
+	s.ended(c, s.recordDeath(c, msg))
+}
+
+// ended forgets c's trial, keeps err (that of recording its end), and
+// signals the loop.
+func (s *session) ended(c *claimed, err error) {
 	s.mu.Lock()
 	delete(s.running, c.run.ID)
 	if err != nil {
@@ -420,10 +445,11 @@ func (s *session) reap(c *claimed, cmd *exec.Cmd, waitErr error) {
 	}
 }
 
-// recordDeath finishes c's trial if it is still running under c's claim,
-// as the child died without recording an outcome. A claim whose lease has
-// run out is left alone.
-func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
+// recordDeath finishes c's trial with the error msg if it is still running
+// under c's claim, as its process died (or its run in this process failed)
+// without recording an outcome. A claim whose lease has run out is left
+// alone.
+func (s *session) recordDeath(c *claimed, msg string) error {
 	bg := context.WithoutCancel(s.ctx)
 	r, owner, err := s.opts.Store.Owned(bg, c.run.ID)
 	if err != nil {
@@ -431,13 +457,6 @@ func (s *session) recordDeath(c *claimed, cmd *exec.Cmd, waitErr error) error {
 	}
 	if r.Status != record.StatusRunning || owner.Token != c.owner {
 		return nil
-	}
-	msg := "the trial process died"
-	if waitErr != nil {
-		msg += ": " + waitErr.Error()
-	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); outOfMemory(c, ws, ok) {
-		msg = s.oomMessage(c, msg)
 	}
 	status := record.StatusFailed
 	if s.ctx.Err() != nil {
@@ -457,6 +476,9 @@ func (s *session) stopChildren() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.running {
+		if c == nil {
+			continue // in this process: the trial stops with the session's context
+		}
 		// An error means the child has exited already; its reaper records it.
 		_ = c.Process.Signal(syscall.SIGTERM)
 	}

@@ -1,74 +1,77 @@
-// Package infertest trains small models and exports them as model folders,
-// in process and without a database, for the tests of the packages that
-// load them (predict, examples/predictserver).
+// Package infertest trains small models with package runner, in process,
+// and exports their best epochs as model folders, for the tests of the
+// packages that load them (infer, predict, the CLI, examples/predictserver).
 package infertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
-	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
-
-	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/infer"
-	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/record"
-	"github.com/exp-runner/exp/internal/train"
+	"github.com/exp-runner/exp/results"
+	"github.com/exp-runner/exp/runner"
 )
 
-// Export trains the config file cfgPath and exports its best epoch to the
-// model folder out; it returns the epochs' records.
+// Export trains the config file cfgPath into a temporary database and
+// exports its best epoch to the model folder out; it returns the epochs'
+// records.
 func Export(t testing.TB, cfgPath, out string) []record.Epoch {
 	t.Helper()
-	src, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(cfgPath, src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	set, err := cfg.Data.Load(ctx)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	o, err := runner.Run(ctx, cfgPath, runner.Options{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, err := model.NewBackend(cfg.Backend)
+	r := o.Trials[0]
+	if r.Status != results.StatusCompleted {
+		t.Fatalf("%s: run %d %s: %s", cfgPath, r.ID, r.Status, r.Error)
+	}
+	rs, err := results.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	best := record.NewBest(cfg.BestMetric())
-	res := train.Run(ctx, cfg, set, train.Options{Backend: be, SaveBest: func(ep train.Epoch, c *mlctx.Context) error {
-		if !best.Observe(ep.Record) {
-			return nil
-		}
-		return checkpoint.SaveBest(dir, ep.Record.Epoch, c)
-	}})
-	if res.Err != nil {
-		t.Fatal(res.Err)
-	}
-	pre, err := infer.RunPreprocessing(nil, cfg)
+	defer rs.Close()
+	epochs, err := rs.Epochs(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := checkpoint.BestPath(dir, best.Epoch)
-	m, err := infer.Open(cfg, pre, path)
+	if err := export(r, epochs, filepath.Dir(cfgPath), db, out); err != nil {
+		t.Fatal(err)
+	}
+	records := make([]record.Epoch, len(epochs))
+	for i, e := range epochs {
+		records[i] = *e
+	}
+	return records
+}
+
+// export writes run r's best model (its checkpoints beside the database
+// db) to the folder out; dir is the folder its config's relative paths
+// resolve against.
+func export(r *results.Run, epochs []*results.Epoch, dir, db, out string) error {
+	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", r.ID), []byte(r.ConfigYAML), nil)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	b := &infer.Best{RunID: 1, Epoch: best.Epoch, Metric: best.Metric, Value: best.Value, Path: path}
-	if err := infer.Export(m, b, cfg.Name, out); err != nil {
-		t.Fatal(err)
+	best, err := infer.FindBest(r, cfg, epochs, filepath.Join(filepath.Dir(db), "runs-checkpoints"))
+	if err != nil {
+		return err
 	}
-	var epochs []record.Epoch
-	for _, ep := range res.Epochs {
-		epochs = append(epochs, ep.Record)
+	pre, err := infer.RunPreprocessing(r, cfg)
+	if err != nil {
+		return err
 	}
-	return epochs
+	m, err := infer.Open(cfg, pre, best.Path)
+	if err != nil {
+		return err
+	}
+	return infer.Export(m, best, cfg.Name, out)
 }
 
 // WriteCSV writes text to name in dir and returns its path.
