@@ -273,3 +273,25 @@ func TestStatus(t *testing.T) {
 		t.Errorf("unknown sweep: exit %d, %s", code, errOut.String())
 	}
 }
+
+// TestHelpAligned checks that exp help starts every command's summary in
+// one column, however long the longest command name is.
+func TestHelpAligned(t *testing.T) {
+	_, out, _ := run(t, nil, "help")
+	_, list, ok := strings.Cut(out, "Commands:\n")
+	if !ok {
+		t.Fatalf("no command list in:\n%s", out)
+	}
+	list, _, _ = strings.Cut(list, "\n\n")
+	col := -1
+	for _, line := range strings.Split(list, "\n") {
+		name, _, _ := strings.Cut(strings.TrimPrefix(line, "\t"), " ")
+		at := len(name) + strings.Index(line[1+len(name):], strings.TrimSpace(line[1+len(name):]))
+		if col == -1 {
+			col = at
+		}
+		if at != col {
+			t.Errorf("summary of %q starts at column %d, want %d:\n%s", name, at, col, list)
+		}
+	}
+}

@@ -175,8 +175,13 @@ Usage:
 
 Commands:
 `)
-	for _, n := range commandNames() {
-		fmt.Fprintf(w, "	%-9s %s\n", n, commands[n].summary)
+	names := commandNames()
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "	%-*s  %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprint(w, `
 Examples:
