@@ -41,7 +41,10 @@ type Model struct {
 }
 
 // Open builds cfg's model on its backend and loads the weights of the
-// checkpoint folder weights.
+// checkpoint folder weights: only the variables the model's prediction
+// reads, each of the shape the config gives it, checked before anything is
+// allocated, and none holding a NaN or an infinity (see
+// checkpoint.LoadWith).
 func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	m, err := model.New(cfg)
 	if err != nil {
@@ -51,8 +54,13 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	want, err := m.Variables(be)
+	if err != nil {
+		return nil, err
+	}
 	ctx := mlctx.New()
-	if err := checkpoint.LoadFrom(weights, "checkpoint "+weights, ctx); err != nil {
+	o := checkpoint.LoadOptions{Want: want, Only: true, Finite: true}
+	if err := checkpoint.LoadWith(weights, "checkpoint "+weights, ctx, o); err != nil {
 		return nil, err
 	}
 	out := &Model{Config: cfg, Preprocessing: pre, m: m, backend: be, ctx: ctx}
