@@ -21,8 +21,15 @@ type Model struct {
 	meta *infer.Meta
 }
 
-// Load loads the model folder dir written by exp export-model. A folder
-// written by a newer exp is refused.
+// Load loads the model folder dir written by exp export-model. It checks
+// the folder before building the model: each file the model needs must
+// match the size and SHA-256 model.json records for it; model.json's
+// dataset, classes and input shape must agree with the config and the
+// preprocessing; and the weights must have the shapes the config gives
+// them, with no NaN. Any problem is an error naming the file and the
+// field. A folder written by a newer exp is refused; one of format 1,
+// written before exp recorded checksums, loads with a warning (see
+// Warnings).
 func Load(dir string) (*Model, error) {
 	m, meta, err := infer.OpenFolder(dir)
 	if err != nil {
@@ -30,6 +37,11 @@ func Load(dir string) (*Model, error) {
 	}
 	return &Model{m: m, meta: meta}, nil
 }
+
+// Warnings returns what Load found wrong without refusing the folder: for
+// a folder of format 1, that its files have no checksums and so cannot be
+// checked. A program may print them, or refuse such a model.
+func (m *Model) Warnings() []string { return slices.Clone(m.meta.Warnings) }
 
 // Classes returns the class names in label order; nil for a regression.
 func (m *Model) Classes() []string { return slices.Clone(m.m.Classes) }

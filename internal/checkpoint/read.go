@@ -124,7 +124,7 @@ func LoadWith(path, what string, ctx *mlctx.Context, o LoadOptions) error {
 	}
 	files, err := Files(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return err
 	}
 	trainable, err := readTrainable(filepath.Join(path, files[0]))
 	if err != nil {

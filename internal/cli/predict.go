@@ -197,6 +197,9 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		if err != nil {
 			return nil, nil, usageError("exp: %v", err)
 		}
+		for _, w := range meta.Warnings {
+			fmt.Fprintln(m.Stderr, w)
+		}
 		t := &modelTarget{meta: meta}
 		if keepDB {
 			if t.store, err = resultdb.OpenExisting(ctx, m.dbPath(db)); err != nil {

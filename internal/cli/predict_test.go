@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/infer/infertest"
 	"github.com/exp-runner/exp/internal/record"
 )
@@ -128,7 +130,7 @@ func testPredictErrors(t *testing.T, dir, db, model string) {
 	os.CopyFS(newer, os.DirFS(model))
 	meta := filepath.Join(newer, "model.json")
 	b, _ := os.ReadFile(meta)
-	os.WriteFile(meta, []byte(strings.Replace(string(b), `"format_version": 1`, `"format_version": 9`, 1)), 0o644)
+	os.WriteFile(meta, []byte(strings.Replace(string(b), fmt.Sprintf(`"format_version": %d`, infer.FormatVersion), `"format_version": 99`, 1)), 0o644)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -221,7 +223,13 @@ func TestPredictMNISTSplitVal(t *testing.T) {
 	// The same images as PNG files (exp data export) predict the same.
 	png := filepath.Join(dir, "png")
 	mustRun(t, "data", "export", "mnist", "--format", "png", "--first", "12", png)
-	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, "predict", "1", filepath.Join(png, "test"), "--format", "csv", "--db", db)), "\n")[1:] {
+	byRun := mustRun(t, "predict", "1", filepath.Join(png, "test"), "--format", "csv", "--db", db)
+	model := filepath.Join(dir, "model")
+	mustRun(t, "export-model", "1", "-o", model, "--db", db)
+	if byFolder := mustRun(t, "predict", model, filepath.Join(png, "test"), "--format", "csv"); byFolder != byRun {
+		t.Errorf("the exported folder predicts:\n%s\nthe run:\n%s", byFolder, byRun)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(byRun), "\n")[1:] {
 		f := strings.Split(line, ",")
 		i, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(f[0]), ".png"))
 		if err != nil || f[1] != rows[i][1] {
