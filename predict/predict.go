@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"math"
 	"slices"
 
 	"github.com/exp-runner/exp/internal/images"
@@ -64,6 +65,11 @@ type Prediction struct {
 	Probabilities []float64
 	// Values holds the predicted values (regression).
 	Values []float64
+	// NaN reports that the model's output for this example holds a NaN
+	// or an infinity (from inputs far outside what it was trained on,
+	// say): that is no prediction. Label is then "", Index -1 and
+	// Probability NaN; Probabilities and Values hold the output as it is.
+	NaN bool
 }
 
 // Inputs are examples to predict; make them with Rows, Images or Tensors.
@@ -92,6 +98,9 @@ func (m *Model) predictions(out *infer.Output) []Prediction {
 	if k == 0 {
 		d = len(out.Values) / max(out.N, 1)
 	}
+	for _, i := range out.NonFinite() {
+		preds[i].NaN = true
+	}
 	for i := range preds {
 		p := &preds[i]
 		if k == 0 {
@@ -99,6 +108,10 @@ func (m *Model) predictions(out *infer.Output) []Prediction {
 			continue
 		}
 		p.Probabilities = float64s(out.Probs[i*k : (i+1)*k])
+		if p.NaN {
+			p.Index, p.Probability = -1, math.NaN()
+			continue
+		}
 		p.Index = int(out.Pred[i])
 		p.Label, p.Probability = m.m.Classes[p.Index], p.Probabilities[p.Index]
 	}

@@ -119,6 +119,9 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError("exp predict: %v", err)
 	}
+	for _, w := range table.Warnings {
+		fmt.Fprintln(m.Stderr, w)
+	}
 	return m.writeOutput(*out, func(w io.Writer) error { return table.Write(w, *format) })
 }
 

@@ -148,11 +148,18 @@ func testPredictErrors(t *testing.T, dir, db, model string) {
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed predict wrote its -o file")
 	}
+	// An output that is NaN is no score: exp evaluate exits 2 and records nothing.
+	nan := infertest.WriteCSV(t, dir, "nan.csv", "x1,color,x2,species\n3e38,blue,-3e38,b\n")
+	code, _, errOut := run(t, nil, "evaluate", "1", "--data", "path="+nan, "--db", db)
+	evs, err := openStore(t, db).Evaluations(context.Background(), 1)
+	if code != ExitUsage || !strings.Contains(errOut, "NaN or infinite for 1 of 1 examples (row 2): that is no score") || err != nil || len(evs) != 1 {
+		t.Errorf("evaluating NaN outputs: exit %d, %q; %d evaluations recorded (%v), want still 1", code, errOut, len(evs), err)
+	}
 	bests, _ := filepath.Glob(filepath.Join(dir, "runs-checkpoints", "run-1", "best-*"))
 	for _, b := range bests {
 		os.RemoveAll(b)
 	}
-	code, _, errOut := run(t, nil, "predict", "1", filepath.Join(dir, "val.csv"), "--db", db)
+	code, _, errOut = run(t, nil, "predict", "1", filepath.Join(dir, "val.csv"), "--db", db)
 	if code != ExitUsage || !strings.Contains(errOut, "no best checkpoint") {
 		t.Errorf("a run without its best checkpoint: exit %d, %q", code, errOut)
 	}
