@@ -156,12 +156,51 @@ func testPredictErrors(t *testing.T, dir, db, model string) {
 		t.Errorf("evaluating NaN outputs: exit %d, %q; %d evaluations recorded (%v), want still 1", code, errOut, len(evs), err)
 	}
 	bests, _ := filepath.Glob(filepath.Join(dir, "runs-checkpoints", "run-1", "best-*"))
+	testCorruptBest(t, db, bests[0], filepath.Join(dir, "val.csv"))
 	for _, b := range bests {
 		os.RemoveAll(b)
 	}
 	code, _, errOut = run(t, nil, "predict", "1", filepath.Join(dir, "val.csv"), "--db", db)
 	if code != ExitUsage || !strings.Contains(errOut, "no best checkpoint") {
 		t.Errorf("a run without its best checkpoint: exit %d, %q", code, errOut)
+	}
+}
+
+// testCorruptBest damages the run's best checkpoint best in turn: a
+// negative dimension in its description, its data file cut short, its
+// magic bytes overwritten. exp predict of the run exits 2 naming the file.
+func testCorruptBest(t *testing.T, db, best, val string) {
+	t.Helper()
+	desc, _ := filepath.Glob(filepath.Join(best, "checkpoint-*.json"))
+	data, _ := filepath.Glob(filepath.Join(best, "checkpoint-*.bin"))
+	if len(desc) != 1 || len(data) != 1 {
+		t.Fatalf("%s: %v %v", best, desc, data)
+	}
+	descBytes, err := os.ReadFile(desc[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataBytes, err := os.ReadFile(data[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name        string
+		file        string
+		b           []byte
+		want, want2 string
+	}{
+		{"negative dimension", desc[0], []byte(strings.Replace(string(descBytes), "\n\t\t\t\t16\n", "\n\t\t\t\t-16\n", 1)), desc[0], "dimension 1 is -16"},
+		{"truncated", data[0], dataBytes[:len(dataBytes)-40], data[0], "truncated"},
+		{"magic bytes", data[0], append([]byte("XXXXXXXX"), dataBytes[8:]...), data[0], "not a GoMLX checkpoint's data"},
+	} {
+		os.WriteFile(tt.file, tt.b, 0o644)
+		code, out, errOut := run(t, nil, "predict", "1", val, "--db", db)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, tt.want) || !strings.Contains(errOut, tt.want2) {
+			t.Errorf("a best checkpoint with %s: exit %d, stdout %q, stderr %q; want exit 2 naming %s, saying %q", tt.name, code, out, errOut, tt.want, tt.want2)
+		}
+		os.WriteFile(desc[0], descBytes, 0o644)
+		os.WriteFile(data[0], dataBytes, 0o644)
 	}
 }
 
