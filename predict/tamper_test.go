@@ -94,6 +94,19 @@ func randomBytes(t *testing.T, path string) {
 	}
 }
 
+// editConfig replaces from by to in dir's config.yaml.
+func editConfig(t *testing.T, dir, from, to string) {
+	t.Helper()
+	p := filepath.Join(dir, "config.yaml")
+	b, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(b), from) {
+		t.Fatalf("%s: %v, or no %q in it", p, err, from)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(b), from, to, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func meta(dir string) string { return filepath.Join(dir, "model.json") }
 
 // tampered are the damaged model folders of issue 18 and their siblings:
@@ -154,11 +167,14 @@ var tampered = []struct {
 			m["files"].(map[string]any)["../../etc/passwd"] = map[string]any{"size": 1, "sha256": strings.Repeat("0", 64)}
 		})
 	}, []string{`DIR/model.json: files: "../../etc/passwd": not a path inside the folder`}, nil},
-	{"edited config", func(t *testing.T, dir string) {
-		b, _ := os.ReadFile(filepath.Join(dir, "config.yaml"))
-		os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(strings.Replace(string(b), "units: 16", "units: 17", 1)), 0o644)
-	}, []string{`DIR/model.json: files: "config.yaml": sha256 `},
+	{"edited config", func(t *testing.T, dir string) { editConfig(t, dir, "units: 16", "units: 17") }, []string{`DIR/model.json: files: "config.yaml": sha256 `},
 		[]string{`Variables[1] "var:/model/dense/kernel": DType Float32, Dimensions [4 16]: the model's config gives this variable the shape (Float32)[4 17]`}},
+	{"edited config: eval_batch_size 0", func(t *testing.T, dir string) { editConfig(t, dir, "eval_batch_size: 32", "eval_batch_size: 0") },
+		[]string{`DIR/model.json: files: "config.yaml": `, "the file was changed after export"},
+		[]string{"DIR/config.yaml:34:20: train.eval_batch_size: must be > 0, got 0"}},
+	{"edited config: negative units", func(t *testing.T, dir string) { editConfig(t, dir, "units: 16", "units: -16") },
+		[]string{`DIR/model.json: files: "config.yaml": `, "the file was changed after export"},
+		[]string{"DIR/config.yaml:15:14: model.layers[0].units: must be > 0, got -16"}},
 	{"missing preprocessing", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, "preprocessing.json")) },
 		[]string{`DIR/model.json: files: "preprocessing.json": DIR/preprocessing.json does not exist`},
 		[]string{"DIR/preprocessing.json: missing or empty, and a model of dataset csv needs it"}},
