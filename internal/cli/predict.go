@@ -117,7 +117,6 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 		return err
 	}
 	defer t.close()
-	defer t.close()
 	table, err := infer.Predict(ctx, model, infer.PredictOptions{Inputs: pos[1:], SplitVal: *split == "val", Probs: *format != "table", TopK: *topK})
 	if err != nil {
 		return usageError("exp predict: %v", err)
