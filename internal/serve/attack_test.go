@@ -75,6 +75,8 @@ func BenchmarkAttack(b *testing.B) {
 		var mu sync.Mutex
 		var lat []time.Duration
 		var errs []string
+		var full atomic.Int64
+		cpu := child.cpu()
 		wg.Add(clients)
 		for i := range clients {
 			go func() {
@@ -82,7 +84,11 @@ func BenchmarkAttack(b *testing.B) {
 				time.Sleep(time.Duration(i) * time.Second / clients)
 				etag := new(string)
 				for tick := time.NewTicker(time.Second); ; {
+					old := *etag
 					d, err := poll(api, etag)
+					if *etag != old {
+						full.Add(1)
+					}
 					mu.Lock()
 					lat = append(lat, d)
 					if err != nil {
@@ -104,7 +110,9 @@ func BenchmarkAttack(b *testing.B) {
 		wg.Wait()
 		cancel()
 		peak, killed := mem()
+		cpu = child.cpu() - cpu
 		hwm := child.stop()
+		b.Logf("the server used %.1f CPU-seconds during the attack; %d of the polling clients' answers were new versions (the rest 304)", cpu, full.Load())
 		reportAttack(b, lat, errs, commits, werrs, att, before, max(peak, hwm), killed, seconds)
 	}
 }
@@ -182,6 +190,23 @@ func (c *child) status(field string) int {
 }
 
 func (c *child) rss() int { return c.status("VmRSS") }
+
+// cpu is the CPU time the child used so far, in seconds (user and system,
+// from /proc/PID/stat, in clock ticks of 1/100 s).
+func (c *child) cpu() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // after the command's name
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100
+}
 
 // watch samples the child's resident memory every 100 ms until ctx is
 // done, killing it above maxMB; the function it returns gives the peak

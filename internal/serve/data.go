@@ -227,6 +227,9 @@ func loadSweep(ctx context.Context, store resultdb.Store, id int64, v View, now 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPaths(rows, v.GroupBy); err != nil {
+		return nil, err
+	}
 	v.Metric = string(metric)
 	p := &SweepPage{Sweep: summarize(st), View: v, SearchCharts: []string{},
 		Display: Display{Table: Table{Columns: []string{}, Rows: [][]Cell{}, Best: -1}}}
