@@ -18,6 +18,24 @@
 // only GET and HEAD are answered, and ids in paths are parsed as integers
 // and bound as query arguments.
 //
+// How a SQLite file is read (resultdb/readonly_sqlite.go): while its -wal
+// holds no commits (no writer, or one that has not committed since the
+// last checkpoint), it is read as immutable: the server creates no -wal
+// or -shm file, holds nothing open for writing and leaves nothing behind.
+// Each connection remembers the file's identity (device, inode), size and
+// modification time; once a writer commits, or the file is written or
+// replaced (renamed over, or copied into), connections are reopened on the
+// file as it is then, a query that straddled the change fails rather than
+// return a mix, and the data version changes, so the pages follow. While
+// a writer's -wal holds commits, the server reads through it like any
+// SQLite reader: it shares the writer's -wal and -shm, which SQLite opens
+// read-write for its locks, and because the server then holds the
+// database open, the writer does not remove them when it closes: the next
+// exp command that opens the database (exp status, say) does, once it is
+// the last to close it. Replace a database only by
+// one with no -wal (a closed one), and not while a writer has it open:
+// SQLite would read the old -wal's commits into the new file.
+//
 // Answers are cached per data version (the store's DataVersion, read at
 // most every 200 ms, after a random id of the server's run so that a
 // version from another run is never taken for current) and recomputed in

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +205,66 @@ func TestBusyAnswer(t *testing.T) {
 			t.Fatalf("GET %s after the computation could end: %d", path, res.StatusCode)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeDB writes a database at path with one sweep of runs trials, and
+// closes it (no writer is left).
+func writeDB(t *testing.T, path string, runs int) {
+	t.Helper()
+	ctx := context.Background()
+	w, err := resultdb.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	sw, _, err := w.OpenSweep(ctx, fmt.Sprintf("sweep of %d", runs), "/work/s.yaml", "h", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []*resultdb.Run
+	for i := range runs {
+		plan = append(plan, &resultdb.Run{Name: "r", ModelName: "mlp", ConfigYAML: "name: r\n", ConfigHash: fmt.Sprint(i), Epochs: 1})
+	}
+	if _, _, err := w.PlanTrials(ctx, sw.ID, plan); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestReplacedDatabase: when the database file is replaced by another,
+// the dashboard serves the new one (it kept serving the old one and
+// answered 404 for runs that now exist), and serving it left no -wal or
+// -shm file beside it.
+func TestReplacedDatabase(t *testing.T) {
+	dir := t.TempDir()
+	path, other := filepath.Join(dir, "runs.db"), filepath.Join(dir, "other.db")
+	writeDB(t, path, 1)
+	writeDB(t, other, 3)
+	ro, err := resultdb.OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	h := Handler(ro, Options{})
+	if res := get(h, "GET", "/api/runs/3", nil); res.StatusCode != 404 {
+		t.Fatalf("run 3 of the first file: %d", res.StatusCode)
+	}
+	if err := os.Rename(other, path); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ { // the first answers may be the cached ones, refreshed meanwhile
+		res := get(h, "GET", "/api/runs/3", nil)
+		if res.StatusCode == 200 {
+			break
+		}
+		if i == 200 {
+			t.Fatalf("run 3 after the file was replaced: %d %s", res.StatusCode, body(t, res))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + side); err == nil {
+			t.Errorf("serving left %s", filepath.Base(path+side))
+		}
 	}
 }
