@@ -150,7 +150,6 @@ func errorAnswer(err error) answer {
 // options, read before the computation starts (it may outlive the
 // request, whose fields it must not touch).
 type page struct {
-	path string // the URL's path
 	id   int64  // {id}, if the route has one
 	file string // {file}, if the route has one
 	view View
@@ -167,7 +166,7 @@ func (s *server) cached(reads []string, compute func(ctx context.Context, p *pag
 			s.write(w, r, errorAnswer(err))
 			return
 		}
-		p := &page{path: r.URL.Path, file: r.PathValue("file"), view: view}
+		p := &page{file: r.PathValue("file"), view: view}
 		if r.PathValue("id") != "" {
 			if p.id, err = parseID(r.PathValue("id")); err != nil {
 				s.write(w, r, errorAnswer(err))
