@@ -31,7 +31,7 @@ Flags:
 Examples:
 	exp serve
 	exp serve --db sweeps.db --addr 127.0.0.1:9000
-	EXP_SERVE_TOKEN=s3cret exp serve --addr 0.0.0.0:8080
+	EXP_SERVE_TOKEN=$(openssl rand -hex 16) exp serve --addr 0.0.0.0:8080
 	ssh -L 8080:127.0.0.1:8080 trainer   # then open http://127.0.0.1:8080/
 `,
 		run: (*Main).runServe,
