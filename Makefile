@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench bench-search load fuzz clean
+.PHONY: build setup run test bench bench-search load load-attack fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -44,6 +44,12 @@ bench-search: build
 # percentiles and errors.
 load:
 	$(GO) test ./internal/serve -run '^$$' -bench BenchmarkLoad -benchtime 1x -timeout 15m
+
+# The same load while attackers flood the server with ever new sort and
+# group-by options and a 60 KB key path; the server runs in a child
+# process and its resident memory is reported (Linux).
+load-attack:
+	$(GO) test ./internal/serve -run '^$$' -bench BenchmarkAttack -benchtime 1x -timeout 15m
 
 fuzz:
 	$(GO) test ./internal/config -run XXX -fuzz FuzzParse -fuzztime 60s
