@@ -17,7 +17,8 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/config_hashes.golden (only when a hash is meant to change)")
 
 // lstmEmbedding is a text-style model of the layers that gain keys for text
-// (embedding: mask_zero; lstm, gru: bidirectional), written without them.
+// (embedding: mask_zero; lstm, gru: bidirectional) or read a mask (the
+// 1-D global poolings), written without the new keys.
 const lstmEmbedding = `
 data: {dataset: mnist}
 model:
@@ -25,7 +26,10 @@ model:
     - {type: reshape, shape: [784]}
     - {type: embedding, input_dim: 256, output_dim: 16}
     - {type: lstm, units: 8, return_sequences: true}
-    - {type: gru, units: 8}
+    - {type: gru, units: 8, return_sequences: true}
+    - {name: max, type: globalmaxpool1d}
+    - {name: avg, type: globalavgpool1d, inputs: [gru]}
+    - {type: concat, inputs: [max, avg]}
     - {type: dense, units: 10, activation: softmax}
 train: {optimizer: adam, learning_rate: 0.001, epochs: 2}
 `
