@@ -71,14 +71,14 @@ func (p *GlobalPool1D) BuildMasked(_ *mlctx.Context, xs, masks []*graph.Node) (*
 	}
 	dims := x.Shape().Dimensions
 	m := graph.BroadcastToDims(graph.ExpandAxes(mask, -1), dims...)
-	real := graph.ConvertDType(graph.ReduceLogicalOr(mask, 1), x.DType()) // [batch]: has a real step
+	mf := graph.ConvertDType(mask, x.DType())
 	var y *graph.Node
 	if p.max {
+		real := graph.ReduceMax(mf, 1) // [batch]: 1 with a real step
 		low := graph.BroadcastToDims(graph.Scalar(x.Graph(), x.DType(), -math.MaxFloat32), dims...)
 		y = graph.ReduceMax(graph.Where(m, x, low), 1)
 		y = graph.Mul(y, graph.ExpandAxes(real, -1)) // all padding: 0, not the lowest float
 	} else {
-		mf := graph.ConvertDType(mask, x.DType())
 		count := graph.MaxScalar(graph.ReduceSum(mf, 1), 1) // all padding: 0/1
 		sum := graph.ReduceSum(graph.Mul(x, graph.ExpandAxes(mf, -1)), 1)
 		y = graph.Div(sum, graph.ExpandAxes(count, -1))
