@@ -9,6 +9,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 
+	"github.com/exp-runner/exp/internal/grads"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -37,9 +38,9 @@ var (
 // probabilities in training. causal lets step i attend to steps ≤ i only.
 //
 // With padding masks (registry.MaskUser), padded keys get no attention and
-// the output at a padded query step is zero, so a sequence that is all
-// padding gives zeros (Keras gives padded rows uniform attention instead;
-// nothing downstream reads them). The output keeps the query's mask.
+// the output at a padded query step is zero (Keras's is the attention of a
+// fully masked row; nothing downstream reads it), so a sequence that is all
+// padding gives zeros. The output keeps the query's mask.
 type MultiHeadAttention struct {
 	NumHeads int     `yaml:"num_heads"`
 	KeyDim   int     `yaml:"key_dim"`
@@ -163,23 +164,20 @@ const maskedLogit = -1e9
 
 // softmax returns the attention probabilities of scores [b, h, tq, tv] over
 // the keys, leaving out padded keys (keyMask [b, tv]) and, when causal, the
-// keys after each query. A query whose keys are all padding gets zeros.
+// keys after each query: their scores get maskedLogit added, as in Keras. A
+// query whose keys are all padding gets uniform probabilities (Keras's
+// result too): finite, and its output is zeroed or ignored downstream.
 func (a *MultiHeadAttention) softmax(scores, keyMask *graph.Node) *graph.Node {
 	g := scores.Graph()
 	dims := scores.Shape().Dimensions
-	var keep *graph.Node // [b, 1, 1, tv], 1 at real keys
 	if keyMask != nil {
-		keep = graph.Reshape(graph.ConvertDType(keyMask, scores.DType()), dims[0], 1, 1, dims[3])
+		keep := graph.Reshape(graph.ConvertDType(keyMask, scores.DType()), dims[0], 1, 1, dims[3])
 		scores = graph.Add(scores, graph.MulScalar(graph.OneMinus(keep), maskedLogit))
 	}
 	if a.Causal {
 		scores = graph.Add(scores, causalBias(g, scores.Shape(), dims[2], dims[3]))
 	}
-	probs := graph.Softmax(scores, -1)
-	if keep != nil { // a row of padded keys only: uniform above, zeros here
-		probs = graph.Mul(probs, keep)
-	}
-	return probs
+	return grads.Softmax(scores)
 }
 
 // causalBias returns a constant [1, 1, tq, tv]: 0 where key j ≤ query i,
