@@ -121,9 +121,15 @@ func (a *MultiHeadAttention) valueDim() int {
 // (nil: none) leaves padded keys out.
 func (a *MultiHeadAttention) attend(ctx *mlctx.Context, q, v, keyMask *graph.Node) *graph.Node {
 	h, kd, vd := a.NumHeads, a.KeyDim, a.valueDim()
-	query := a.project(ctx.In("query"), q, kd)
-	key := a.project(ctx.In("key"), v, kd)
-	value := a.project(ctx.In("value"), v, vd)
+	qDims, vDims := q.Shape().Dimensions, v.Shape().Dimensions
+	qFlat := graph.Reshape(q, qDims[0]*qDims[1], qDims[2]) // once: each Reshape of a live tensor is a copy
+	vFlat := qFlat
+	if v != q {
+		vFlat = graph.Reshape(v, vDims[0]*vDims[1], vDims[2])
+	}
+	query := a.project(ctx.In("query"), qFlat, qDims, kd)
+	key := a.project(ctx.In("key"), vFlat, vDims, kd)
+	value := a.project(ctx.In("value"), vFlat, vDims, vd)
 	query = graph.MulScalar(query, 1/math.Sqrt(float64(kd)))
 	scores := graph.DotGeneral(query, []int{3}, []int{0, 1}, key, []int{3}, []int{0, 1}) // [b, h, tq, tv]
 	probs := a.softmax(scores, keyMask)
@@ -143,14 +149,14 @@ func (a *MultiHeadAttention) attend(ctx *mlctx.Context, q, v, keyMask *graph.Nod
 	return graph.Reshape(y, b, tq, dq)
 }
 
-// project returns x [batch, steps, features]·kernel [features, heads, dim]
-// (+ bias [heads, dim]) as [batch, heads, steps, dim].
-func (a *MultiHeadAttention) project(ctx *mlctx.Context, x *graph.Node, dim int) *graph.Node {
-	dims := x.Shape().Dimensions
+// project returns x [batch·steps, features] (of a [batch, steps, features]
+// input)·kernel [features, heads, dim] (+ bias [heads, dim]) as [batch,
+// heads, steps, dim].
+func (a *MultiHeadAttention) project(ctx *mlctx.Context, x *graph.Node, dims []int, dim int) *graph.Node {
 	b, t, d := dims[0], dims[1], dims[2]
 	h := a.NumHeads
 	kernel := variable(ctx, x, "kernel", kerasGlorot(ctx, d, h, dim), d, h, dim)
-	y := graph.Dot(graph.Reshape(x, b*t, d), graph.Reshape(kernel, d, h*dim))
+	y := graph.Dot(x, graph.Reshape(kernel, d, h*dim))
 	if a.UseBias {
 		bias := variable(ctx, x, "bias", initializers.Zero, h, dim)
 		y = graph.Add(y, graph.Reshape(bias, 1, h*dim))
