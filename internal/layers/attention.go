@@ -211,3 +211,23 @@ func kerasGlorot(ctx *mlctx.Context, dims ...int) mlctx.VariableInitializer {
 	limit := math.Sqrt(6 / float64(fanIn+fanOut))
 	return initializers.RandomUniformFn(ctx, -limit, limit)
 }
+
+// ExtraActivations returns what the layer keeps per example for the
+// backward pass besides its output: the projected queries, keys and values,
+// the scores and probabilities (and the dropped probabilities with dropout),
+// heads × query steps × value steps each, and the heads' outputs.
+func (a *MultiHeadAttention) ExtraActivations(inputs [][]int) int64 {
+	if len(inputs) == 0 || len(inputs[0]) != 2 {
+		return 0
+	}
+	tq, tv := int64(inputs[0][0]), int64(inputs[0][0])
+	if len(inputs) > 1 && len(inputs[1]) == 2 {
+		tv = int64(inputs[1][0])
+	}
+	h, kd, vd := int64(a.NumHeads), int64(a.KeyDim), int64(a.valueDim())
+	matrices := int64(2)
+	if a.Dropout > 0 {
+		matrices++
+	}
+	return h*(tq*kd+tv*kd+tv*vd+tq*vd) + matrices*h*tq*tv
+}

@@ -107,3 +107,18 @@ func must(y *graph.Node, err error) *graph.Node {
 	}
 	return y
 }
+
+// ExtraActivations returns what the block keeps per example for the
+// backward pass besides its output: its attention's (MultiHeadAttention's
+// ExtraActivations) and, at each step, the attention output, the two
+// residual sums and normalized values, and the feedforward's intermediate
+// values before and after the activation.
+func (t *Transformer) ExtraActivations(inputs [][]int) int64 {
+	if len(inputs) != 1 || len(inputs[0]) != 2 || inputs[0][1] < t.NumHeads {
+		return 0
+	}
+	steps, d := int64(inputs[0][0]), int64(inputs[0][1])
+	k := inputs[0][1] / t.NumHeads
+	attention := &MultiHeadAttention{NumHeads: t.NumHeads, KeyDim: k, Dropout: t.Dropout}
+	return attention.ExtraActivations(inputs) + steps*(5*d+2*int64(t.IntermediateDim))
+}
