@@ -18,7 +18,14 @@
 // that a final softmax can be folded into the cross-entropy loss. An
 // optimizer implements Optimizer; a dataset, Dataset. MultiInput and Dataset
 // are unstable: they will change when exp's models take `inputs:` and when
-// exp reads users' own data files.
+// exp reads users' own data files. A MultiInput layer that takes another
+// number of inputs than the merges' two or more implements InputCounter.
+//
+// Layers on sequences may take part in padding masks, as Keras's do: a layer
+// that starts one (embedding with mask_zero) implements MaskMaker, one that
+// passes it on unchanged MaskPasser, one that reads it MaskUser. A layer
+// implementing none of them takes no mask, and a config giving it one is an
+// error at its line (MaskFlow).
 //
 // Registries work like database/sql's driver table: a package registers its
 // names from an init function, and Register panics on an empty or duplicate
