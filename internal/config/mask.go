@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/exp-runner/exp/internal/yamlx"
@@ -27,8 +28,12 @@ func validateMasks(r *yamlx.Reporter, layers []Layer, names []string) {
 		masked, ok := registry.MaskFlow(l.Spec, from != "")
 		switch {
 		case !ok:
-			r.Index(i).Errorf("%s takes no padding mask, but its input %q has one (from %q, mask_zero: true); read it first with one of: %s",
-				l.Type, via, from, strings.Join(maskUsers(), ", "))
+			has := fmt.Sprintf("its input %q has one (mask_zero: true)", via)
+			if via != from {
+				has = fmt.Sprintf("its input %q carries the one of %q (mask_zero: true)", via, from)
+			}
+			r.Index(i).Errorf("%s takes no padding mask, but %s; read it first with one of: %s",
+				l.Type, has, strings.Join(maskUsers(), ", "))
 		case masked && from != "":
 			origin[i] = from
 		case masked:
