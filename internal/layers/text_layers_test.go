@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -118,6 +119,46 @@ func TestTextLayerErrors(t *testing.T) {
 				if !strings.Contains(got, w) {
 					t.Errorf("Validate reported\n%s\nwant %q", got, w)
 				}
+			}
+		})
+	}
+}
+
+// TestAttentionDropout checks dropout in multiheadattention (on the
+// attention probabilities) and transformer: in training the output
+// changes, in evaluation it is the output of the same weights without
+// dropout.
+func TestAttentionDropout(t *testing.T) {
+	be, err := backends.NewWithConfig("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, x := randTensor(rand.New(rand.NewPCG(9, 9)), 2, 6, 8)
+	for _, tt := range []struct {
+		typ    string
+		params map[string]any
+	}{
+		{"multiheadattention", map[string]any{"num_heads": 2, "key_dim": 4}},
+		{"transformer", map[string]any{"num_heads": 2, "intermediate_dim": 16}},
+	} {
+		t.Run(tt.typ, func(t *testing.T) {
+			ctx := mlctx.New()
+			plain := flat(build(t, be, ctx, newLayer(t, tt.typ, tt.params), true, x))
+			tt.params["dropout"] = 0.5
+			dropped := newLayer(t, tt.typ, tt.params)
+			eval := flat(build(t, be, ctx, dropped, false, x))
+			train := flat(build(t, be, ctx, dropped, true, x))
+			same := 0
+			for i := range plain {
+				if !close32(eval[i], plain[i]) {
+					t.Fatalf("evaluation [%d] = %g, without dropout %g", i, eval[i], plain[i])
+				}
+				if close32(train[i], plain[i]) {
+					same++
+				}
+			}
+			if same > len(plain)/4 {
+				t.Errorf("training with dropout 0.5 leaves %d of %d outputs unchanged", same, len(plain))
 			}
 		})
 	}
