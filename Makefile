@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench bench-search load fuzz clean
+.PHONY: build setup run test bench bench-search load fuzz parity-onnx clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -47,6 +47,17 @@ load:
 
 fuzz:
 	$(GO) test ./internal/config -run XXX -fuzz FuzzParse -fuzztime 60s
+
+# Parity of ONNX backbones in exp with PyTorch: torchvision's resnet18,
+# mobilenet_v2, mobilenet_v3_small, efficientnet_b0 and a TransformerEncoder,
+# random weights, opsets 13 and 17, exported to a temporary folder by
+# internal/onnx/testdata/make_models.py (needs python3-torch,
+# python3-torchvision), then run on the cpu backend (about 1 minute).
+PYTHON ?= /usr/bin/python3
+parity-onnx:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(PYTHON) internal/onnx/testdata/make_models.py --large "$$dir" && \
+	EXP_ONNX_PARITY_DIR="$$dir" $(GO) test ./internal/onnx -run '^TestParityLarge$$' -count=1 -v
 
 clean:
 	rm -rf bin

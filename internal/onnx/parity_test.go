@@ -120,7 +120,7 @@ func checkParity(t *testing.T, dir string, skip map[string]bool) {
 	}
 	sort.Strings(paths)
 	var table strings.Builder
-	fmt.Fprintf(&table, "\n%-28s %6s %12s %12s %12s\n", "model", "opset", "max |ref|", "max abs err", "max rel err")
+	fmt.Fprintf(&table, "\n%-28s %6s %10s %12s %12s %14s\n", "model", "opset", "max |ref|", "max abs err", "max rel err", "abs/max |ref|")
 	for _, path := range paths {
 		name := strings.TrimSuffix(filepath.Base(path), ".onnx")
 		if skip[name] {
@@ -141,7 +141,7 @@ func checkParity(t *testing.T, dir string, skip map[string]bool) {
 			for _, v := range y.Float32() {
 				maxRef = max(maxRef, math.Abs(float64(v)))
 			}
-			fmt.Fprintf(&table, "%-28s %6d %12.4g %12.3g %12.3g\n", name, m.Opset(), maxRef, absErr, relErr)
+			fmt.Fprintf(&table, "%-28s %6d %10.4g %12.3g %12.3g %14.3g\n", name, m.Opset(), maxRef, absErr, relErr, absErr/maxRef)
 			if relErr > parityTol {
 				t.Errorf("max error %.3g relative to max(1, |reference|), want ≤ %g (max abs error %.3g)", relErr, parityTol, absErr)
 			}
