@@ -105,7 +105,7 @@ func opConv(c *converter, n *node, in []value) []value {
 		fail("group %d does not fit %d input channels and kernel %v", group, xd[1], w.dims())
 	}
 	y := graph.ConvGeneral(as(x, channelsLast(r)), as(w, kernelHWIO(r)), channelsLastConv(r),
-		strides, pads, ones(r-2), dil, group, 1)
+		strides, pads, nil, dil, group, 1)
 	if has(in, 2) {
 		y = addChannelBias(y, in[2])
 	}
@@ -136,10 +136,18 @@ func opConvTranspose(c *converter, n *node, in []value) []value {
 		convPad[i] = [2]int{max(lo, 0), max(hi, 0)}
 		crop[i] = [2]int{max(-lo, 0), max(-hi, 0)}
 	}
-	// [in, out, k...] → [k..., in, out], flipped.
+	// [in, out, k...] → [k..., in, out], flipped. The input is dilated by
+	// an interior padding rather than the convolution's input dilation,
+	// which GoMLX cannot differentiate.
 	kp := append(spatialAxes(2, sp), 0, 1)
-	kn := graph.Reverse(as(w, kp), spatialAxes(0, sp)...)
-	y := graph.ConvGeneral(as(x, channelsLast(r)), kn, channelsLastConv(r), ones(sp), convPad, strides, dil, 1, 1)
+	kn := reverse(as(w, kp), spatialAxes(0, sp)...)
+	xn := as(x, channelsLast(r))
+	padding := make([]backends.PadAxis, r)
+	for i := range sp {
+		padding[i+1] = backends.PadAxis{Start: convPad[i][0], End: convPad[i][1], Interior: strides[i] - 1}
+	}
+	xn = pad(xn, graph.ScalarZero(c.g, xn.DType()), padding...)
+	y := graph.ConvGeneral(xn, kn, channelsLastConv(r), ones(sp), make([][2]int, sp), nil, dil, 1, 1)
 	y = cropSpatial(y, crop)
 	if has(in, 2) {
 		y = addChannelBias(y, in[2])

@@ -338,7 +338,7 @@ func opPad(c *converter, n *node, in []value) []value {
 		a = normAxis(a, r)
 		cfg[physAxis[a]] = backends.PadAxis{Start: pads[i], End: pads[i+len(axes)]}
 	}
-	return []value{{n: graph.Pad(x.n, fill, cfg...), perm: x.perm}}
+	return []value{{n: pad(x.n, fill, cfg...), perm: x.perm}}
 }
 
 // constTensor wraps Go data as a constant of g.
