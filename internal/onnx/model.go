@@ -318,6 +318,14 @@ func (m *Model) build(g *graph.Graph, x *graph.Node, opts Options, order []*node
 	if err != nil {
 		return nil, nil, m.withInputNote(err, in)
 	}
+	if d := v.dims(); len(d) == 0 || d[0] != c.batch {
+		err := fmt.Errorf("%s: the output %q is shaped %v: its first axis is not the batch of %d examples", m.path, target, d, c.batch)
+		if fb := m.fixedBatch(); fb > 0 {
+			err = fmt.Errorf("%w; the model was exported with a fixed batch size of %d: export it with "+
+				"torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, \"output\": {0: \"batch\"}})", err, fb, m.input.name)
+		}
+		return nil, nil, err
+	}
 	if (opts.Layout == "" || opts.Layout == NCHW) && v.rank() == 4 {
 		return as(v, channelsLast(4)), c, nil
 	}

@@ -60,7 +60,13 @@ func Open(path string, maxBytes int64) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	om, err := ox.Parse(contents)
+	// onnx-gomlx's Parse dereferences the graph, inputs and outputs without
+	// checking them: a message without them (any byte string parses as
+	// some message) makes it panic.
+	var om *ox.Model
+	if perr := tryCatch(func() { om, err = ox.Parse(contents) }); perr != nil {
+		return nil, fmt.Errorf("%s: not an ONNX model (truncated or not ONNX)", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable ONNX model (truncated or not ONNX): %v", path, unwrapAll(err))
 	}

@@ -123,6 +123,42 @@ class MixesBatch(nn.Module):
         return self.fc(x.reshape(-1).reshape(1, -1))
 
 
+class ChannelsLast(nn.Module):
+    """Takes NHWC images, as a TensorFlow export does: a Transpose first."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 6, 3, padding=1)
+        self.fc = nn.Linear(6, 4)
+
+    def forward(self, x):
+        x = F.relu(self.c(x.permute(0, 3, 1, 2)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Segmenter(nn.Module):
+    """Outputs an image (rank 4), which exp returns channels-last."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(8, 5, 2, stride=2)
+
+    def forward(self, x):
+        return self.up(F.relu(self.c(x)))
+
+
+class Unsupported(nn.Module):
+    """Uses TopK, which exp does not convert."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        return torch.topk(torch.flatten(self.c(x), 1), 3).values
+
+
 def transformer(d_model, heads, ff, layers, seed):
     torch.manual_seed(seed)
     layer = nn.TransformerEncoderLayer(d_model, heads, ff, dropout=0.1, batch_first=True)
@@ -173,6 +209,13 @@ def small(out):
     write(FixedBatch().eval(), img8[:1], img8, out, "fixed_batch", opset=13, dynamic=False)
     torch.manual_seed(5)
     write(MixesBatch().eval(), img8[:1], img8[:1], out, "mixes_batch", opset=13, dynamic=False)
+    torch.manual_seed(6)
+    nhwc = img8.permute(0, 2, 3, 1).contiguous()
+    write(ChannelsLast().eval(), nhwc, nhwc, out, "nhwc_input", opset=13)
+    torch.manual_seed(7)
+    write(Segmenter().eval(), img8, img8, out, "image_output", opset=13)
+    torch.manual_seed(8)
+    write(Unsupported().eval(), img8, img8, out, "unsupported", opset=13)
     external(out)
 
 
@@ -186,6 +229,8 @@ def external(out):
     export(cnn, x, f, 13)
     m = onnx.load_from_string(f.getvalue())
     path = os.path.join(out, "external")
+    if os.path.exists(path + ".onnx.data"):
+        os.remove(path + ".onnx.data")  # onnx.save_model appends to it
     onnx.save_model(m, path + ".onnx", save_as_external_data=True, all_tensors_to_one_file=True,
                     location="external.onnx.data", size_threshold=0)
     reference(cnn, x, path + ".npz")
