@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench bench-search load fuzz parity-onnx clean
+.PHONY: build setup run test bench bench-search load fuzz parity-onnx bench-onnx clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -58,6 +58,18 @@ parity-onnx:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 	$(PYTHON) internal/onnx/testdata/make_models.py --large "$$dir" && \
 	EXP_ONNX_PARITY_DIR="$$dir" $(GO) test ./internal/onnx -run '^TestParityLarge$$' -count=1 -v
+
+# torchvision's resnet18 imported from ONNX, batch 8 of 224×224 images, beside
+# PyTorch in the same run (forward; an Adam step of a dense head with the
+# backbone frozen, then fully trainable): exp, PyTorch with 2 OpenMP threads,
+# PyTorch's defaults, exp again. Run it on a quiet machine.
+bench-onnx:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(PYTHON) internal/onnx/testdata/bench_torch.py --export "$$dir/resnet18.onnx" && \
+	for round in 1 2; do \
+	EXP_ONNX_BENCH_MODEL="$$dir/resnet18.onnx" $(GO) test ./internal/onnx -run '^$$' -bench ResNet18 -benchtime 5x | grep Benchmark && \
+	OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 $(PYTHON) internal/onnx/testdata/bench_torch.py && \
+	$(PYTHON) internal/onnx/testdata/bench_torch.py || exit 1; done
 
 clean:
 	rm -rf bin

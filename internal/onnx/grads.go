@@ -115,3 +115,105 @@ func padVJP(orig graph.VJP) graph.VJP {
 		return []*graph.Node{dx, graph.ConvertDType(dFill, node.Inputs()[1].DType())}
 	}
 }
+
+// convStrides are the strides and paddings of the strided 2-D convolutions
+// opConv made (channels-last input, [kh, kw, in, out] kernel, one group, no
+// dilation).
+var convStrides grads.NodeMeta[stridedConv]
+
+type stridedConv struct {
+	strides []int
+	pads    [][2]int
+}
+
+func init() {
+	graph.VJPRegistration[graph.NodeTypeConvGeneral] = stridedConvVJP(graph.VJPRegistration[graph.NodeTypeConvGeneral])
+}
+
+// stridedConvVJP returns the gradients of a convolution tagged in
+// convStrides; others go to orig. GoMLX's input gradient of a strided
+// convolution convolves the output gradient dilated by the strides (s²
+// times the work, mostly zeros, for strides s); here each of the s² phases
+// of the input is a small stride-1 convolution with the kernel taps that
+// reach it, and the phases are interleaved.
+func stridedConvVJP(orig graph.VJP) graph.VJP {
+	return func(node *graph.Node, vjps []*graph.Node, outputShape shapes.Shape) []*graph.Node {
+		p, ok := convStrides.Get(node)
+		if !ok || len(outputShape.Dimensions) != 0 {
+			return orig(node, vjps, outputShape)
+		}
+		x, k, v := node.Inputs()[0], node.Inputs()[1], vjps[0]
+		return []*graph.Node{stridedInputGrad(x, k, v, p), stridedKernelGrad(x, k, v, p)}
+	}
+}
+
+// stridedInputGrad returns dx[b, y, x, c] = Σ v[b, i, j, o]·k[p, q, c, o] over
+// y + padTop = i·sh + p, x + padLeft = j·sw + q. In padded coordinates,
+// row y' = a·sh + ry takes the taps p = ry + sh·t from v row a − t: a
+// stride-1 convolution of v with those taps flipped.
+func stridedInputGrad(x, k, v *graph.Node, p stridedConv) *graph.Node {
+	xd, kd, vd := x.Shape().Dimensions, k.Shape().Dimensions, v.Shape().Dimensions
+	sh, sw := p.strides[0], p.strides[1]
+	hp := xd[1] + p.pads[0][0] + p.pads[0][1]
+	wp := xd[2] + p.pads[1][0] + p.pads[1][1]
+	qy, qx := (hp+sh-1)/sh, (wp+sw-1)/sw
+	axes := backends.ConvolveAxesConfig{
+		InputBatch: 0, InputSpatial: []int{1, 2}, InputChannels: 3,
+		KernelSpatial: []int{0, 1}, KernelInputChannels: 3, KernelOutputChannels: 2,
+		OutputBatch: 0, OutputSpatial: []int{1, 2}, OutputChannels: 3,
+	}
+	rows := make([]*graph.Node, sh)
+	for ry := range sh {
+		cols := make([]*graph.Node, sw)
+		for rx := range sw {
+			ty, tx := taps(kd[0], ry, sh), taps(kd[1], rx, sw)
+			var ph *graph.Node
+			if ty == 0 || tx == 0 {
+				ph = graph.Zeros(x.Graph(), shapes.Make(x.DType(), xd[0], qy, qx, xd[3]))
+			} else {
+				sub := graph.Slice(k, graph.AxisRange(ry, kd[0]).Stride(sh), graph.AxisRange(rx, kd[1]).Stride(sw),
+					graph.AxisRange(), graph.AxisRange())
+				sub = graph.Reverse(sub, 0, 1)
+				pads := [][2]int{{ty - 1, qy - vd[1]}, {tx - 1, qx - vd[2]}}
+				ph = graph.ConvGeneral(v, sub, axes, []int{1, 1}, pads, nil, []int{1, 1}, 1, 1)
+			}
+			cols[rx] = graph.Reshape(ph, xd[0], qy, qx, 1, xd[3])
+		}
+		rows[ry] = graph.Reshape(graph.Concatenate(cols, 3), xd[0], qy, 1, qx, sw, xd[3])
+	}
+	full := graph.Reshape(graph.Concatenate(rows, 2), xd[0], qy*sh, qx*sw, xd[3])
+	return graph.Slice(full, graph.AxisRange(), graph.AxisRange(p.pads[0][0], p.pads[0][0]+xd[1]),
+		graph.AxisRange(p.pads[1][0], p.pads[1][0]+xd[2]), graph.AxisRange())
+}
+
+// taps returns how many of a kernel axis' k taps are ≡ r (mod s).
+func taps(k, r, s int) int {
+	if r >= k {
+		return 0
+	}
+	return (k - r + s - 1) / s
+}
+
+// stridedKernelGrad returns dk[p, q, c, o] = Σ_{b,i,j} xpad[b, i·sh+p, j·sw+q, c]·v[b, i, j, o]:
+// a convolution of x with batch and channel axes swapped by v dilated by
+// the strides. Rows and columns of x past the last window are sliced off.
+func stridedKernelGrad(x, k, v *graph.Node, p stridedConv) *graph.Node {
+	xd, kd, vd := x.Shape().Dimensions, k.Shape().Dimensions, v.Shape().Dimensions
+	pads := make([][2]int, 2)
+	for i := range 2 {
+		// The padded rows the windows read: (out−1)·s + k; past them, x is cut.
+		used := (vd[1+i]-1)*p.strides[i] + kd[i]
+		after := used - xd[1+i] - p.pads[i][0]
+		if after < 0 {
+			x = graph.SliceAxis(x, 1+i, graph.AxisRange(0, xd[1+i]+after))
+			after = 0
+		}
+		pads[i] = [2]int{p.pads[i][0], after}
+	}
+	axes := backends.ConvolveAxesConfig{
+		InputBatch: 3, InputChannels: 0, InputSpatial: []int{1, 2},
+		KernelInputChannels: 0, KernelOutputChannels: 3, KernelSpatial: []int{1, 2},
+		OutputBatch: 2, OutputChannels: 3, OutputSpatial: []int{0, 1},
+	}
+	return graph.ConvGeneral(x, v, axes, []int{1, 1}, pads, nil, p.strides, 1, 1)
+}

@@ -106,6 +106,9 @@ func opConv(c *converter, n *node, in []value) []value {
 	}
 	y := graph.ConvGeneral(as(x, channelsLast(r)), as(w, kernelHWIO(r)), channelsLastConv(r),
 		strides, pads, nil, dil, group, 1)
+	if r == 4 && group == 1 && dil[0] == 1 && dil[1] == 1 && (strides[0] > 1 || strides[1] > 1) {
+		convStrides.Set(y, stridedConv{strides: strides, pads: pads})
+	}
 	if has(in, 2) {
 		y = addChannelBias(y, in[2])
 	}

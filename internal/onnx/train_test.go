@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -236,6 +237,84 @@ func TestNoFallback(t *testing.T) {
 					t.Errorf("op through simplego: %s", strings.TrimSpace(line))
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkResNet18 measures torchvision's resnet18, exported to
+// $EXP_ONNX_BENCH_MODEL (make bench-onnx writes it), on the cpu backend at
+// batch 8 of 224×224 images: the forward pass, and an Adam step of a dense
+// head of 10 classes on the pooled features with the backbone frozen, then
+// fully trainable (testdata/bench_torch.py does the same in PyTorch).
+func BenchmarkResNet18(b *testing.B) {
+	path := os.Getenv("EXP_ONNX_BENCH_MODEL")
+	if path == "" {
+		b.Skip("EXP_ONNX_BENCH_MODEL is not set (make bench-onnx sets it)")
+	}
+	config := "cpu"
+	if os.Getenv("EXP_ONNX_BENCH_PROFILE") != "" {
+		config = "cpu:profile"
+	}
+	be, err := backends.NewWithConfig(config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 8
+	r := rand.New(rand.NewPCG(9, 10))
+	data := make([]float32, batch*224*224*3)
+	for i := range data {
+		data[i] = float32(r.NormFloat64())
+	}
+	x := tensors.FromFlatDataAndDimensions(data, batch, 224, 224, 3)
+	y := tensors.FromFlatDataAndDimensions([]int32{0, 1, 2, 3, 4, 5, 6, 7}, batch)
+	report := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/step")
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N*batch), "ms/image")
+		if p, ok := be.(interface{ ProfileReport(io.Writer, int) }); ok && config != "cpu" {
+			p.ProfileReport(os.Stderr, 25)
+		}
+	}
+	b.Run("forward", func(b *testing.B) {
+		m, err := onnx.Open(path, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := mlctx.New()
+		exec, err := mlctx.NewExec(be, ctx, func(ctx *mlctx.Context, x *graph.Node) *graph.Node {
+			y, err := m.Build(ctx, x, onnx.Options{}, false)
+			if err != nil {
+				panic(err)
+			}
+			return y
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		exec.MustExec(x)
+		b.ResetTimer()
+		for range b.N {
+			exec.MustExec(x)
+		}
+		report(b)
+	})
+	for _, trainable := range []string{"false", "true"} {
+		name := map[string]string{"false": "train_frozen", "true": "train_full"}[trainable]
+		b.Run(name, func(b *testing.B) {
+			m := newModel(b, 0.001, []int{224, 224, 3}, 10,
+				"{type: onnx_test, path: "+path+", output: /Flatten_output_0, trainable: "+trainable+"}",
+				"{type: dense, units: 10, activation: softmax}")
+			ctx := mlctx.New()
+			ctx.SetRNGStateFromSeed(1)
+			train, err := mlctx.NewExec(be, ctx, m.TrainStep)
+			if err != nil {
+				b.Fatal(err)
+			}
+			train.MustExec(x, y)
+			b.ResetTimer()
+			for range b.N {
+				train.MustExec(x, y)
+			}
+			report(b)
 		})
 	}
 }
