@@ -106,13 +106,26 @@ func opConv(c *converter, n *node, in []value) []value {
 	}
 	y := graph.ConvGeneral(as(x, channelsLast(r)), as(w, kernelHWIO(r)), channelsLastConv(r),
 		strides, pads, nil, dil, group, 1)
-	if r == 4 && group == 1 && dil[0] == 1 && dil[1] == 1 && (strides[0] > 1 || strides[1] > 1) {
-		convStrides.Set(y, stridedConv{strides: strides, pads: pads})
+	if r == 4 && dil[0] == 1 && dil[1] == 1 {
+		tagConv(y, group, xd[1], kernel, strides, pads)
 	}
 	if has(in, 2) {
 		y = addChannelBias(y, in[2])
 	}
 	return []value{{n: y, perm: channelsLast(r)}}
+}
+
+// tagConv marks a 2-D convolution whose gradient grads.go computes faster
+// than GoMLX: strided ones (one group), and depthwise ones whose padding is
+// narrower than the kernel.
+func tagConv(y *graph.Node, group, channels int, kernel, strides []int, pads [][2]int) {
+	p := stridedConv{strides: strides, pads: pads}
+	switch {
+	case group == 1 && (strides[0] > 1 || strides[1] > 1):
+		convStrides.Set(y, p)
+	case group > 1 && group == channels && pads[0][0] < kernel[0] && pads[1][0] < kernel[1]:
+		depthwiseConvs.Set(y, p)
+	}
 }
 
 // opConvTranspose is ONNX ConvTranspose (one group), computed as the
