@@ -59,17 +59,19 @@ parity-onnx:
 	$(PYTHON) internal/onnx/testdata/make_models.py --large "$$dir" && \
 	EXP_ONNX_PARITY_DIR="$$dir" $(GO) test ./internal/onnx -run '^TestParityLarge$$' -count=1 -v
 
-# torchvision's resnet18 imported from ONNX, batch 8 of 224×224 images, beside
-# PyTorch in the same run (forward; an Adam step of a dense head with the
-# backbone frozen, then fully trainable): exp, PyTorch with 2 OpenMP threads,
-# PyTorch's defaults, exp again. Run it on a quiet machine.
+# torchvision's resnet18 (ONNX_MODEL=mobilenet_v2 for that one) imported from
+# ONNX, batch 8 of 224×224 images, beside PyTorch in the same run: forward;
+# an Adam step of a dense head with the backbone frozen, then fully
+# trainable. Two rounds of exp, PyTorch with 2 OpenMP threads, PyTorch's
+# defaults. Run it on a quiet machine.
+ONNX_MODEL ?= resnet18
 bench-onnx:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
-	$(PYTHON) internal/onnx/testdata/bench_torch.py --export "$$dir/resnet18.onnx" && \
+	$(PYTHON) internal/onnx/testdata/bench_torch.py --model $(ONNX_MODEL) --export "$$dir/model.onnx" && \
 	for round in 1 2; do \
-	EXP_ONNX_BENCH_MODEL="$$dir/resnet18.onnx" $(GO) test ./internal/onnx -run '^$$' -bench ResNet18 -benchtime 5x | grep Benchmark && \
-	OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 $(PYTHON) internal/onnx/testdata/bench_torch.py && \
-	$(PYTHON) internal/onnx/testdata/bench_torch.py || exit 1; done
+	EXP_ONNX_BENCH_MODEL="$$dir/model.onnx" $(GO) test ./internal/onnx -run '^$$' -bench Backbone -benchtime 5x | grep Benchmark && \
+	OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 $(PYTHON) internal/onnx/testdata/bench_torch.py --model $(ONNX_MODEL) && \
+	$(PYTHON) internal/onnx/testdata/bench_torch.py --model $(ONNX_MODEL) || exit 1; done
 
 clean:
 	rm -rf bin

@@ -241,12 +241,14 @@ func TestNoFallback(t *testing.T) {
 	}
 }
 
-// BenchmarkResNet18 measures torchvision's resnet18, exported to
-// $EXP_ONNX_BENCH_MODEL (make bench-onnx writes it), on the cpu backend at
-// batch 8 of 224×224 images: the forward pass, and an Adam step of a dense
-// head of 10 classes on the pooled features with the backbone frozen, then
-// fully trainable (testdata/bench_torch.py does the same in PyTorch).
-func BenchmarkResNet18(b *testing.B) {
+// BenchmarkBackbone measures a torchvision backbone (resnet18 or
+// mobilenet_v2) exported to $EXP_ONNX_BENCH_MODEL (make bench-onnx writes
+// it), on the cpu backend at batch 8 of 224×224 images: the forward pass,
+// and an Adam step of a dense head of 10 classes on the pooled features
+// (cut at /Flatten_output_0) with the backbone frozen, then fully trainable
+// (testdata/bench_torch.py does the same in PyTorch).
+// $EXP_ONNX_BENCH_PROFILE set prints the cpu backend's op profile.
+func BenchmarkBackbone(b *testing.B) {
 	path := os.Getenv("EXP_ONNX_BENCH_MODEL")
 	if path == "" {
 		b.Skip("EXP_ONNX_BENCH_MODEL is not set (make bench-onnx sets it)")
