@@ -193,43 +193,31 @@ func (m *Model) Summarize(backend backends.Backend, opts Options, dims []int, tr
 	if err := m.Validate(opts); err != nil {
 		return nil, err
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	target, _ := m.target(opts)
 	order, _ := m.order(target)
 	g := graph.NewGraph(backend, "onnx-summary")
 	defer g.Finalize()
-	s := &Summary{Opset: m.opset, Producer: m.producer, Ops: len(order), OpCounts: map[string]int{}}
-	for _, n := range order {
-		s.OpCounts[n.op]++
-	}
 	var out *graph.Node
 	var c *converter
 	err := tryCatch(func() {
 		x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, append([]int{summaryBatch}, dims...)...))
-		params := map[string]*graph.Node{}
-		weight := func(name string, perm []int) (*graph.Node, error) {
-			if p, ok := params[name]; ok {
-				return p, nil
-			}
-			sh := m.inits[name].shape
-			if perm != nil {
-				sh = shapes.Make(sh.DType, permuteDims(sh.Dimensions, perm)...)
-			}
-			params[name] = graph.Parameter(g, "w"+fmt.Sprint(len(params)), sh)
-			return params[name], nil
-		}
 		var e error
-		out, c, e = m.build(g, x, opts, order, target, weight)
-		if e != nil {
+		if out, c, e = m.build(g, x, opts, order, target, m.parameterWeights(g)); e != nil {
 			panic(e)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
+	s := &Summary{Opset: m.opset, Producer: m.producer, Ops: len(order), OpCounts: map[string]int{}, Folded: c.folded}
+	for _, n := range order {
+		s.OpCounts[n.op]++
+	}
 	s.Input = append([]int{-1}, dims...)
 	s.Output = slices.Clone(out.Shape().Dimensions)
 	s.Output[0] = -1
-	s.Folded = c.folded
 	for _, v := range c.vals {
 		if v.n.Type() != graph.NodeTypeConstant && v.n.Type() != graph.NodeTypeParameter {
 			s.Activations += int64(v.n.Shape().Size() / summaryBatch)
@@ -237,6 +225,23 @@ func (m *Model) Summarize(backend backends.Backend, opts Options, dims []int, tr
 	}
 	s.Trainable, s.NonTrainable = m.countParams(order, trainable)
 	return s, nil
+}
+
+// parameterWeights returns weights as parameters of g, shaped as the
+// variables would be: enough to build a graph that is not run.
+func (m *Model) parameterWeights(g *graph.Graph) func(string, []int) (*graph.Node, error) {
+	params := map[string]*graph.Node{}
+	return func(name string, perm []int) (*graph.Node, error) {
+		if p, ok := params[name]; ok {
+			return p, nil
+		}
+		sh := m.inits[name].shape
+		if perm != nil {
+			sh = shapes.Make(sh.DType, permuteDims(sh.Dimensions, perm)...)
+		}
+		params[name] = graph.Parameter(g, fmt.Sprintf("w%d", len(params)), sh)
+		return params[name], nil
+	}
 }
 
 // countParams counts the weights the nodes read, split as they will train.
@@ -275,8 +280,26 @@ func (m *Model) Build(ctx *mlctx.Context, x *graph.Node, opts Options, trainable
 	if err != nil {
 		return nil, err
 	}
-	vctx := ctx.In(ox.ModelScope).Checked(false)
-	weight := func(name string, perm []int) (*graph.Node, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	weight := m.variableWeights(ctx.In(ox.ModelScope).Checked(false), x.Graph(), trainable)
+	err = tryCatch(func() {
+		var e error
+		out, _, e = m.build(x.Graph(), x, opts, order, target, weight)
+		if e != nil {
+			panic(e)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// variableWeights returns weights as variables of vctx, created from the
+// file the first time, trainable as asked (statistics never).
+func (m *Model) variableWeights(vctx *mlctx.Context, g *graph.Graph, trainable bool) func(string, []int) (*graph.Node, error) {
+	return func(name string, perm []int) (*graph.Node, error) {
 		vname := ox.SafeVarName(name)
 		v := vctx.GetVariableByScopeAndName(vctx.Scope(), vname)
 		if v == nil {
@@ -290,19 +313,8 @@ func (m *Model) Build(ctx *mlctx.Context, x *graph.Node, opts Options, trainable
 			v = vctx.VariableWithValue(vname, t)
 		}
 		v.SetTrainable(trainable && !m.stats[name])
-		return v.ValueGraph(x.Graph()), nil
+		return v.ValueGraph(g), nil
 	}
-	err = tryCatch(func() {
-		var e error
-		out, _, e = m.build(x.Graph(), x, opts, order, target, weight)
-		if e != nil {
-			panic(e)
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // build converts the ordered nodes for input x and returns the output in

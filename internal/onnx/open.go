@@ -8,14 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	ox "github.com/gomlx/onnx-gomlx/onnx"
 )
 
 // Model is an ONNX file read into memory, its external data included: the
 // graph, its weights, and what exp needs to know about its one input.
+//
+// A Model holds the file's weights for its lifetime (Build copies them into
+// variables the first time); its methods may be called from one goroutine at
+// a time.
 type Model struct {
-	path     string // as given to Open, used in error messages
+	mu       sync.Mutex // Build and Summarize lend the onnx-gomlx model's inputs to delegate
+	path     string     // as given to Open, used in error messages
 	ox       *ox.Model
 	opset    int
 	producer string
@@ -163,44 +169,19 @@ type externalRef struct {
 // the model, after checking that the files exist, lie in the model's folder
 // and, with the model file's own size, hold at most maxBytes (0: no limit).
 func (m *Model) loadExternal(fileSize, maxBytes int64) error {
-	dir := filepath.Dir(m.path)
 	var total int64
 	refs := map[int]externalRef{}
 	for i, t := range m.ox.Proto.Graph.Initializer {
 		if t.DataLocation != 1 { // EXTERNAL
 			continue
 		}
-		ref := externalRef{length: -1}
+		entries := map[string]string{}
 		for _, kv := range t.ExternalData {
-			switch kv.Key {
-			case "location":
-				ref.file = kv.Value
-			case "offset", "length":
-				n, err := strconv.ParseInt(kv.Value, 10, 64)
-				if err != nil || n < 0 {
-					return fmt.Errorf("%s: tensor %q: external data %s %q is not a size", m.path, t.Name, kv.Key, kv.Value)
-				}
-				if kv.Key == "offset" {
-					ref.offset = n
-				} else {
-					ref.length = n
-				}
-			}
+			entries[kv.Key] = kv.Value
 		}
-		if ref.file == "" || !filepath.IsLocal(ref.file) {
-			return fmt.Errorf("%s: tensor %q: external data location %q must be a file in the model's folder", m.path, t.Name, ref.file)
-		}
-		ref.file = filepath.Join(dir, ref.file)
-		st, err := os.Stat(ref.file)
+		ref, err := m.externalRef(entries)
 		if err != nil {
-			return fmt.Errorf("%s: tensor %q: external data file %s: %w", m.path, t.Name, ref.file, describeOpenErr(err))
-		}
-		if ref.length < 0 {
-			ref.length = st.Size() - ref.offset
-		}
-		if ref.offset+ref.length > st.Size() {
-			return fmt.Errorf("%s: tensor %q: external data file %s holds %d bytes, fewer than offset %d + length %d (truncated?)",
-				m.path, t.Name, ref.file, st.Size(), ref.offset, ref.length)
+			return fmt.Errorf("%s: tensor %q: %w", m.path, t.Name, err)
 		}
 		total += ref.length
 		refs[i] = ref
@@ -221,6 +202,43 @@ func (m *Model) loadExternal(fileSize, maxBytes int64) error {
 		t.RawData, t.ExternalData, t.DataLocation = data, nil, 0
 	}
 	return nil
+}
+
+// externalRef checks one tensor's external_data entries (location, offset,
+// length) against the data file, without reading it.
+func (m *Model) externalRef(entries map[string]string) (externalRef, error) {
+	ref := externalRef{file: entries["location"], length: -1}
+	for _, key := range []string{"offset", "length"} {
+		v, ok := entries[key]
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return ref, fmt.Errorf("external data %s %q is not a size", key, v)
+		}
+		if key == "offset" {
+			ref.offset = n
+		} else {
+			ref.length = n
+		}
+	}
+	if ref.file == "" || !filepath.IsLocal(ref.file) {
+		return ref, fmt.Errorf("external data location %q must be a file in the model's folder", ref.file)
+	}
+	ref.file = filepath.Join(filepath.Dir(m.path), ref.file)
+	st, err := os.Stat(ref.file)
+	if err != nil {
+		return ref, fmt.Errorf("external data file %s: %w", ref.file, describeOpenErr(err))
+	}
+	if ref.length < 0 {
+		ref.length = st.Size() - ref.offset
+	}
+	if ref.offset+ref.length > st.Size() {
+		return ref, fmt.Errorf("external data file %s holds %d bytes, fewer than offset %d + length %d (truncated?)",
+			ref.file, st.Size(), ref.offset, ref.length)
+	}
+	return ref, nil
 }
 
 // readAt reads one external tensor's bytes.

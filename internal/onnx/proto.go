@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -129,28 +128,18 @@ func (m *Model) load() error {
 		if tt == nil {
 			return fmt.Errorf("%s: input %q is not a tensor", m.path, in.Name)
 		}
-		info := tensorInfo{name: in.Name}
-		var err error
-		if info.dtype, err = onnxDType(tt.ElemType); err != nil {
+		info, err := inputInfo(in.Name, tt.ElemType, tt.GetShape().GetDim())
+		if err != nil {
 			return fmt.Errorf("%s: input %q: %w", m.path, in.Name, err)
-		}
-		for _, d := range tt.GetShape().GetDim() {
-			if v := d.GetDimValue(); v > 0 {
-				info.dims = append(info.dims, int(v))
-				info.names = append(info.names, "")
-			} else {
-				info.dims = append(info.dims, -1)
-				info.names = append(info.names, d.GetDimParam())
-			}
 		}
 		inputs = append(inputs, info)
 	}
 	if len(inputs) != 1 {
 		names := make([]string, len(inputs))
 		for i, in := range inputs {
-			names[i] = fmt.Sprintf("%q", in.name)
+			names[i] = in.name
 		}
-		return fmt.Errorf("%s: the graph has %d data inputs (%s); an onnx layer takes exactly one", m.path, len(inputs), strings.Join(names, ", "))
+		return fmt.Errorf("%s: the graph has %d data inputs (%s); an onnx layer takes exactly one", m.path, len(inputs), quoteAll(names))
 	}
 	m.input = inputs[0]
 	if len(m.input.dims) == 0 {
@@ -158,6 +147,31 @@ func (m *Model) load() error {
 	}
 	m.classifyInitializers()
 	return nil
+}
+
+// dimension is the part of onnx-gomlx's TensorShapeProto_Dimension read here.
+type dimension interface {
+	GetDimValue() int64
+	GetDimParam() string
+}
+
+// inputInfo returns a graph input's declared type and dimensions.
+func inputInfo[D dimension](name string, elemType int32, dims []D) (tensorInfo, error) {
+	info := tensorInfo{name: name}
+	var err error
+	if info.dtype, err = onnxDType(elemType); err != nil {
+		return info, err
+	}
+	for _, d := range dims {
+		if v := d.GetDimValue(); v > 0 {
+			info.dims = append(info.dims, int(v))
+			info.names = append(info.names, "")
+		} else {
+			info.dims = append(info.dims, -1)
+			info.names = append(info.names, d.GetDimParam())
+		}
+	}
+	return info, nil
 }
 
 // onnxDType maps an ONNX TensorProto.DataType to a GoMLX dtype.
