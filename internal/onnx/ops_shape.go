@@ -5,7 +5,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
 // opShape returns the (ONNX) dimensions of its input as an int64 constant.
@@ -340,9 +339,6 @@ func opPad(c *converter, n *node, in []value) []value {
 	}
 	return []value{{n: pad(x.n, fill, cfg...), perm: x.perm}}
 }
-
-// constTensor wraps Go data as a constant of g.
-func constTensor(g *graph.Graph, t *tensors.Tensor) *graph.Node { return graph.Const(g, t) }
 
 // opGather takes the entries of data's axis at indices (negative ones
 // counting from the end): data[..., indices..., ...].
