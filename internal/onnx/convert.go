@@ -222,12 +222,11 @@ func (c *converter) convertNode(n *node) (err error) {
 		}
 		allConst = allConst && in[i].n.Type() == graph.NodeTypeConstant
 	}
-	if n.op == "Shape" || n.op == "Size" {
-		allConst = true // they read only the static shape
-	}
+	// Shape and Size give constants of c.g themselves, from the static shape.
+	shapeOnly := n.op == "Shape" || n.op == "Size"
 	var outs []value
 	err = tryCatch(func() {
-		if allConst && !unfoldable[n.op] {
+		if allConst && !unfoldable[n.op] && !shapeOnly {
 			outs = c.fold(n, in)
 		} else {
 			outs = c.apply(n, in)
@@ -277,7 +276,7 @@ func (c *converter) nodeError(n *node, err error) error {
 	}
 	e := fmt.Errorf("%s: node %q (%s): %s", c.m.path, n.label(), n.op, msg)
 	if fb := c.m.fixedBatch(); fb > 0 && c.batch != fb {
-		e = fmt.Errorf("%w (the model was exported with a fixed batch size of %d, which this node depends on: "+
+		e = fmt.Errorf("%w (the model was exported with a fixed batch size of %d: where the graph depends on it, "+
 			"export it with torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, \"output\": {0: \"batch\"}}))",
 			e, fb, c.m.input.name)
 	}
@@ -300,22 +299,16 @@ func (c *converter) apply(n *node, in []value) []value {
 	return nil
 }
 
-// fold computes n at build time in a graph of its own and returns its
-// outputs as constants.
+// fold computes n, whose inputs are all constants, at build time in a graph
+// of its own and returns its outputs as constants.
 func (c *converter) fold(n *node, in []value) []value {
 	sg := graph.NewGraph(c.g.Backend(), "onnx-fold")
 	defer sg.Finalize()
 	sc := &converter{m: c.m, g: sg, batch: c.batch, weight: c.weight, vals: map[string]value{}}
 	sin := make([]value, len(in))
 	for i, v := range in {
-		if v.n == nil {
-			continue
-		}
-		if v.n.Type() == graph.NodeTypeConstant {
+		if v.n != nil {
 			sin[i] = value{n: graph.Const(sg, v.n.ConstantValue()), perm: v.perm}
-		} else {
-			// Shape and Size read only the shape: any node of that shape does.
-			sin[i] = value{n: graph.Zeros(sg, v.n.Shape()), perm: v.perm}
 		}
 	}
 	outs := sc.apply(n, sin)
