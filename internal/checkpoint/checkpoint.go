@@ -6,7 +6,9 @@
 // its own folder, DIR/epoch-NNNNN. It is written atomically: into a
 // temporary folder, each file fsynced, then renamed into place and the parent
 // fsynced; a crash leaves either the whole checkpoint or none. Prune removes
-// the ones a trial no longer needs.
+// the ones a trial no longer needs. The best epoch's checkpoint, DIR/best-NNNNN,
+// is that epoch's files hard-linked under another name (LinkBest), or
+// written again where links fail (SaveBest).
 package checkpoint
 
 import (
@@ -57,7 +59,10 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 		nv := snap.InAbsPath(v.Scope()).Checked(false).VariableWithValue(v.Name(), value)
 		nv.Trainable = v.Trainable
 	}
-	h, err := checkpoints.Build(snap).Dir(tmp).ExcludeAllParams().Done()
+	// Uncompressed: gzip took most of a small model's save (tens of
+	// milliseconds at every epoch's end) and hardly shrinks float32 weights;
+	// Load reads either format.
+	h, err := checkpoints.Build(snap).Dir(tmp).ExcludeAllParams().WithCompression(checkpoints.BinUncompressed).Done()
 	if err != nil {
 		return err
 	}

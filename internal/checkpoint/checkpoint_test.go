@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 )
 
 func TestSaveLoad(t *testing.T) {
@@ -76,4 +78,100 @@ func TestLayout(t *testing.T) {
 			t.Errorf("%s, want %s", tt.got, tt.want)
 		}
 	}
+}
+
+// testContext returns a context with variables of each kind a trial saves.
+func testContext(t *testing.T) *mlctx.Context {
+	t.Helper()
+	ctx := mlctx.New()
+	ctx.In("model").In("dense").VariableWithValue("kernel", []float32{1, 2, 3})
+	ctx.In("model").In("bn").VariableWithValue("moving_mean", []float32{0.5}).SetTrainable(false)
+	if err := ctx.SetRNGStateFromSeed(5); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// sameVariables fails t unless got holds want's variables, values and
+// trainable flags.
+func sameVariables(t *testing.T, got, want *mlctx.Context) {
+	t.Helper()
+	for v := range want.IterVariables() {
+		gv := got.GetVariableByScopeAndName(v.Scope(), v.Name())
+		if gv == nil || !v.MustValue().Equal(gv.MustValue()) || gv.Trainable != v.Trainable {
+			t.Errorf("variable %s: got %v, want %v", v.ScopeAndName(), gv, v.MustValue())
+		}
+	}
+	if got.NumVariables() != want.NumVariables() {
+		t.Errorf("%d variables, want %d", got.NumVariables(), want.NumVariables())
+	}
+}
+
+// TestLinkBest: the best checkpoint made from an epoch's by links loads as
+// that epoch's, and outlives the epoch's checkpoint when it is pruned.
+func TestLinkBest(t *testing.T) {
+	dir := t.TempDir()
+	ctx := testContext(t)
+	if err := LinkBest(dir, 1); err == nil {
+		t.Fatal("LinkBest without the epoch's checkpoint succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a failed LinkBest left %v", entries)
+	}
+	if err := Save(dir, 1, ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := LinkBest(dir, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(dir, 2, mlctx.New()); err != nil {
+		t.Fatal(err)
+	}
+	if err := Prune(dir, 2); err != nil {
+		t.Fatal(err)
+	}
+	loaded := mlctx.New()
+	if err := LoadBest(dir, 1, loaded); err != nil {
+		t.Fatal(err)
+	}
+	sameVariables(t, loaded, ctx)
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("left in the folder: %v, want epoch-00002 and best-00001", entries)
+	}
+}
+
+// TestLoadsGzipCheckpoints: checkpoints written before saves went
+// uncompressed (GoMLX's gzip format) still load, so that trials resume
+// across the change.
+func TestLoadsGzipCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	ctx := testContext(t)
+	path := Path(dir, 1)
+	snap := mlctx.New()
+	for v := range ctx.IterVariables() {
+		snap.InAbsPath(v.Scope()).Checked(false).VariableWithValue(v.Name(), v.MustValue()).Trainable = v.Trainable
+	}
+	h, err := checkpoints.Build(snap).Dir(path).ExcludeAllParams().Done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Save(); err != nil {
+		t.Fatal(err)
+	}
+	trainable := map[string]bool{}
+	for v := range ctx.IterVariables() {
+		trainable[v.ScopeAndName()] = v.Trainable
+	}
+	vars, err := json.Marshal(trainable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(path, varsFile), vars, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loaded := mlctx.New()
+	if err := Load(dir, 1, loaded); err != nil {
+		t.Fatal(err)
+	}
+	sameVariables(t, loaded, ctx)
 }
