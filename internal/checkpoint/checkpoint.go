@@ -1,14 +1,18 @@
 // Package checkpoint keeps a trial's training state between epochs, so that
-// a killed trial resumes exactly where its last committed epoch ended.
+// a killed trial resumes exactly where its last committed epoch ended, and
+// within an epoch, so that a killed process loses little of the epoch in
+// progress.
 //
 // Each epoch's state is a GoMLX checkpoint (every context variable: weights,
 // optimizer moments and step count, BatchNorm statistics, the RNG state) in
 // its own folder, DIR/epoch-NNNNN. It is written atomically: into a
 // temporary folder, each file fsynced, then renamed into place and the parent
 // fsynced; a crash leaves either the whole checkpoint or none. Prune removes
-// the ones a trial no longer needs. The best epoch's checkpoint, DIR/best-NNNNN,
-// is that epoch's files hard-linked under another name (LinkBest), or
-// written again where links fail (SaveBest).
+// the ones a trial no longer needs. The best epoch's checkpoint,
+// DIR/best-NNNNN, is that epoch's files hard-linked under another name
+// (LinkBest), or written again where links fail (SaveBest). Within an epoch,
+// DIR/partial holds the state of a moment ago (see partial.go): written in
+// place without syncing, each save checksummed.
 package checkpoint
 
 import (
@@ -185,8 +189,18 @@ func Epochs(dir string) ([]int, error) {
 }
 
 // Prune removes every checkpoint under dir but keep's, and any temporary
-// folder left by an interrupted Save.
-func Prune(dir string, keep int) error { return prune(dir, prefix, Path(dir, keep)) }
+// folder left by an interrupted Save. It is called once epoch keep is
+// committed, so it also removes the partial checkpoint (of that epoch or
+// an earlier one) and any temporary file of a partial save.
+func Prune(dir string, keep int) error {
+	if err := RemovePartial(dir); err != nil {
+		return err
+	}
+	if err := prune(dir, ".tmp-"+partialFile, ""); err != nil {
+		return err
+	}
+	return prune(dir, prefix, Path(dir, keep))
+}
 
 // prune removes every folder under dir whose name starts with namePrefix
 // (or is a temporary folder of one) but keepPath.
