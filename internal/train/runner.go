@@ -58,7 +58,8 @@ type Options struct {
 	// variables of ctx, and p), between two training steps once
 	// PartialEvery has passed since the last save, epoch or partial; at
 	// least 100 times the last partial save's own time passes between two,
-	// so that saving takes at most 1% of the training. Its error is
+	// so that saving takes at most 1% of the training (the first save of
+	// an epoch, which may create a file, does not count). Its error is
 	// ignored: a partial save only shortens what a killed run loses.
 	Partial func(p Progress, ctx *mlctx.Context) error
 	// PartialEvery is the least time between partial saves (≤ 0: none).
@@ -243,9 +244,11 @@ type trainer struct {
 	// at an epoch's end); the epoch clears it once it has continued.
 	resume *Progress
 	// lastSave is when the state was last saved; partialCost how long the
-	// last partial save took.
-	lastSave    time.Time
-	partialCost time.Duration
+	// last partial save took, not counting an epoch's first (partialEpoch
+	// is the epoch of the last one).
+	lastSave     time.Time
+	partialCost  time.Duration
+	partialEpoch int
 }
 
 // batchTensors are a batch's inputs and labels (or targets).
@@ -436,7 +439,10 @@ func (t *trainer) savePartial(p Progress) {
 	}
 	start := time.Now()          // the save's cost in real time, whatever the run's clock
 	_ = t.opts.Partial(p, t.ctx) // failing only leaves the epoch in progress unprotected (see Options.Partial)
-	t.partialCost = time.Since(start)
+	if p.Epoch == t.partialEpoch {
+		t.partialCost = time.Since(start)
+	}
+	t.partialEpoch = p.Epoch
 	t.lastSave = t.opts.Now()
 }
 
