@@ -151,7 +151,7 @@ func run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Optio
 				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
 				return
 			}
-			t.lastSave = opts.Now()
+			t.savedAt(epoch)
 		}
 		if opts.SaveBest != nil {
 			if err := opts.SaveBest(ep, t.ctx); err != nil {
@@ -243,9 +243,10 @@ type trainer struct {
 	// resume is where the restored state stands within its epoch (nil:
 	// at an epoch's end); the epoch clears it once it has continued.
 	resume *Progress
-	// lastSave is when the state was last saved; partialCost how long the
-	// last partial save took, not counting an epoch's first (partialEpoch
-	// is the epoch of the last one).
+	// lastSave is when the state was last saved (zero: not yet, and no
+	// step taken since the trainer started); partialCost how long the last
+	// partial save took, not counting an epoch's first (partialEpoch is the
+	// epoch of the last one).
 	lastSave     time.Time
 	partialCost  time.Duration
 	partialEpoch int
@@ -271,7 +272,7 @@ func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer,
 	if r := opts.Resume; r != nil && (opts.Restore == nil || r.Epoch != len(opts.History)+1) {
 		return nil, fmt.Errorf("resuming within epoch %d needs the checkpoint restored after epoch %d", r.Epoch, len(opts.History))
 	}
-	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx, resume: opts.Resume, lastSave: opts.Now()}
+	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx, resume: opts.Resume}
 	if w := cfg.Train.ClassWeight; w != nil && set.Train.Labels != nil {
 		m.ClassWeights = w.Of(m.Info.NumClasses, set.Train.Labels)
 	}
@@ -387,8 +388,7 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 		p.Step, p.LossSum, p.Correct, p.Seen = s+1, p.LossSum+l, p.Correct+c, p.Seen+len(idx)
 		bar.update(s+1, p.LossSum/float64(p.Seen), t.accuracy(p.Correct, p.Seen))
 		if s+1 < steps {
-			p.Seconds = prior + t.opts.Now().Sub(start).Seconds()
-			t.savePartial(p)
+			t.savePartial(p, prior, start)
 		}
 	}
 	trainSecs := prior + t.opts.Now().Sub(start).Seconds()
@@ -428,19 +428,35 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 	return ep, "", nil
 }
 
+// partials reports whether the run saves partial checkpoints.
+func (t *trainer) partials() bool { return t.opts.Partial != nil && t.opts.PartialEvery > 0 }
+
+// savedAt notes that the state after epoch was just saved.
+func (t *trainer) savedAt(epoch int) {
+	if t.partials() {
+		t.lastSave = t.opts.Now()
+	}
+}
+
 // savePartial saves p with the state if a partial save is due (see
-// Options.Partial).
-func (t *trainer) savePartial(p Progress) {
-	if t.opts.Partial == nil || t.opts.PartialEvery <= 0 {
+// Options.Partial); the epoch's training so far began at start, after
+// prior seconds of it before a resume.
+func (t *trainer) savePartial(p Progress, prior float64, start time.Time) {
+	if !t.partials() {
 		return
 	}
-	if t.opts.Now().Sub(t.lastSave) < max(t.opts.PartialEvery, 100*t.partialCost) {
+	now := t.opts.Now()
+	if t.lastSave.IsZero() {
+		t.lastSave = now // the first step since the start: the interval begins
+	}
+	if now.Sub(t.lastSave) < max(t.opts.PartialEvery, 100*t.partialCost) {
 		return
 	}
-	start := time.Now()          // the save's cost in real time, whatever the run's clock
+	p.Seconds = prior + now.Sub(start).Seconds()
+	began := time.Now()          // the save's cost in real time, whatever the run's clock
 	_ = t.opts.Partial(p, t.ctx) // failing only leaves the epoch in progress unprotected (see Options.Partial)
 	if p.Epoch == t.partialEpoch {
-		t.partialCost = time.Since(start)
+		t.partialCost = time.Since(began)
 	}
 	t.partialEpoch = p.Epoch
 	t.lastSave = t.opts.Now()

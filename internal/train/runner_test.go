@@ -203,8 +203,9 @@ train: {optimizer: adam, learning_rate: 0.01, batch_size: 32, epochs: 3, seed: 7
 	if first.Status != record.StatusInterrupted || len(first.Epochs) != 1 {
 		t.Fatalf("stopped run: %s after %d epochs (%v)", first.Status, len(first.Epochs), first.Err)
 	}
-	if len(saved) != 7+5 || saved[0].Step != 1 || saved[6].Step != 7 {
-		t.Errorf("partial saves at %v; want steps 1–7 of epoch 1, 1–5 of epoch 2", saved)
+	// The interval starts at the first step.
+	if len(saved) != 6+5 || saved[0].Step != 2 || saved[5].Step != 7 || saved[6].Step != 1 {
+		t.Errorf("partial saves at %v; want steps 2–7 of epoch 1, 1–5 of epoch 2", saved)
 	}
 
 	p, err := checkpoint.ReadPartial(dir)
