@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench bench-search load load-attack fuzz parity-onnx bench-onnx clean
+.PHONY: build setup run test bench bench-search bench-restart load load-attack fuzz parity-onnx bench-onnx clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -37,6 +37,14 @@ bench: build
 # 3,000 MNIST images (slow: 144 short trials).
 bench-search: build
 	./$(BIN) bench --search all --jobs 2
+
+# What starting and restarting trials costs: a 1-step MNIST trial's wall
+# time (exp run with its trial process, median of 5 after a warm-up), and an
+# 8-trial × 3-epoch sweep with --jobs 2 killed with SIGKILL 8 times at
+# seeded random moments against the same sweep uninterrupted (5 rounds).
+bench-restart: build
+	$(GO) run ./internal/bench/killloop -exe $(BIN) -start
+	$(GO) run ./internal/bench/killloop -exe $(BIN) -rounds 5
 
 # exp serve under load: 1,000 runs × 100 epochs in one SQLite file, 50
 # clients polling a sweep's JSON once a second on 127.0.0.1 and a writer

@@ -48,7 +48,10 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 		nv := snap.InAbsPath(v.Scope()).Checked(false).VariableWithValue(v.Name(), value)
 		nv.Trainable = v.Trainable
 	}
-	h, err := checkpoints.Build(snap).Dir(tmp).ExcludeAllParams().Done()
+	// Uncompressed: gzip took most of a small model's save (tens of
+	// milliseconds at every epoch's end) and hardly shrinks float32 weights;
+	// Load reads either format.
+	h, err := checkpoints.Build(snap).Dir(tmp).ExcludeAllParams().WithCompression(checkpoints.BinUncompressed).Done()
 	if err != nil {
 		return err
 	}
@@ -66,6 +69,9 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, varsFile), b, 0o644); err != nil {
+		return err
+	}
+	if err := writeSums(tmp); err != nil {
 		return err
 	}
 	if err := syncDir(tmp, true); err != nil {
@@ -143,8 +149,18 @@ func Epochs(dir string) ([]int, error) {
 }
 
 // Prune removes every checkpoint under dir but keep's, and any temporary
-// folder left by an interrupted Save.
-func Prune(dir string, keep int) error { return prune(dir, prefix, Path(dir, keep)) }
+// folder left by an interrupted Save. It is called once epoch keep is
+// committed, so it also removes the partial checkpoint (of that epoch or
+// an earlier one) and any temporary file of a partial save.
+func Prune(dir string, keep int) error {
+	if err := RemovePartial(dir); err != nil {
+		return err
+	}
+	if err := prune(dir, ".tmp-"+partialFile, ""); err != nil {
+		return err
+	}
+	return prune(dir, prefix, Path(dir, keep))
+}
 
 // prune removes every folder under dir whose name starts with namePrefix
 // (or is a temporary folder of one) but keepPath.

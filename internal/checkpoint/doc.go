@@ -1,12 +1,18 @@
 // Package checkpoint keeps a trial's training state between epochs, so that
-// a killed trial resumes exactly where its last committed epoch ended.
+// a killed trial resumes exactly where its last committed epoch ended, and
+// within an epoch, so that a killed process loses little of the epoch in
+// progress.
 //
 // Each epoch's state is a GoMLX checkpoint (every context variable: weights,
 // optimizer moments and step count, BatchNorm statistics, the RNG state) in
 // its own folder, DIR/epoch-NNNNN. It is written atomically: into a
 // temporary folder, each file fsynced, then renamed into place and the parent
 // fsynced; a crash leaves either the whole checkpoint or none. Prune removes
-// the ones a trial no longer needs.
+// the ones a trial no longer needs. The best epoch's checkpoint,
+// DIR/best-NNNNN, is that epoch's files hard-linked under another name
+// (LinkBest), or written again where links fail (SaveBest). Within an epoch,
+// DIR/partial holds the state of a moment ago (see partial.go): written in
+// place without syncing, each save checksummed.
 //
 // Checkpoints are read by this package's own reader (LoadWith), not
 // GoMLX's: a checkpoint folder holds exactly one checkpoint, its description

@@ -81,7 +81,11 @@ func Files(path string) ([]string, error) {
 		return nil, fmt.Errorf("%s holds %d checkpoints (%s*%s files), want one", path, len(found), ckptPrefix, jsonSuffix)
 	}
 	base := strings.TrimSuffix(found[0], jsonSuffix)
-	return []string{varsFile, found[0], base + binSuffix}, nil
+	files := []string{varsFile, found[0], base + binSuffix}
+	if _, err := os.Lstat(filepath.Join(path, sumsFile)); err == nil {
+		files = append(files, sumsFile)
+	}
+	return files, nil
 }
 
 // savedVar is one variable in GoMLX's description file.
@@ -146,6 +150,9 @@ func LoadWith(path, what string, ctx *mlctx.Context, o LoadOptions) error {
 	}
 	entries, err := check(jsonPath, binPath, saved, trainable, o, gz, binSize)
 	if err != nil {
+		return err
+	}
+	if err := checkSums(path, files); err != nil {
 		return err
 	}
 	values, err := readValues(bin, binPath, gz, entries, o.Finite)
@@ -306,8 +313,10 @@ func check(jsonPath, binPath string, saved savedCheckpoint, trainable map[string
 	case gz && total > satMul(binSize, gzipMaxRatio):
 		fail("the variables take %s, more than the %s gzip data file %s can hold (at most %d times its size)",
 			meminfo.Text(total), meminfo.Text(binSize), filepath.Base(binPath), gzipMaxRatio)
-	case !gz && total != binSize:
-		fail("the variables take %d bytes, but the data file %s has %d", total, filepath.Base(binPath), binSize)
+	case !gz && total > binSize:
+		errs = append(errs, fmt.Errorf("%s: truncated: it has %d bytes, but the variables %s describes take %d", binPath, binSize, filepath.Base(jsonPath), total))
+	case !gz && total < binSize:
+		errs = append(errs, fmt.Errorf("%s: %d bytes more than the variables %s describes take (%d): the file is corrupt", binPath, binSize-total, filepath.Base(jsonPath), total))
 	}
 	return entries, errors.Join(errs...)
 }

@@ -169,6 +169,19 @@ func testPredictErrors(t *testing.T, dir, db, model string) {
 // testCorruptBest damages the run's best checkpoint best in turn: a
 // negative dimension in its description, its data file cut short, its
 // magic bytes overwritten. exp predict of the run exits 2 naming the file.
+// randomBytes returns n bytes of a fixed pseudo-random sequence.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = byte(x)
+	}
+	return b
+}
+
 func testCorruptBest(t *testing.T, db, best, val string) {
 	t.Helper()
 	desc, _ := filepath.Glob(filepath.Join(best, "checkpoint-*.json"))
@@ -192,7 +205,8 @@ func testCorruptBest(t *testing.T, db, best, val string) {
 	}{
 		{"negative dimension", desc[0], []byte(strings.Replace(string(descBytes), "\n\t\t\t\t16\n", "\n\t\t\t\t-16\n", 1)), desc[0], "dimension 1 is -16"},
 		{"truncated", data[0], dataBytes[:len(dataBytes)-40], data[0], "truncated"},
-		{"magic bytes", data[0], append([]byte("XXXXXXXX"), dataBytes[8:]...), data[0], "not a GoMLX checkpoint's data"},
+		{"magic bytes", data[0], append([]byte("XXXXXXXX"), dataBytes[8:]...), data[0], "the file is corrupt"},
+		{"random bytes", data[0], randomBytes(len(dataBytes)), data[0], "the file is corrupt"},
 	} {
 		os.WriteFile(tt.file, tt.b, 0o644)
 		code, out, errOut := run(t, nil, "predict", "1", val, "--db", db)

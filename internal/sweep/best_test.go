@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -49,10 +50,25 @@ func TestBestKeeper(t *testing.T) {
 	history := []record.Epoch{acc(1, 0.5).Record, acc(2, 0.7).Record, acc(3, 0.7).Record, acc(4, 0.6).Record}
 	b = newBestKeeper(dir, record.ValAccuracy, history)
 	step(acc(5, 0.65), false, []int{2})
+	// As in a trial, the epoch's checkpoint is saved first: the best one
+	// is made of its files, not written again.
+	if err := checkpoint.Save(dir, 6, ctx); err != nil {
+		t.Fatal(err)
+	}
 	step(acc(6, 0.8), true, []int{6})
 	fresh := mlctx.New()
 	if err := checkpoint.LoadBest(dir, 6, fresh); err != nil {
 		t.Fatal(err)
+	}
+	vars := func(path string) os.FileInfo {
+		st, err := os.Stat(filepath.Join(path, "variables.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if !os.SameFile(vars(checkpoint.Path(dir, 6)), vars(checkpoint.BestPath(dir, 6))) {
+		t.Error("the best checkpoint of epoch 6 was written again rather than linked to the epoch's")
 	}
 }
 

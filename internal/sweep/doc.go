@@ -19,6 +19,9 @@
 // checkpoints: the checkpoint of the last committed epoch always exists, and
 // a resumed trial continues from it with the same weights, optimizer state,
 // RNG state and data order, so its metrics equal an uninterrupted run's.
+// Within an epoch the child also keeps a partial checkpoint every
+// PartialEvery or so; a trial resumed after a killed process continues from
+// it when it is whole and of the epoch after the last committed one.
 //
 // A tpe sweep has no trials planned up front: a worker with nothing to claim
 // asks the store to propose one (resultdb.DB.ProposeTrial: under one lock

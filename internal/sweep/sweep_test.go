@@ -1,13 +1,17 @@
 package sweep
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
 	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/plan"
+	"github.com/exp-runner/exp/internal/train"
 )
 
 func TestDecide(t *testing.T) {
@@ -75,5 +79,41 @@ func TestPrefixLinesDrains(t *testing.T) {
 	}
 	if r.Len() != 0 {
 		t.Errorf("%d bytes left unread", r.Len())
+	}
+}
+
+// TestPartialResume: a trial resumes from its partial checkpoint only when
+// it was saved within the epoch after the last committed one; a stale one
+// (its epoch committed since) or a damaged one is not used.
+func TestPartialResume(t *testing.T) {
+	tr := &trial{dir: t.TempDir()}
+	if p := tr.partial(2); p != nil {
+		t.Fatalf("without a partial checkpoint: %+v", p.progress)
+	}
+	ctx := mlctx.New()
+	ctx.VariableWithValue("w", []float32{1, 2})
+	w := checkpoint.NewPartialWriter(tr.dir)
+	defer w.Close()
+	prog, _ := json.Marshal(train.Progress{Epoch: 3, Step: 40, Seen: 1280})
+	if err := w.Save(3, prog, ctx); err != nil {
+		t.Fatal(err)
+	}
+	for last, use := range map[int]bool{1: false, 2: true, 3: false} {
+		p := tr.partial(last)
+		if (p != nil) != use || (use && (p.progress.Step != 40 || p.progress.Seen != 1280)) {
+			t.Errorf("after epoch %d committed: partial %v, want used %v", last, p, use)
+		}
+	}
+	file := filepath.Join(tr.dir, "partial")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[100] ^= 0xff
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p := tr.partial(2); p != nil {
+		t.Errorf("a damaged partial checkpoint was used: %+v", p.progress)
 	}
 }

@@ -63,7 +63,9 @@ func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 		beats.Go(func() { heartbeat(ctx, o, cancel) })
 	}
 	bg := context.WithoutCancel(ctx)
-	t := &trial{o: o, run: r, dir: checkpoint.TrialDir(o.Checkpoints, r.ID), bg: bg, cancel: cancel}
+	dir := checkpoint.TrialDir(o.Checkpoints, r.ID)
+	t := &trial{o: o, run: r, dir: dir, partials: checkpoint.NewPartialWriter(dir), bg: bg, cancel: cancel}
+	defer t.partials.Close()
 	out, err := t.train(ctx)
 	if err != nil {
 		return "", err
@@ -79,11 +81,13 @@ func RunTrial(ctx context.Context, o TrialOptions) (record.Status, error) {
 
 // trial is one attempt at a claimed trial.
 type trial struct {
-	o      TrialOptions
-	run    *record.Run
-	dir    string                  // its checkpoints
-	bg     context.Context         // for the writes an interruption must not stop
-	cancel context.CancelCauseFunc // ends the attempt when the lease is lost
+	o   TrialOptions
+	run *record.Run
+	dir string // its checkpoints
+	// partials saves its partial checkpoints (see train.Options.Partial).
+	partials *checkpoint.PartialWriter
+	bg       context.Context         // for the writes an interruption must not stop
+	cancel   context.CancelCauseFunc // ends the attempt when the lease is lost
 }
 
 // train loads what the trial needs and trains it, returning how it ended.
@@ -196,12 +200,26 @@ func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history [
 		Backend: be, Log: o.Log, Progress: o.Progress, History: history, Stack: o.Stack,
 		Save:     func(epoch int, ctx *mlctx.Context) error { return checkpoint.Save(t.dir, epoch, ctx) },
 		SaveBest: best.save,
+		Partial: func(p train.Progress, ctx *mlctx.Context) error {
+			b, err := json.Marshal(p)
+			if err != nil {
+				return err
+			}
+			return t.partials.Save(p.Epoch, b, ctx)
+		},
+		PartialEvery: PartialEvery,
 	}
-	if last := len(history); last > 0 {
+	last := len(history)
+	if last > 0 {
 		opts.Restore = func(ctx *mlctx.Context) error { return checkpoint.Load(t.dir, last, ctx) }
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "resuming run %d after epoch %d of %d (attempt %d)\n", t.run.ID, last, cfg.Train.Epochs, t.run.Attempts)
-		}
+	}
+	within := ""
+	if p := t.partial(last); p != nil {
+		opts.Restore, opts.Resume = p.restore, &p.progress
+		within = fmt.Sprintf(", from step %d of epoch %d", p.progress.Step, p.progress.Epoch)
+	}
+	if o.Log != nil && opts.Restore != nil {
+		fmt.Fprintf(o.Log, "resuming run %d after epoch %d of %d%s (attempt %d)\n", t.run.ID, last, cfg.Train.Epochs, within, t.run.Attempts)
 	}
 	opts.OnEpoch = func(ep train.Epoch) (train.Stop, error) {
 		rec := record.Epoch(ep.Record)
@@ -221,6 +239,34 @@ func (t *trial) runnerOptions(cfg *config.Config, be backends.Backend, history [
 		return shouldPrune(t.bg, o.Store, t.run, prune, ep.Record)
 	}
 	return opts
+}
+
+// PartialEvery is the least time between a trial's partial checkpoints
+// within an epoch (see train.Options.Partial): a kill loses at most about
+// that much training beyond the restart. A save of the reference MLP's
+// state (1.2 MB, written in place without syncing) takes about 0.2 ms.
+const PartialEvery = 50 * time.Millisecond
+
+// partialResume is a partial checkpoint to resume from.
+type partialResume struct {
+	progress train.Progress
+	restore  func(ctx *mlctx.Context) error
+}
+
+// partial returns the trial's partial checkpoint if it was saved within
+// the epoch after last, its last committed one; otherwise (none, one of an
+// epoch committed since, or one torn by a crash) nil: the epoch starts
+// over from last's checkpoint.
+func (t *trial) partial(last int) *partialResume {
+	p, err := checkpoint.ReadPartial(t.dir)
+	if err != nil || p == nil {
+		return nil
+	}
+	var prog train.Progress
+	if json.Unmarshal(p.Progress, &prog) != nil || prog.Epoch != last+1 || prog.Step <= 0 {
+		return nil
+	}
+	return &partialResume{progress: prog, restore: p.Restore}
 }
 
 // commit records epoch rec, with the run's new confusion matrix if not "".

@@ -54,6 +54,19 @@ type Options struct {
 	Restore func(ctx *mlctx.Context) error
 	// Save stores the state after an epoch, before OnEpoch commits it.
 	Save func(epoch int, ctx *mlctx.Context) error
+	// Partial, if set, stores the state in the middle of an epoch (the
+	// variables of ctx, and p), between two training steps once
+	// PartialEvery has passed since the last save, epoch or partial; at
+	// least 100 times the last partial save's own time passes between two,
+	// so that saving takes at most 1% of the training (the first save of
+	// an epoch, which may create a file, does not count). Its error is
+	// ignored: a partial save only shortens what a killed run loses.
+	Partial func(p Progress, ctx *mlctx.Context) error
+	// PartialEvery is the least time between partial saves (≤ 0: none).
+	PartialEvery time.Duration
+	// Resume, if set, is where the state Restore loads stands: a partial
+	// save in epoch len(History)+1, which training continues from its step.
+	Resume *Progress
 	// SaveBest, if set, is called after Save with the epoch's metrics, before
 	// OnEpoch commits them: it keeps the best epoch's weights.
 	SaveBest func(ep Epoch, ctx *mlctx.Context) error
@@ -62,6 +75,19 @@ type Options struct {
 	// Stack adds the stack trace of a panic to the error of the failed run
 	// (exp trial sets it when $EXP_DEBUG is 1).
 	Stack bool
+}
+
+// Progress is where a run stands within an epoch: the training steps done
+// and the sums that the epoch's metrics are made of, so that an epoch
+// resumed from a partial save records exactly what it would have without
+// the interruption.
+type Progress struct {
+	Epoch   int     `json:"epoch"`
+	Step    int     `json:"step"` // training steps done in the epoch
+	LossSum float64 `json:"loss_sum"`
+	Correct float64 `json:"correct"`
+	Seen    int     `json:"seen"`    // training examples in those steps
+	Seconds float64 `json:"seconds"` // training time of those steps
 }
 
 // Stop asks Run to end a run after an epoch.
@@ -125,6 +151,7 @@ func run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Optio
 				res.Status, res.Err = record.StatusFailed, fmt.Errorf("saving the checkpoint of epoch %d: %w", epoch, err)
 				return
 			}
+			t.savedAt(epoch)
 		}
 		if opts.SaveBest != nil {
 			if err := opts.SaveBest(ep, t.ctx); err != nil {
@@ -213,6 +240,16 @@ type trainer struct {
 	evalBatches []*batchTensors
 	// rates gives each step's learning rate (see rates.go).
 	rates rates
+	// resume is where the restored state stands within its epoch (nil:
+	// at an epoch's end); the epoch clears it once it has continued.
+	resume *Progress
+	// lastSave is when the state was last saved (zero: not yet, and no
+	// step taken since the trainer started); partialCost how long the last
+	// partial save took, not counting an epoch's first (partialEpoch is the
+	// epoch of the last one).
+	lastSave     time.Time
+	partialCost  time.Duration
+	partialEpoch int
 }
 
 // batchTensors are a batch's inputs and labels (or targets).
@@ -232,7 +269,10 @@ func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer,
 			return nil, fmt.Errorf("restoring the checkpoint of epoch %d: %w", len(opts.History), err)
 		}
 	}
-	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx}
+	if r := opts.Resume; r != nil && (opts.Restore == nil || r.Epoch != len(opts.History)+1) {
+		return nil, fmt.Errorf("resuming within epoch %d needs the checkpoint restored after epoch %d", r.Epoch, len(opts.History))
+	}
+	t := &trainer{cfg: cfg, set: set, opts: opts, m: m, ctx: ctx, resume: opts.Resume}
 	if w := cfg.Train.ClassWeight; w != nil && set.Train.Labels != nil {
 		m.ClassWeights = w.Of(m.Info.NumClasses, set.Train.Labels)
 	}
@@ -325,9 +365,12 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 	perm := data.Permutation(t.cfg.Train.Seed, epoch, train.N)
 	bar := newProgress(t.opts.Progress, epoch, t.cfg.Train.Epochs, steps, t.opts.Now)
 	start := t.opts.Now()
-	var lossSum, correct float64
-	seen := 0
-	for s := range steps {
+	p := Progress{Epoch: epoch}
+	if r := t.resume; r != nil && r.Epoch == epoch {
+		p, t.resume = *r, nil
+	}
+	prior := p.Seconds // the steps done before a partial save this epoch resumes
+	for s := p.Step; s < steps; s++ {
 		if err := ctx.Err(); err != nil {
 			bar.clear()
 			return Epoch{}, record.StatusInterrupted, fmt.Errorf("interrupted during epoch %d at step %d/%d", epoch, s, steps)
@@ -342,12 +385,14 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 			bar.clear()
 			return Epoch{}, record.StatusDiverged, fmt.Errorf("%w at epoch %d, step %d/%d (batch loss %v)", ErrDiverged, epoch, s+1, steps, l)
 		}
-		lossSum += l
-		correct += c
-		seen += len(idx)
-		bar.update(s+1, lossSum/float64(seen), t.accuracy(correct, seen))
+		p.Step, p.LossSum, p.Correct, p.Seen = s+1, p.LossSum+l, p.Correct+c, p.Seen+len(idx)
+		bar.update(s+1, p.LossSum/float64(p.Seen), t.accuracy(p.Correct, p.Seen))
+		if s+1 < steps {
+			t.savePartial(p, prior, start)
+		}
 	}
-	trainSecs := t.opts.Now().Sub(start).Seconds()
+	trainSecs := prior + t.opts.Now().Sub(start).Seconds()
+	lossSum, correct, seen := p.LossSum, p.Correct, p.Seen
 	bar.clear()
 	ep := Epoch{Steps: steps, Record: record.Epoch{
 		Epoch:     epoch,
@@ -376,11 +421,45 @@ func (t *trainer) epoch(ctx context.Context, epoch int) (Epoch, record.Status, e
 		}
 		ep.EvalSeconds = t.opts.Now().Sub(evalStart).Seconds()
 	}
-	ep.Record.Seconds = t.opts.Now().Sub(start).Seconds()
+	ep.Record.Seconds = prior + t.opts.Now().Sub(start).Seconds()
 	if t.opts.Log != nil {
 		fmt.Fprintln(t.opts.Log, FormatEpoch(ep, t.cfg.Train.Epochs))
 	}
 	return ep, "", nil
+}
+
+// partials reports whether the run saves partial checkpoints.
+func (t *trainer) partials() bool { return t.opts.Partial != nil && t.opts.PartialEvery > 0 }
+
+// savedAt notes that the state after epoch was just saved.
+func (t *trainer) savedAt(epoch int) {
+	if t.partials() {
+		t.lastSave = t.opts.Now()
+	}
+}
+
+// savePartial saves p with the state if a partial save is due (see
+// Options.Partial); the epoch's training so far began at start, after
+// prior seconds of it before a resume.
+func (t *trainer) savePartial(p Progress, prior float64, start time.Time) {
+	if !t.partials() {
+		return
+	}
+	now := t.opts.Now()
+	if t.lastSave.IsZero() {
+		t.lastSave = now // the first step since the start: the interval begins
+	}
+	if now.Sub(t.lastSave) < max(t.opts.PartialEvery, 100*t.partialCost) {
+		return
+	}
+	p.Seconds = prior + now.Sub(start).Seconds()
+	began := time.Now()          // the save's cost in real time, whatever the run's clock
+	_ = t.opts.Partial(p, t.ctx) // failing only leaves the epoch in progress unprotected (see Options.Partial)
+	if p.Epoch == t.partialEpoch {
+		t.partialCost = time.Since(began)
+	}
+	t.partialEpoch = p.Epoch
+	t.lastSave = t.opts.Now()
 }
 
 // evaluate scores the validation set; for classification it also counts

@@ -2,15 +2,18 @@ package train_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/internal/config"
 	_ "github.com/exp-runner/exp/internal/cpu" // registers "cpu", the default backend
 	_ "github.com/exp-runner/exp/internal/datasets"
@@ -157,4 +160,84 @@ func TestAugmentTrainingOnly(t *testing.T) {
 	if !(a > 2*b) {
 		t.Errorf("val_loss %g with negated training inputs, %g without: the hook was not used", a, b)
 	}
+}
+
+// TestResumeWithinEpoch: a run stopped in the middle of an epoch and
+// resumed from the partial checkpoint saved there records exactly the
+// metrics of an uninterrupted run (dropout and Adam: the RNG and the
+// optimizer's state carry over, and the epoch's sums too).
+func TestResumeWithinEpoch(t *testing.T) {
+	const src = `
+data: {dataset: mnist, train_examples: 256, val_examples: 64}
+model: {layers: [{type: flatten}, {type: dense, units: 16, activation: relu}, {type: dropout, rate: 0.3}, {type: dense, units: 10, activation: softmax}]}
+train: {optimizer: adam, learning_rate: 0.01, batch_size: 32, epochs: 3, seed: 7}
+`
+	cfg, set, be := setup(t, src)
+	straight := train.Run(context.Background(), cfg, set, train.Options{Backend: be})
+	if straight.Err != nil || len(straight.Epochs) != 3 {
+		t.Fatalf("uninterrupted run: %v, %d epochs", straight.Err, len(straight.Epochs))
+	}
+
+	// A clock a second ahead at every reading: a partial save is due
+	// after every step. The run stops after the one at step 5 of epoch 2.
+	var clock time.Time
+	tick := func() time.Time { clock = clock.Add(time.Second); return clock }
+	dir := t.TempDir()
+	w := checkpoint.NewPartialWriter(dir)
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var saved []train.Progress
+	first := train.Run(ctx, cfg, set, train.Options{Backend: be, Now: tick, PartialEvery: time.Millisecond,
+		Save: func(epoch int, c *mlctx.Context) error { return checkpoint.Save(dir, epoch, c) },
+		Partial: func(p train.Progress, c *mlctx.Context) error {
+			saved = append(saved, p)
+			b, err := json.Marshal(p)
+			if err != nil {
+				return err
+			}
+			if p.Epoch == 2 && p.Step == 5 {
+				cancel()
+			}
+			return w.Save(p.Epoch, b, c)
+		}})
+	if first.Status != record.StatusInterrupted || len(first.Epochs) != 1 {
+		t.Fatalf("stopped run: %s after %d epochs (%v)", first.Status, len(first.Epochs), first.Err)
+	}
+	// The interval starts at the first step.
+	if len(saved) != 6+5 || saved[0].Step != 2 || saved[5].Step != 7 || saved[6].Step != 1 {
+		t.Errorf("partial saves at %v; want steps 2–7 of epoch 1, 1–5 of epoch 2", saved)
+	}
+
+	p, err := checkpoint.ReadPartial(dir)
+	if err != nil || p == nil {
+		t.Fatalf("reading the partial checkpoint: %v", err)
+	}
+	var at train.Progress
+	if err := json.Unmarshal(p.Progress, &at); err != nil || at.Epoch != 2 || at.Step != 5 || at.Seen != 160 {
+		t.Fatalf("partial checkpoint at %+v (%v), want epoch 2 step 5", at, err)
+	}
+	resumed := train.Run(context.Background(), cfg, set, train.Options{Backend: be,
+		History: []record.Epoch{first.Epochs[0].Record}, Restore: p.Restore, Resume: &at})
+	if resumed.Err != nil || len(resumed.Epochs) != 2 {
+		t.Fatalf("resumed run: %v, %d epochs", resumed.Err, len(resumed.Epochs))
+	}
+	got := append([]train.Epoch{first.Epochs[0]}, resumed.Epochs...)
+	for i, want := range straight.Epochs {
+		g, w := got[i].Record, want.Record
+		for _, m := range []struct {
+			name string
+			a, b *float64
+		}{{"loss", g.Loss, w.Loss}, {"accuracy", g.Accuracy, w.Accuracy}, {"val_loss", g.ValLoss, w.ValLoss}, {"val_accuracy", g.ValAccuracy, w.ValAccuracy}} {
+			if m.a == nil || m.b == nil || *m.a != *m.b {
+				t.Errorf("epoch %d %s: %v after the resume, %v uninterrupted", i+1, m.name, deref(m.a), deref(m.b))
+			}
+		}
+	}
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
