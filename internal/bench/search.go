@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/chart"
+	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/search"
@@ -89,7 +90,7 @@ func runSearchSweep(ctx context.Context, o SearchOptions, base []byte, db, metho
 	name := fmt.Sprintf("search-%s-%d", method, seed)
 	body := strings.Replace(string(base), "name: mlp", "name: "+name, 1) + fmt.Sprintf(searchAxes, method, o.Budget, seed)
 	file := filepath.Join(o.Dir, name+".yaml")
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+	if err := fileout.Write(file, func(w io.Writer) error { _, err := io.WriteString(w, body); return err }); err != nil {
 		return nil, err
 	}
 	args := []string{"run", file, "--db", db, "--jobs", fmt.Sprint(o.Jobs)}
@@ -180,13 +181,5 @@ func plotCurves(path string, med map[string][]float64, o SearchOptions) error {
 		}
 		c.Series = append(c.Series, chart.Series{Label: m, X: x, Y: y})
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := chart.Render(f, c, "png"); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return fileout.Write(path, func(w io.Writer) error { return chart.Render(w, c, "png") })
 }

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	isatty "github.com/mattn/go-isatty"
+
+	"github.com/exp-runner/exp/internal/fileout"
 
 	// Everything a config can name registers itself.
 	_ "github.com/exp-runner/exp/internal/cpu"
@@ -250,29 +251,28 @@ type flagSet struct{ *flag.FlagSet }
 
 func (f flagSet) Var(v flagValue, name, usage string) { f.FlagSet.Var(v, name, usage) }
 
-// writeOutput writes with fn to the file path, atomically (a temporary file
-// renamed into place), or to standard output for "" or "-".
+// checkOutput refuses at once, as a usage error of command name, an -o
+// path that cannot be written: a folder, or a file in a folder that does
+// not exist ("" and "-", standard output, are fine).
+func checkOutput(name, path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if err := fileout.Check(path); err != nil {
+		return usageError("exp %s: -o: %v", name, err)
+	}
+	return nil
+}
+
+// writeOutput writes with fn to the file path as package fileout does
+// (atomically for a regular file, keeping its mode; through a link, a
+// device or a FIFO; a folder is an error), or to standard output for ""
+// or "-".
 func (m *Main) writeOutput(path string, fn func(w io.Writer) error) error {
 	if path == "" || path == "-" {
 		return fn(m.Stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := fileout.Write(path, fn); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stderr, "wrote %s\n", path)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
@@ -37,7 +38,7 @@ Flags:
 	--checkpoints DIR   the runs' checkpoints (default: beside the database)
 	--split val         predict the run's own validation set
 	--format F          table (default), csv or json
-	-o FILE             write to FILE (atomically) instead of standard output
+	-o FILE             write to FILE instead of standard output (see exp help export)
 	--top-k K           list the K most likely classes
 
 Examples:
@@ -109,11 +110,13 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 	case *topK < 0:
 		return usageError("exp predict: --top-k must be ≥ 0, got %d", *topK)
 	}
+	if err := checkOutput("predict", *out); err != nil {
+		return err
+	}
 	model, t, err := m.openModel(ctx, *db, *ckpt, pos[0], false)
 	if err != nil {
 		return err
 	}
-	defer t.close()
 	defer t.close()
 	table, err := infer.Predict(ctx, model, infer.PredictOptions{Inputs: pos[1:], SplitVal: *split == "val", Probs: *format != "table", TopK: *topK})
 	if err != nil {
@@ -173,11 +176,29 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 	if t.best == nil {
 		return usageError("exp export-model: %s is already a model folder", pos[0])
 	}
-	if err := infer.Export(model, t.best, t.run.Name, *out); err != nil {
+	dir, err := exportDir(*out)
+	if err != nil {
+		return usageError("exp export-model: %v", err)
+	}
+	if err := infer.Export(model, t.best, t.run.Name, dir); err != nil {
 		return usageError("exp export-model: %v", err)
 	}
 	fmt.Fprintf(m.Stderr, "wrote %s (run %d, epoch %d, %s %.4f)\n", *out, t.run.ID, t.best.Epoch, t.best.Metric, t.best.Value)
 	return nil
+}
+
+// exportDir returns where export-model writes the folder out: the target
+// of a symbolic link (so that the link stays one), out itself otherwise;
+// a file there is an error.
+func exportDir(out string) (string, error) {
+	dir, err := fileout.Resolve(out)
+	if err != nil {
+		return "", err
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return "", fmt.Errorf("-o %s: %s is a file, not a folder", out, dir)
+	}
+	return dir, nil
 }
 
 // modelTarget is what a RUN|DIR argument named, and where an evaluation

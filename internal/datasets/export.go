@@ -3,9 +3,11 @@ package datasets
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/images"
 )
 
@@ -79,13 +81,5 @@ func exportSet(ctx context.Context, set *images.Set, format, base string) (strin
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	werr := images.WriteCSV(f, set)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	return path, werr
+	return path, fileout.Write(path, func(w io.Writer) error { return images.WriteCSV(w, set) })
 }
