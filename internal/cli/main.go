@@ -25,12 +25,15 @@ import (
 	_ "github.com/gomlx/gomlx/backends/simplego"
 )
 
-// Exit codes.
+// Exit codes. A command stopped by a signal exits with 128 + its number:
+// ExitInterrupted after SIGINT (and when the caller's context is cancelled
+// otherwise), ExitTerminated after SIGTERM.
 const (
 	ExitOK          = 0
 	ExitFailed      = 1
 	ExitUsage       = 2
 	ExitInterrupted = 130
+	ExitTerminated  = 143
 )
 
 // ExitError carries an exit code; its message, if any, is printed to stderr.
@@ -107,17 +110,27 @@ func register(name string, c *command) { commands[name] = c }
 func (m *Main) Run(ctx context.Context, args []string) int {
 	err := m.dispatch(ctx, args)
 	if err == nil {
-		return ExitOK
+		return ExitOK // a server that drained after a signal ends here too
 	}
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	isExit := errors.As(err, &ee)
+	if code := interruptedCode(ctx); code != 0 && (!isExit || ee.Code != ExitOK) {
+		// Whatever the command made of it, the signal is why it stopped.
+		if isExit && ee.Code == ExitInterrupted && ee.Err != nil {
+			fmt.Fprintln(m.Stderr, ee.Err) // exp run: how to resume
+		} else {
+			fmt.Fprintln(m.Stderr, "exp:", context.Cause(ctx))
+		}
+		return code
+	}
+	if isExit {
 		if ee.Err != nil {
 			fmt.Fprintln(m.Stderr, ee.Err)
 		}
 		return ee.Code
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(m.Stderr, "interrupted")
+		fmt.Fprintln(m.Stderr, "exp: interrupted")
 		return ExitInterrupted
 	}
 	fmt.Fprintln(m.Stderr, "exp:", err)
