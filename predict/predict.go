@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"path/filepath"
 	"slices"
 
 	"github.com/exp-runner/exp/internal/images"
@@ -28,6 +29,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.PreprocessingSource = filepath.Join(dir, infer.PreprocessingFile)
 	return &Model{m: m, meta: meta}, nil
 }
 
@@ -120,7 +122,7 @@ func (r rows) split(m *Model) (*registry.Examples, error) {
 	w.WriteAll(r.rows)
 	p, err := tabular.ParsePreprocessing(m.m.Preprocessing)
 	if err != nil {
-		return nil, fmt.Errorf("predict: the model does not take CSV rows: %w", err)
+		return nil, fmt.Errorf("predict: the model does not take CSV rows: %s: %w", m.m.PreprocessingSource, err)
 	}
 	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/exp-runner/exp/internal/fileout"
@@ -19,6 +20,7 @@ func init() {
 	register("predict", &command{
 		summary: "predict with a run's best model (or an exported model folder)",
 		usage: `Usage: exp predict [--db PATH] RUN|DIR [INPUT...] [--split val] [--format table|csv|json] [-o FILE] [--top-k K]
+                   [--max-image-pixels N]
 
 Runs the best model of a run (the weights of its best epoch, the one exp
 table reports) on new inputs and prints one row per example, in input order:
@@ -40,6 +42,8 @@ Flags:
 	--format F          table (default), csv or json
 	-o FILE             write to FILE instead of standard output (see exp help export)
 	--top-k K           list the K most likely classes
+	--max-image-pixels N  refuse input images declaring more pixels (default:
+	                    the run's data.max_image_pixels, else 50,000,000)
 
 Examples:
 	exp predict 3 new.csv
@@ -50,7 +54,7 @@ Examples:
 	})
 	register("evaluate", &command{
 		summary: "score a run's best model on other data, and record it",
-		usage: `Usage: exp evaluate [--db PATH] RUN|DIR [--data key=value]...
+		usage: `Usage: exp evaluate [--db PATH] RUN|DIR [--data key=value]... [--max-image-pixels N]
 
 Scores the best model of a run (or a model folder) on a dataset of the same
 kind (--data path=test.csv; for mnist idx files also labels=FILE), or on the
@@ -63,6 +67,8 @@ Flags:
 	--db PATH           results database (default $EXP_DB, else ./runs.db)
 	--checkpoints DIR   the runs' checkpoints (default: beside the database)
 	--data key=value    the data to score (repeatable)
+	--max-image-pixels N  refuse images declaring more pixels (default: the
+	                    run's data.max_image_pixels, else 50,000,000)
 
 Examples:
 	exp evaluate 3 --data path=test.csv
@@ -96,6 +102,7 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 	db, ckpt := fs.String("db", "", ""), fs.String("checkpoints", "", "")
 	split, format := fs.String("split", "", ""), fs.String("format", "table", "")
 	out, topK := fs.String("o", "", ""), fs.Int("top-k", 0, "")
+	maxPixels := fs.Int64("max-image-pixels", 0, "")
 	pos, err := m.parse(fs, "predict", args)
 	if err != nil {
 		return err
@@ -109,6 +116,8 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 		return usageError("exp predict: --format must be table, csv or json, got %q", *format)
 	case *topK < 0:
 		return usageError("exp predict: --top-k must be ≥ 0, got %d", *topK)
+	case *maxPixels < 0:
+		return usageError("exp predict: --max-image-pixels must be > 0, got %d", *maxPixels)
 	}
 	if err := checkOutput("predict", *out); err != nil {
 		return err
@@ -118,6 +127,7 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 		return err
 	}
 	defer t.close()
+	model.MaxImagePixels = *maxPixels
 	table, err := infer.Predict(ctx, model, infer.PredictOptions{Inputs: pos[1:], SplitVal: *split == "val", Probs: *format != "table", TopK: *topK})
 	if err != nil {
 		return usageError("exp predict: %v", err)
@@ -130,12 +140,16 @@ func (m *Main) runEvaluate(ctx context.Context, args []string) error {
 	db, ckpt := fs.String("db", "", ""), fs.String("checkpoints", "", "")
 	var kvs multiFlag
 	fs.Var(&kvs, "data", "")
+	maxPixels := fs.Int64("max-image-pixels", 0, "")
 	pos, err := m.parse(fs, "evaluate", args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usageError("exp evaluate: expected one run (an id or a name) or a model folder, got %d arguments", len(pos))
+	}
+	if *maxPixels < 0 {
+		return usageError("exp evaluate: --max-image-pixels must be > 0, got %d", *maxPixels)
 	}
 	kv := map[string]string{}
 	for _, s := range kvs {
@@ -150,6 +164,7 @@ func (m *Main) runEvaluate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer t.close()
+	model.MaxImagePixels = *maxPixels
 	ev, err := infer.Evaluate(ctx, model, kv)
 	if err != nil {
 		return usageError("exp evaluate: %v", err)
@@ -218,6 +233,7 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		if err != nil {
 			return nil, nil, usageError("exp: %v", err)
 		}
+		model.PreprocessingSource = filepath.Join(ref, infer.PreprocessingFile)
 		t := &modelTarget{meta: meta}
 		if keepDB {
 			if t.store, err = resultdb.OpenExisting(ctx, m.dbPath(db)); err != nil {
@@ -296,6 +312,7 @@ func openRun(ctx context.Context, store report.RunReader, r *record.Run, root st
 	if err != nil {
 		return nil, nil, err
 	}
+	m.PreprocessingSource = fmt.Sprintf("run %d's stored preprocessing", r.ID)
 	return m, best, nil
 }
 

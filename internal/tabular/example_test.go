@@ -1,6 +1,7 @@
 package tabular_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -26,7 +27,7 @@ func Example() {
 	if err := os.WriteFile(train, []byte(rows), 0o644); err != nil {
 		panic(err)
 	}
-	l, err := tabular.Load(tabular.Spec{Path: train, Fit: tabular.FitOptions{Target: "species"}, ValidationSplit: 0.2})
+	l, err := tabular.Load(context.Background(), tabular.Spec{Path: train, Fit: tabular.FitOptions{Target: "species"}, ValidationSplit: 0.2})
 	if err != nil {
 		panic(err)
 	}
@@ -46,7 +47,7 @@ func Example() {
 	if err := os.WriteFile(newRows, []byte("id,color,petal\n1,blue,2.5\n2,red,\n"), 0o644); err != nil {
 		panic(err)
 	}
-	t, err := tabular.ReadFile(newRows, tabular.ReadOptions{})
+	t, err := tabular.ReadFile(context.Background(), newRows, tabular.ReadOptions{})
 	if err != nil {
 		panic(err)
 	}

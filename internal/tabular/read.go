@@ -1,24 +1,35 @@
 package tabular
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/exp-runner/exp/internal/infile"
 )
 
 // ReadOptions says how to split a CSV file.
 type ReadOptions struct {
 	Delimiter byte // the field separator; 0 means ','
+	// MaxBytes, when > 0, bounds the bytes read (after decompression): a
+	// larger file is refused, a regular one before it is read.
+	MaxBytes int64
 }
+
+// MaxLineBytes is the longest line ReadFile reads: a longer one means the
+// file is not CSV data (or has no newlines at all, as /dev/zero).
+const MaxLineBytes = 64 << 20
 
 // Table is a CSV file in memory, column by column. Every cell is kept as a
 // number where it is one; a column with any other text also keeps each
@@ -49,9 +60,10 @@ func (t *Table) N() int { return len(t.Lines) }
 // or starts with gzip's magic bytes). The first line must be a header naming
 // every column. Blank lines are skipped. Problems are reported together as
 // *Errors of *CellError, each naming the file, the physical line and the
-// column.
-func ReadFile(path string, opt ReadOptions) (*Table, error) {
-	raw, err := readAll(path)
+// column. Reading stops with ctx's error once ctx is done, at a line longer
+// than MaxLineBytes, and past opt.MaxBytes (an *infile.TooLargeError).
+func ReadFile(ctx context.Context, path string, opt ReadOptions) (*Table, error) {
+	raw, err := readAll(ctx, path, opt.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -59,52 +71,83 @@ func ReadFile(path string, opt ReadOptions) (*Table, error) {
 }
 
 // readAll reads the file at path, decompressing gzip, into one buffer sized
-// in advance (from the file's size, or gzip's trailer).
-func readAll(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// in advance (from the file's size, or gzip's trailer), at most limit
+// bytes when limit > 0.
+func readAll(ctx context.Context, path string, limit int64) ([]byte, error) {
+	f, err := infile.Open(ctx, path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // read-only: a close error loses nothing
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	raw, err := readSized(f, st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if !strings.HasSuffix(path, ".gz") && !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
-		return raw, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	size := int64(0)
-	if len(raw) >= 4 { // ISIZE: the uncompressed size modulo 2^32
-		size = int64(binary.LittleEndian.Uint32(raw[len(raw)-4:]))
+	if st, err := f.File().Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+		if limit > 0 && size > limit {
+			return nil, &infile.TooLargeError{Path: path, Limit: limit, Size: size}
+		}
 	}
-	out, err := readSized(zr, size)
+	br := bufio.NewReaderSize(f, 1<<16)
+	magic, _ := br.Peek(2)
+	if !strings.HasSuffix(path, ".gz") && !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		return readText(path, br, size)
+	}
+	zr, err := gzip.NewReader(br)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, readError(path, err)
 	}
-	return out, nil
+	hint := int64(0)
+	if size >= 4 { // ISIZE: the uncompressed size modulo 2^32
+		var b [4]byte
+		if _, err := f.File().ReadAt(b[:], size-4); err == nil {
+			hint = int64(binary.LittleEndian.Uint32(b[:]))
+		}
+	}
+	if limit > 0 {
+		hint = min(hint, limit)
+	}
+	text := infile.NewReader(ctx, path, zr, limit).Describe("the decompressed data")
+	return readText(path, text, hint)
 }
 
-// readSized reads r to its end into a buffer of size bytes, growing it if r
-// holds more.
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	buf := makeBytes(int(size))
-	n, err := io.ReadFull(r, buf)
-	switch err {
-	case nil:
-		rest, err := io.ReadAll(r)
-		return append(buf, rest...), err
-	case io.EOF, io.ErrUnexpectedEOF:
-		return buf[:n], nil
+// readText reads r to its end into a buffer of size bytes, growing it if r
+// holds more, and refuses a line longer than MaxLineBytes as soon as it
+// has read that much of it.
+func readText(path string, r io.Reader, size int64) ([]byte, error) {
+	buf := makeBytes(int(size) + 1)[:0]
+	lineStart := 0 // where the line being read began
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		if n > 0 {
+			if nl := bytes.LastIndexByte(buf[len(buf):len(buf)+n], '\n'); nl >= 0 {
+				lineStart = len(buf) + nl + 1
+			}
+			buf = buf[:len(buf)+n]
+			if len(buf)-lineStart > MaxLineBytes {
+				line := 1 + bytes.Count(buf[:lineStart], []byte{'\n'})
+				return nil, &CellError{Path: path, Line: line,
+					Msg: fmt.Sprintf("the line is longer than %d MiB: this is not CSV data", MaxLineBytes>>20)}
+			}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, readError(path, err)
+		}
 	}
-	return nil, err
+}
+
+// readError names path in an error of reading it (the context's errors and
+// the limit's pass as they are).
+func readError(path string, err error) error {
+	var tl *infile.TooLargeError
+	if errors.As(err, &tl) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // Parse reads CSV data as ReadFile does; name is the file named in errors.
