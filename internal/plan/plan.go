@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -38,6 +39,9 @@ type Options struct {
 	// Memory is what the trials' datasets check the size of their data
 	// against before loading it (config.Options.Memory).
 	Memory registry.MemoryPolicy
+	// Context, when not nil, stops the reading of the config file and of
+	// the trials' data once it is done (config.Options.Context).
+	Context context.Context
 }
 
 // Param is one axis value of a trial.
@@ -75,8 +79,10 @@ type Plan struct {
 	Warnings []string
 	search   *Search // a tpe sweep's search, nil otherwise
 
+	warmupChecked bool // Memory added the batchnorm warm-up warnings
+
 	dataMu    sync.Mutex
-	dataSizes map[string]int64 // bytes of each distinct data section's examples
+	dataSizes map[string]dataSize // what each distinct data section's examples take
 }
 
 // Hash identifies the plan's set of trials: the sha256 of their config
@@ -93,7 +99,10 @@ func (p *Plan) Hash() string {
 // error found, in the file and in any trial, comes back at once as a
 // yamlx.ErrorList.
 func Load(path string, overrides []config.Override, opts Options) (*Plan, error) {
-	src, err := os.ReadFile(path)
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	src, err := config.ReadFile(opts.Context, path)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +115,13 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 	}
 	r := yamlx.NewReporter(doc)
 	if doc.Root.Kind != yaml.MappingNode {
-		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend, variants, sweep), got %s", yamlx.Describe(doc.Root))
+		got := yamlx.Describe(doc.Root)
+		if doc.Root.Kind == yaml.ScalarNode {
+			// A data file given where a config belongs: quote one line, not the file.
+			line, _, _ := strings.Cut(strings.TrimPrefix(string(src), "\ufeff"), "\n")
+			got = fmt.Sprintf("text whose first line is %s (a data file? a config file names its data under data:)", yamlx.Quote(line))
+		}
+		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend, variants, sweep), got %s", got)
 		return nil, r.Err()
 	}
 	base, variantsNode, sweepNode := splitRoot(doc.Root)
@@ -119,7 +134,7 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	co := config.Options{Overrides: overrides, Memory: opts.Memory}
+	co := config.Options{Overrides: overrides, Memory: opts.Memory, Context: opts.Context}
 	build := func(combo []*yaml.Node) (*Trial, yamlx.ErrorList) {
 		return buildTrial(doc, base, spec, variants, combo, co)
 	}
