@@ -195,6 +195,11 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError("exp export-model: %v", err)
 	}
+	// The folder is meant to be shipped: it holds no path of this machine.
+	if model.Config, err = model.Config.Portable(); err != nil {
+		return err
+	}
+	model.Preprocessing = infer.PortablePreprocessing(model.Preprocessing)
 	if err := infer.Export(model, t.best, t.run.Name, dir); err != nil {
 		return usageError("exp export-model: %v", err)
 	}

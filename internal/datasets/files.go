@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"path/filepath"
+	"strings"
 
 	"github.com/exp-runner/exp/internal/errlist"
 	"github.com/exp-runner/exp/internal/infile"
@@ -57,17 +58,27 @@ func readLimit(mem registry.MemoryPolicy, factor int64) int64 {
 	return mem.Total / (factor * int64(max(mem.Copies, 1)))
 }
 
-// reportErrors reports each error that err joins at key, one line each,
-// and the count of those an errlist.List left out.
+// reportErrors reports at key every problem that err joins, with the
+// count of those an errlist.List left out, as one error: a config's key
+// keeps only its first error, and these are all worth reading. The
+// problems after the first go on lines of their own, indented.
 func reportErrors(r registry.Reporter, key string, err error) {
-	if multi, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range multi.Unwrap() {
-			reportErrors(r, key, e)
-		}
-		if l, ok := err.(*errlist.List); ok && l.More > 0 {
-			r.Field(key).Errorf("%s", l.MoreText())
-		}
-		return
+	msgs := flatten(err)
+	r.Field(key).Errorf("%s", strings.Join(msgs, "\n  "))
+}
+
+// flatten lists the messages of err and of the errors it joins.
+func flatten(err error) []string {
+	multi, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []string{err.Error()}
 	}
-	r.Field(key).Errorf("%v", err)
+	var out []string
+	for _, e := range multi.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	if l, ok := err.(*errlist.List); ok && l.More > 0 {
+		out = append(out, l.MoreText())
+	}
+	return out
 }

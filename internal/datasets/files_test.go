@@ -120,7 +120,7 @@ func TestCSVErrors(t *testing.T) {
 		{&CSV{Path: "ragged.csv", Target: "price"}, []string{"ragged.csv:3: the row has 1 fields, the header 2"}},
 		{&CSV{Path: "dangling.csv", Target: "price"}, []string{"path: " + filepath.Join(dir, "dangling.csv") + " is a symbolic link to " + filepath.Join(dir, "gone.csv") + ", which does not exist"}},
 		{&CSV{Path: "/dev/zero", Target: "price"}, []string{"path: /dev/zero is a device, not a regular file"}},
-		{&CSV{Path: "many.csv", Target: "price", Missing: "drop"}, []string{`many.csv:2: column "area": "x" is not a number`, `many.csv:211: column "area"`, "path: … and 5 more"}},
+		{&CSV{Path: "many.csv", Target: "price", Missing: "drop"}, []string{`many.csv:2: column "area": "x" is not a number`, `many.csv:211: column "area"`, "\n  … and 5 more"}},
 	} {
 		r := newReporter()
 		tt.c.Validate(r, registry.DataEnv{Dir: dir})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/exp-runner/exp/internal/tabular"
 )
@@ -31,7 +30,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(l.Pre.Task, "—", strings.ReplaceAll(l.Pre.TaskReason, dir+string(filepath.Separator), ""))
+	fmt.Println(l.Pre.Task, "—", l.Pre.TaskReason)
 	fmt.Println(l.Pre.Classes, l.Pre.InputNames())
 	fmt.Println("train", l.Train.N(), "val", l.Val.N(), "width", l.Train.Width)
 

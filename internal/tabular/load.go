@@ -81,22 +81,49 @@ func (out *Loaded) fitApply(train, val *Table, opt FitOptions) error {
 	if err != nil && !cellsOnly(err) {
 		return err
 	}
-	errs := &Errors{}
-	merge(errs, err)
+	var found []error
 	if err == nil {
 		out.Train, err = pre.Apply(train, true)
-		merge(errs, err)
 	}
+	found = append(found, err)
 	if val != nil {
 		out.Val, err = pre.Apply(val, true)
-		merge(errs, err)
+		found = append(found, err)
 	}
-	if errs.Len() > 0 {
-		sortByLine(errs)
+	if errs := inLineOrder(found...); errs != nil {
 		return errs
 	}
 	out.Pre = pre
 	return nil
+}
+
+// inLineOrder merges the problems of errs (each nil, an *Errors, or one
+// error) in file, then line order, keeping the first MaxErrors of those
+// listed; nil when there are none.
+func inLineOrder(errs ...error) error {
+	var all []error
+	total := 0
+	for _, err := range errs {
+		switch e := err.(type) {
+		case nil:
+		case *Errors:
+			all = append(all, e.List...)
+			total += e.Len()
+		default:
+			all = append(all, e)
+			total++
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	sortByLine(all)
+	out := &Errors{}
+	for _, e := range all {
+		out.Add(e)
+	}
+	out.More = total - len(out.List)
+	return out
 }
 
 // cellsOnly reports whether err is an *Errors of problems in cells (a
@@ -115,20 +142,11 @@ func cellsOnly(err error) bool {
 	return true
 }
 
-// merge adds the problems of err (an *Errors, or one error) to errs.
-func merge(errs *Errors, err error) {
-	if e, ok := err.(*Errors); ok {
-		errs.Merge(e)
-		return
-	}
-	errs.Add(err)
-}
-
 // sortByLine orders errs' cell problems by file, then line (stable: a
 // line's problems keep their order).
-func sortByLine(errs *Errors) {
+func sortByLine(errs []error) {
 	files := map[string]int{} // in order of first appearance
-	for _, e := range errs.List {
+	for _, e := range errs {
 		if ce, ok := e.(*CellError); ok {
 			if _, seen := files[ce.Path]; !seen {
 				files[ce.Path] = len(files)
@@ -141,7 +159,7 @@ func sortByLine(errs *Errors) {
 		}
 		return -1, 0
 	}
-	slices.SortStableFunc(errs.List, func(a, b error) int {
+	slices.SortStableFunc(errs, func(a, b error) int {
 		fa, la := key(a)
 		fb, lb := key(b)
 		if fa != fb {
