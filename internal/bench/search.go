@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/chart"
+	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
@@ -50,7 +51,7 @@ var searchSets = []string{"data.train_examples=3000", "data.val_examples=2000", 
 // val_accuracy after Budget trials; it draws the median best-so-far curves
 // to Dir/search-mnist.png and returns whether TPE's median is higher.
 func SearchMNIST(ctx context.Context, w io.Writer, o SearchOptions) (bool, error) {
-	base, err := os.ReadFile(o.Config)
+	base, err := config.ReadFile(ctx, o.Config)
 	if err != nil {
 		return false, err
 	}

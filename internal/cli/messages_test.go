@@ -50,6 +50,13 @@ func TestMessages(t *testing.T) {
 			t.Errorf("validate: exit %d, %q", code, errOut)
 		}
 	})
+	t.Run("every input file", func(t *testing.T) {
+		a, b := filepath.Join(dir, "a-missing.csv"), filepath.Join(dir, "b-missing.csv")
+		code, _, errOut := run(t, nil, "predict", "1", a, rows, b, "--db", db)
+		if code != ExitUsage || !strings.Contains(errOut, a+" does not exist") || !strings.Contains(errOut, b+" does not exist") {
+			t.Errorf("exit %d, %q", code, errOut)
+		}
+	})
 	t.Run("data file as config", func(t *testing.T) {
 		code, _, errOut := run(t, nil, "run", rows, "--db", db)
 		if code != ExitUsage || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, `got text whose first line is "x1,x2,label"`) || strings.Contains(errOut, "0,0,a") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
+	"github.com/exp-runner/exp/internal/errlist"
 	"github.com/exp-runner/exp/internal/images"
 	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/internal/tabular"
@@ -59,12 +60,21 @@ func (m *Model) Read(ctx context.Context, paths []string) (*Inputs, error) {
 		return nil, fmt.Errorf("no input files")
 	}
 	var all []*Inputs
+	errs := &errlist.List{}
 	for _, p := range paths {
 		in, err := m.read(ctx, p)
-		if err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
+		if l, ok := err.(*errlist.List); ok {
+			errs.Merge(l)
+			continue
+		}
+		errs.Add(err)
 		all = append(all, in)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err // every file's problems, not the first file's only
 	}
 	return concat(all)
 }
@@ -166,7 +176,13 @@ func extraColumns(t *tabular.Table, p *tabular.Preprocessing, lines []int32) ([]
 	return names, extra
 }
 
+// isIDX reports whether path is a regular file that starts as an idx file
+// (or a gzip one) does; a FIFO or a device is not read here, so that its
+// bytes are left for the reader that reports it.
 func isIDX(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	b := make([]byte, 4)
 	f, err := os.Open(path)
 	if err != nil {

@@ -126,7 +126,7 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 	}
 	base, variantsNode, sweepNode := splitRoot(doc.Root)
 	p := &Plan{File: path, Sweep: variantsNode != nil || sweepNode != nil}
-	variants := loadVariants(r.Field("variants"), variantsNode)
+	variants := loadVariants(opts.Context, r.Field("variants"), variantsNode)
 	spec := p.loadSpec(r, sweepNode, variants, variantsNode)
 	// Go on past errors so far, with the axes and variants that are sound,
 	// so that errors in the trials' configs are reported too.
@@ -265,7 +265,7 @@ func (p *Plan) allHave(name string) bool {
 }
 
 // loadVariants decodes the variants mapping, in order.
-func loadVariants(r *yamlx.Reporter, n *yaml.Node) []*Variant {
+func loadVariants(ctx context.Context, r *yamlx.Reporter, n *yaml.Node) []*Variant {
 	if yamlx.IsNull(n) {
 		return nil
 	}
@@ -292,7 +292,7 @@ func loadVariants(r *yamlx.Reporter, n *yaml.Node) []*Variant {
 				vr.Errorf("a variant with from: takes no other keys")
 				continue
 			}
-			out = append(out, loadFrom(vr.Field("from"), name, from))
+			out = append(out, loadFrom(ctx, vr.Field("from"), name, from))
 			continue
 		}
 		for j := 0; j < len(v.Content); j += 2 {
@@ -308,7 +308,7 @@ func loadVariants(r *yamlx.Reporter, n *yaml.Node) []*Variant {
 // loadFrom reads another config file and returns a variant of its model and
 // train sections. The path is taken relative to the sweep file's folder,
 // else to the working directory.
-func loadFrom(r *yamlx.Reporter, name string, from *yaml.Node) *Variant {
+func loadFrom(ctx context.Context, r *yamlx.Reporter, name string, from *yaml.Node) *Variant {
 	if from.Kind != yaml.ScalarNode || from.Value == "" {
 		r.Errorf("must be the path of a config file, got %s", yamlx.Describe(from))
 		return nil
@@ -318,17 +318,20 @@ func loadFrom(r *yamlx.Reporter, name string, from *yaml.Node) *Variant {
 	if filepath.IsAbs(from.Value) {
 		candidates = candidates[1:]
 	}
-	var src []byte
 	var file string
 	for _, c := range candidates {
-		b, err := os.ReadFile(c)
-		if err == nil {
-			src, file = b, c
+		if _, err := os.Stat(c); err == nil {
+			file = c
 			break
 		}
 	}
 	if file == "" {
-		r.Errorf("cannot read %s (looked in %s)", from.Value, strings.Join(candidates, ", "))
+		r.Errorf("%s does not exist (looked in %s)", from.Value, strings.Join(candidates, ", "))
+		return nil
+	}
+	src, err := config.ReadFile(ctx, file)
+	if err != nil {
+		r.Errorf("%v", err)
 		return nil
 	}
 	other, err := yamlx.Parse(file, src)
