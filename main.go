@@ -22,10 +22,10 @@ import (
 // interrupted, its finished epochs kept, and the same command resumes it.
 // exp serve stops accepting connections, finishes the requests under way
 // and exits 0. Every other command stops within about a second, also
-// while it reads or decodes input (a slow FIFO included): readers and
-// decoding loops watch the context. Outputs are written only once complete
-// (-o FILE is renamed into place at the end), so an interrupted command
-// leaves no half-written file.
+// while it reads, parses or decodes input (a slow FIFO included): readers
+// and decoding loops watch the context. An output (-o FILE) is written
+// only once the work is done, to a temporary file renamed into place, so
+// that an interrupted command leaves no half-written file.
 //
 // Input limits, checked before memory is allocated; each refusal names the
 // file (and line, key or member) and exits 2:

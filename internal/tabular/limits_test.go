@@ -68,3 +68,17 @@ func TestMaxBytes(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestParseCancelled: parsing a large body stops once the context is
+// done (the chunks look at it every checkEvery lines).
+func TestParseCancelled(t *testing.T) {
+	body := "a,b\n" + strings.Repeat("1,x\n", 3*checkEvery)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := parseCtx(ctx, "big.csv", []byte(body), ReadOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v", err)
+	}
+	if tab, err := parseCtx(context.Background(), "big.csv", []byte(body), ReadOptions{}); err != nil || tab.N() != 3*checkEvery {
+		t.Errorf("not cancelled: %v", err)
+	}
+}

@@ -67,7 +67,7 @@ func ReadFile(ctx context.Context, path string, opt ReadOptions) (*Table, error)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, raw, opt)
+	return parseCtx(ctx, path, raw, opt)
 }
 
 // readAll reads the file at path, decompressing gzip, into one buffer sized
@@ -152,6 +152,11 @@ func readError(path string, err error) error {
 
 // Parse reads CSV data as ReadFile does; name is the file named in errors.
 func Parse(name string, data []byte, opt ReadOptions) (*Table, error) {
+	return parseCtx(context.Background(), name, data, opt)
+}
+
+// parseCtx is Parse, stopping with ctx's error once ctx is done.
+func parseCtx(ctx context.Context, name string, data []byte, opt ReadOptions) (*Table, error) {
 	delim := opt.Delimiter
 	if delim == 0 {
 		delim = ','
@@ -168,7 +173,7 @@ func Parse(name string, data []byte, opt ReadOptions) (*Table, error) {
 		return nil, err
 	}
 	t := &Table{Path: name}
-	if err := t.parseBody(body, bodyLine, names, delim); err != nil {
+	if err := t.parseBody(ctx, body, bodyLine, names, delim); err != nil {
 		return nil, err
 	}
 	if t.N() == 0 {
@@ -220,7 +225,7 @@ func parseHeader(name string, data []byte, delim byte) (names []string, body []b
 // parseBody parses the rows after the header: numbers first, in parallel
 // chunks written straight into the columns, then the text of the columns
 // that are not all numbers.
-func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte) error {
+func (t *Table) parseBody(ctx context.Context, body []byte, bodyLine int, names []string, delim byte) error {
 	res := survey(body, bodyLine)
 	ncol := len(names)
 	// Every row of a chunk but the last ends in a newline, so a chunk holds at
@@ -241,7 +246,10 @@ func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte)
 	for j := range cols {
 		cols[j] = block[j*bound : (j+1)*bound : (j+1)*bound]
 	}
-	parallel(len(res), func(i int) { res[i].numbers(lines, cols, delim) })
+	parallel(len(res), func(i int) { res[i].numbers(ctx, lines, cols, delim) })
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	errs := &Errors{}
 	for _, c := range res {
 		for _, e := range c.errs {
@@ -270,7 +278,10 @@ func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte)
 		}
 	}
 	if len(textCols) > 0 {
-		parallel(len(res), func(i int) { res[i].texts(ncol, textCols, delim) })
+		parallel(len(res), func(i int) { res[i].texts(ctx, ncol, textCols, delim) })
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for k, j := range textCols {
 			t.Columns[j].joinText(res, k)
 		}
@@ -373,19 +384,26 @@ type chunk struct {
 	moreErrs int      // problems found past maxChunkErrs
 }
 
+// checkEvery is how many lines a chunk parses between looks at the
+// context: a few milliseconds' work.
+const checkEvery = 1 << 16
+
 // maxChunkErrs bounds the problems one chunk keeps (Errors caps the total).
 const maxChunkErrs = MaxErrors + 1
 
 // numbers parses every row of the chunk as numbers into lines and cols from
 // row c.off on, counting the cells that are not numbers, and records ragged
 // rows and malformed quotes.
-func (c *chunk) numbers(lines []int32, cols [][]float64, delim byte) {
+func (c *chunk) numbers(ctx context.Context, lines []int32, cols [][]float64, delim byte) {
 	s := &scanner{buf: c.buf, delim: delim}
 	ncol := len(cols)
 	c.bad = make([]int, ncol)
 	nan := math.NaN()
 	row := c.off
-	for s.pos < len(s.buf) {
+	for n := 0; s.pos < len(s.buf); n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			break // the caller returns ctx's error
+		}
 		if s.atBlank() {
 			continue
 		}
@@ -437,7 +455,7 @@ func (c *chunk) badRow(line, col, ncol int, s *scanner) {
 
 // texts reads the text of columns cols (ascending) of every good row,
 // interning it per chunk.
-func (c *chunk) texts(ncol int, cols []int, delim byte) {
+func (c *chunk) texts(ctx context.Context, ncol int, cols []int, delim byte) {
 	s := &scanner{buf: c.buf, delim: delim}
 	c.text = make([][]int32, len(cols))
 	c.levels = make([][]string, len(cols))
@@ -448,7 +466,10 @@ func (c *chunk) texts(ncol int, cols []int, delim byte) {
 		raw[k], canon[k] = map[string]int32{}, map[string]int32{}
 	}
 	row := make([]int32, 0, len(cols))
-	for s.pos < len(s.buf) {
+	for n := 0; s.pos < len(s.buf); n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			break // the caller returns ctx's error
+		}
 		if s.atBlank() {
 			continue
 		}
