@@ -23,6 +23,14 @@
 // own datasets of users' files do, the optional interfaces Splitter,
 // ContentHasher, Preprocessor and Summarizer; it checks the size of its
 // data before loading it with its DataEnv's MemoryPolicy.
+// A MultiInput layer that takes another number of inputs than the merges'
+// two or more implements InputCounter.
+//
+// Layers on sequences may take part in padding masks, as Keras's do: a layer
+// that starts one (embedding with mask_zero) implements MaskMaker, one that
+// passes it on unchanged MaskPasser, one that reads it MaskUser. A layer
+// implementing none of them takes no mask, and a config giving it one is an
+// error at its line (MaskFlow).
 //
 // Registries work like database/sql's driver table: a package registers its
 // names from an init function, and Register panics on an empty or duplicate

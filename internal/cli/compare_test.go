@@ -302,3 +302,31 @@ func TestPlotAndReport(t *testing.T) {
 		t.Error("report has a script or an unescaped value")
 	}
 }
+
+// TestTableSortBest: the README's `exp table --sort -best` sorts by the
+// best value of the metric (it said `column "best" is ambiguous`: "best
+// epoch" starts with "best" too); so does --sort best by groups.
+func TestTableSortBest(t *testing.T) {
+	db := comparisonDB(t)
+	for _, tt := range []struct {
+		args []string
+		want string // the first column of the CSV's rows
+	}{
+		{[]string{"--sweep", "grid", "--sort", "-best"}, "6 5 3 2 1 4 7"},
+		{[]string{"--sweep", "grid", "--sort", "best"}, "4 1 2 3 5 6 7"},
+		{[]string{"--sweep", "grid", "--group-by", "variant", "--sort", "best"}, "mlp cnn"},
+		{[]string{"--sweep", "grid", "--group-by", "variant", "--sort", "-best"}, "cnn mlp"},
+	} {
+		code, out, errOut := run(t, nil, append([]string{"table", "--db", db, "--format", "csv"}, tt.args...)...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, errOut)
+		}
+		var first []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			first = append(first, strings.Split(line, ",")[0])
+		}
+		if got := strings.Join(first, " "); got != tt.want {
+			t.Errorf("%v: rows %s, want %s", tt.args, got, tt.want)
+		}
+	}
+}

@@ -24,14 +24,14 @@ Flags:
 	--db PATH|URL   results database (default $EXP_DB, else ./runs.db)
 	--addr A        address to listen on (default 127.0.0.1:8080); an
 	                address beyond loopback needs a token
-	--token T       require T (default $EXP_SERVE_TOKEN): open /?token=T once
-	                in a browser (it sets a cookie), or send
-	                Authorization: Bearer T
+	--token T       require T, at least 16 characters (default
+	                $EXP_SERVE_TOKEN): open /?token=T once in a browser (it
+	                sets a cookie), or send Authorization: Bearer T
 
 Examples:
 	exp serve
 	exp serve --db sweeps.db --addr 127.0.0.1:9000
-	EXP_SERVE_TOKEN=s3cret exp serve --addr 0.0.0.0:8080
+	EXP_SERVE_TOKEN=$(openssl rand -hex 16) exp serve --addr 0.0.0.0:8080
 	ssh -L 8080:127.0.0.1:8080 trainer   # then open http://127.0.0.1:8080/
 `,
 		run: (*Main).runServe,
@@ -50,8 +50,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if len(pos) != 0 {
 		return usageError("exp serve: unexpected argument %q; see 'exp help serve'", pos[0])
 	}
+	tokenFrom := "--token"
 	if *token == "" {
-		*token = m.getenv("EXP_SERVE_TOKEN")
+		*token, tokenFrom = m.getenv("EXP_SERVE_TOKEN"), "$EXP_SERVE_TOKEN"
+	}
+	if err := serve.CheckAddr(*addr); err != nil {
+		return usageError("exp serve: --addr: %v", err)
+	}
+	if err := serve.CheckToken(*token); err != nil {
+		return usageError("exp serve: %s: %v", tokenFrom, err)
 	}
 	if !serve.IsLoopback(*addr) && *token == "" {
 		return usageError("%v", serve.ErrNeedToken)
@@ -62,7 +69,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	err = serve.Serve(ctx, store, *addr, serve.Options{Token: *token, Now: m.Now}, m.Stdout)
-	if errors.Is(err, serve.ErrNeedToken) {
+	if errors.Is(err, serve.ErrNeedToken) || errors.Is(err, serve.ErrBadOption) {
 		return usageError("%v", err)
 	}
 	return err

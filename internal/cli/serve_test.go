@@ -15,7 +15,10 @@ import (
 )
 
 // TestServeRefuses: exp serve exits 2 for an address beyond loopback
-// without a token, a missing database and one that needs migrating.
+// without a token, a missing database and one that needs migrating; for an
+// invalid address (it said "needs --token") and a token shorter than 16
+// characters, from --token or $EXP_SERVE_TOKEN, before it opens the
+// database or listens.
 func TestServeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
@@ -33,6 +36,7 @@ func TestServeRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
+	missing := filepath.Join(dir, "missing.db")
 	for _, tc := range []struct {
 		args []string
 		env  map[string]string
@@ -43,6 +47,13 @@ func TestServeRefuses(t *testing.T) {
 		{[]string{"serve", "--db", filepath.Join(dir, "missing.db"), "--addr", "127.0.0.1:0"}, nil, "no results database"},
 		{[]string{"serve", "--db", old, "--addr", "127.0.0.1:0"}, nil, "run any other exp command on it first"},
 		{[]string{"serve", "--db", db, "extra"}, nil, "unexpected argument"},
+		{[]string{"serve", "--db", db, "--addr", "garbage"}, nil, `--addr: invalid address "garbage": missing port in address`},
+		{[]string{"serve", "--db", db, "--addr", "127.0.0.1:http-alt"}, nil, "invalid address"},
+		{[]string{"serve", "--db", db, "--addr", "127.0.0.1:70000"}, nil, "not a number from 0 to 65535"},
+		{[]string{"serve", "--db", missing, "--addr", "0.0.0.0:0", "--token", "x"}, nil, "--token: the token has 1 characters; it needs at least 16"},
+		{[]string{"serve", "--db", missing, "--token", "fifteen-chars!!"}, nil, "at least 16"},
+		{[]string{"serve", "--db", missing, "--addr", "0.0.0.0:0"}, map[string]string{"EXP_SERVE_TOKEN": "s3cret"}, "$EXP_SERVE_TOKEN: the token has 6 characters"},
+		{[]string{"serve", "--db", missing, "--token", "sixteen chars ok"}, nil, "blank"},
 	} {
 		code, _, stderr := run(t, tc.env, tc.args...)
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
@@ -88,7 +99,7 @@ func TestServeRuns(t *testing.T) {
 		want        int
 	}{
 		{"127.0.0.1:0", "", http.StatusOK},
-		{"0.0.0.0:0", "tok", http.StatusUnauthorized},
+		{"0.0.0.0:0", "a-token-of-16-ch", http.StatusUnauthorized},
 	} {
 		url, stop := startServe(t, db, tc.addr, map[string]string{"EXP_SERVE_TOKEN": tc.token})
 		client := &http.Client{Timeout: 10 * time.Second}

@@ -35,8 +35,10 @@ Flags:
 	--where PATH=VALUE   keep runs whose config has VALUE (a YAML scalar,
 	                     compared by value: 1e-3 = 0.001) at PATH; PATH may
 	                     also be variant, status or id; repeatable
-	--sort COLS          comma-separated columns, -COL for descending
-	                     (default: best first)
+	--sort COLS          comma-separated columns, -COL for descending; best
+	                     is the metric's best value (its mean by groups), a
+	                     column's first or last word names it (default: best
+	                     first)
 	--top N              print the first N rows only
 	--format F           table (default), markdown, csv or json
 

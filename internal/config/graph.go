@@ -79,6 +79,7 @@ func validateGraph(r *yamlx.Reporter, layers []Layer) {
 		validateArity(lr, l)
 	}
 	validateUsed(r, layers, names)
+	validateMasks(r, layers, names)
 }
 
 // validateInput reports an input name of layer i that is not a layer defined
@@ -103,6 +104,10 @@ func validateInput(r *yamlx.Reporter, names []string, i int, name string) {
 // other layer with more than one.
 func validateArity(r *yamlx.Reporter, l Layer) {
 	if l.Spec == nil {
+		return
+	}
+	if c, ok := l.Spec.(registry.InputCounter); ok {
+		validateCount(r, l, c)
 		return
 	}
 	_, merge := l.Spec.(registry.MultiInput)

@@ -54,7 +54,9 @@
 //
 // Graph rewrites at build time: ReduceSum(Mul(broadcast a, broadcast b)) — how GoMLX's stock gradient of
 // Dot/DotGeneral is expressed — is computed as a matrix product instead of materializing the broadcast
-// product (for the MLP, a [32, 784, 128] tensor).
+// product (for the MLP, a [32, 784, 128] tensor). Div(Exp(Sub(x, max x)), Σ Exp(…)) over the last axis of
+// float32 — a softmax, as graph.Softmax and grads.Softmax build it — is computed row by row by one fused node
+// (softmax.go); its sums run in another order than ReduceSum's, so it differs within float32 rounding.
 //
 // # Matrix products
 //
@@ -98,8 +100,8 @@
 // # Other fast paths
 //
 // On amd64 with AVX2, the hottest float32 loops (Add, Sub, Mul and Div in all broadcasting patterns, Max
-// with a non-negative scalar, Sqrt, Neg, Sign, and column sums) use the assembly of package internal/vec; they
-// compute exactly the same values as the Go loops. ReduceWindow and SelectAndScatterMax/Min (max-pooling and
+// with a non-negative scalar, Sqrt, Neg, Sign, Exp (with FMA; exp.go), and column sums) use the assembly of
+// package internal/vec; they compute exactly the same values as the Go loops. ReduceWindow and SelectAndScatterMax/Min (max-pooling and
 // its gradient) combine whole rows of the contiguous trailing axes when the window covers a block of
 // consecutive axes (NHWC pooling).
 //

@@ -154,6 +154,9 @@ func (b *Builder) Complex(lhs, rhs backends.Op) (backends.Op, error) {
 
 // Div implements backends.Builder.
 func (b *Builder) Div(lhs, rhs backends.Op) (backends.Op, error) {
+	if fused := b.fuseSoftmax(lhs, rhs); fused != nil { // see softmax.go
+		return fused, nil
+	}
 	return b.binaryOp(backends.OpTypeDiv, lhs, rhs)
 }
 

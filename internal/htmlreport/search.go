@@ -58,6 +58,17 @@ func (d *svgDoc) text(x, y float64, anchor, s string, extra string) {
 	fmt.Fprintf(&d.b, `<text x="%.1f" y="%.1f" text-anchor="%s"%s>%s</text>`, x, y, anchor, extra, esc(s))
 }
 
+// label writes s cut to n characters (see shorten); a text cut short
+// carries its full text in a <title>, which a browser shows on hover.
+func (d *svgDoc) label(x, y float64, anchor, s string, n int, extra string) {
+	short := shorten(s, n)
+	if short == s {
+		d.text(x, y, anchor, s, extra)
+		return
+	}
+	fmt.Fprintf(&d.b, `<text x="%.1f" y="%.1f" text-anchor="%s"%s><title>%s</title>%s</text>`, x, y, anchor, extra, esc(s), esc(short))
+}
+
 func (d *svgDoc) line(x1, y1, x2, y2 float64, stroke string) {
 	fmt.Fprintf(&d.b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1"/>`, x1, y1, x2, y2, stroke)
 }
@@ -103,7 +114,8 @@ func (a SearchAxis) position(v float64) float64 {
 	return (v - lo) / (hi - lo)
 }
 
-// ticks returns the positions and labels of an axis's ticks.
+// ticks returns the positions and labels of an axis's ticks (a choice's
+// label in full: the caller cuts it to its room).
 func (a SearchAxis) ticks() ([]float64, []string) {
 	var pos []float64
 	var lab []string
@@ -113,7 +125,7 @@ func (a SearchAxis) ticks() ([]float64, []string) {
 			if i < len(a.Labels) {
 				l = a.Labels[i]
 			}
-			pos, lab = append(pos, a.position(float64(i))), append(lab, shorten(l, 14))
+			pos, lab = append(pos, a.position(float64(i))), append(lab, l)
 		}
 		return pos, lab
 	}

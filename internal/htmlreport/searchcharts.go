@@ -18,7 +18,7 @@ func ImportanceChart(imps []importance.Importance, method, metric string) Figure
 	d := newSVG(math.Max(640, 60+5.6*float64(len([]rune(method)))), top+rowH*float64(len(imps))+44)
 	for i, imp := range imps {
 		y := top + rowH*float64(i)
-		d.text(left-8, y+14, "end", shorten(imp.Name, 26), "")
+		d.label(left-8, y+14, "end", imp.Name, 26, "")
 		w := barW * math.Min(math.Max(imp.Value, 0), 1)
 		fmt.Fprintf(&d.b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %s</title></rect>`,
 			left, y+3, w, rowH-6, viridis(0.3), esc(imp.Name), fmtNum(imp.Value))
@@ -83,13 +83,13 @@ func drawVerticalAxis(d *svgDoc, a SearchAxis, x, top, h float64) {
 	for i, p := range pos {
 		y := top + h*(1-p)
 		d.line(x-3, y, x, y, "#444")
-		d.text(x-5, y+4, "end", lab[i], ` font-size="9" fill="#333" stroke="#fff" stroke-width="3" style="paint-order:stroke"`)
+		d.label(x-5, y+4, "end", lab[i], 14, ` font-size="9" fill="#333" stroke="#fff" stroke-width="3" style="paint-order:stroke"`)
 	}
 	name := a.Name
 	if a.Kind == search.LogUniform {
 		name += " (log)"
 	}
-	d.text(x, top-10, "middle", shorten(name, 20), ` font-weight="bold"`)
+	d.label(x, top-10, "middle", name, 20, ` font-weight="bold"`)
 }
 
 // drawColourLegend draws five swatches of the metric's colours, high on top.
@@ -142,20 +142,26 @@ func slicePlot(a SearchAxis, p int, m SearchAxis, trials []SearchTrial, metric s
 	if a.Kind == search.LogUniform {
 		name += " (log scale)"
 	}
-	d.text(left+pw/2, d.h-22, "middle", name, ` font-weight="bold"`)
+	d.label(left+pw/2, d.h-22, "middle", name, 40, ` font-weight="bold"`)
 	d.text(d.w-right, d.h-6, "end", "colour: trial order, dark = first", ` font-size="9" fill="#555"`)
 	return Figure{Title: metric + " against " + a.Name, SVG: d.bytes()}
 }
 
-// drawSliceTicks labels the horizontal axis of a slice plot.
+// drawSliceTicks labels the horizontal axis of a slice plot: a
+// categorical axis's choices cut to the room between them (about 5.5
+// pixels a character at 9 pixels), from 3 to 12 characters.
 func drawSliceTicks(d *svgDoc, a SearchAxis, xOf func(float64) float64, y float64) {
 	if a.Kind == search.Categorical {
+		room := 12
+		if a.Choices > 1 {
+			room = min(12, max(3, int((xOf(1)-xOf(0))/5.5)-1))
+		}
 		for i := range a.Choices {
 			l := fmt.Sprint(i)
 			if i < len(a.Labels) {
 				l = a.Labels[i]
 			}
-			d.text(xOf(float64(i)), y+14, "middle", shorten(l, 12), ` font-size="9"`)
+			d.label(xOf(float64(i)), y+14, "middle", l, room, ` font-size="9"`)
 		}
 		return
 	}

@@ -26,13 +26,32 @@
 //	            depth_multiplier (1), activation (linear), use_bias (true)
 //	separableconv2d  filters (required) and the parameters of depthwiseconv2d
 //	layernorm   epsilon (0.001), center (true), scale (true)
-//	embedding   input_dim (required), output_dim (required)
+//	embedding   input_dim (required), output_dim (required), mask_zero (false)
 //	upsampling2d   size (2), interpolation (nearest)
 //	zeropadding2d  padding (1)
 //	cropping2d     cropping (0)
+//	lstm        units (required), activation (tanh), recurrent_activation
+//	            (sigmoid), return_sequences (false), unit_forget_bias (true),
+//	            bidirectional (false)
+//	gru         as lstm, with reset_after (true) instead of unit_forget_bias
+//	multiheadattention  num_heads (required), key_dim (required), value_dim
+//	            (key_dim), dropout (0), use_bias (true), causal (false);
+//	            one input, or inputs: [query, value]
+//	transformer num_heads (required), intermediate_dim (required), dropout (0),
+//	            activation (relu), normalize_first (false),
+//	            layer_norm_epsilon (1e-5)
+//	positionembedding     sequence_length (the input's steps)
+//	sinepositionencoding  max_wavelength (10000)
 //
 // kernel_size, strides, pool_size and size take one integer for both axes or
 // a list [height, width]; padding (zeropadding2d) and cropping take one
 // integer, [height, width] or [[top, bottom], [left, right]]. The merge layers
 // implement registry.MultiInput and take the layers named by `inputs`.
+//
+// Padding masks (see registry.MaskMaker): embedding with mask_zero starts
+// one; dense, dropout, layernorm, activation, the position layers, add,
+// multiply and concat along features pass it on (mask.go); the 1-D global
+// poolings, lstm, gru, multiheadattention and transformer read it
+// (registry.MaskUser). Attention's softmax is grads.Softmax, which the cpu
+// backend runs as one fused node.
 package layers

@@ -60,17 +60,25 @@ func (ln *LayerNorm) Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, erro
 
 // Embedding maps integer tokens in [0, input_dim) to learned vectors of
 // output_dim values (Keras Embedding, initialised uniformly in ±0.05).
-// Tokens arrive as float32 values and are cast to int32; the output has one
-// more axis than the input.
+// Tokens arrive as float32 or integer values and are cast to int32; the
+// output has one more axis than the input. With mask_zero, token 0 is
+// padding: the layer starts a padding mask (registry.MaskMaker), true where
+// the token is not 0, and needs (batch, steps) input.
 type Embedding struct {
-	InputDim  int `yaml:"input_dim"`
-	OutputDim int `yaml:"output_dim"`
+	InputDim  int  `yaml:"input_dim"`
+	OutputDim int  `yaml:"output_dim"`
+	MaskZero  bool `yaml:"mask_zero,omitempty"` // omitted at its default: config hashes stay put
 }
+
+var _ registry.MaskMaker = (*Embedding)(nil)
 
 // Validate checks the dimensions.
 func (e *Embedding) Validate(r registry.Reporter) {
 	required(r, "input_dim", e.InputDim)
 	required(r, "output_dim", e.OutputDim)
+	if e.MaskZero && e.InputDim == 1 {
+		r.Field("input_dim").Errorf("must be > 1 with mask_zero: token 0 is padding")
+	}
 }
 
 // Build adds the layer.
@@ -78,8 +86,20 @@ func (e *Embedding) Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error
 	if x.Rank() < 1 || (x.DType() != dtypes.Float32 && !x.DType().IsInt()) {
 		return nil, fmt.Errorf("needs token indices (batch, steps), got %s", x.Shape())
 	}
+	if e.MaskZero && x.Rank() != 2 {
+		return nil, registry.FieldErrorf("mask_zero", "needs token indices (batch, steps), got %s", ShapeString(x.Shape().Dimensions))
+	}
 	table := ctx.WithInitializer(initializers.RandomUniformFn(ctx, -0.05, 0.05)).
 		VariableWithShape("embeddings", shapes.Make(dtypes.Float32, e.InputDim, e.OutputDim)).ValueGraph(x.Graph())
 	idx := graph.ConvertDType(x, dtypes.Int32)
 	return graph.Gather(table, graph.ExpandAxes(idx, -1)), nil
+}
+
+// MakesMask reports mask_zero.
+func (e *Embedding) MakesMask() bool { return e.MaskZero }
+
+// Mask returns x ≠ 0, bool [batch, steps].
+func (e *Embedding) Mask(x *graph.Node) *graph.Node {
+	idx := graph.ConvertDType(x, dtypes.Int32)
+	return graph.NotEqual(idx, graph.ScalarZero(x.Graph(), dtypes.Int32))
 }

@@ -132,12 +132,3 @@ func inputSteps(x, kernel, bias *graph.Node) []*graph.Node {
 	}
 	return steps
 }
-
-// sequenceOutput returns the last of the outputs [batch, units], or all of
-// them stacked as [batch, timesteps, units].
-func sequenceOutput(outs []*graph.Node, all bool) *graph.Node {
-	if !all {
-		return outs[len(outs)-1]
-	}
-	return graph.Stack(outs, 1)
-}

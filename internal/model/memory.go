@@ -10,11 +10,12 @@ import (
 
 // Memory is an estimate, in bytes, of what training a model takes: its
 // weights, the gradients and the optimizer's state, the activations of one
-// training step at the batch size, and the examples held in memory.
+// training step at the batch size (every layer's output, and what layers
+// such as attention keep besides), and the examples held in memory.
 type Memory struct {
 	Params      int64 // the weights, float32
 	Optimizer   int64 // the gradients and the optimizer's slots
-	Activations int64 // every layer's output for one batch, and its gradient
+	Activations int64 // every layer's output for one batch and what layers keep besides (attention's scores), and their gradients
 	Data        int64 // the training and validation examples
 }
 
@@ -50,8 +51,13 @@ func EstimateMemory(cfg *config.Config, sum *Summary, set *registry.Data) Memory
 	m.Params = int64(sum.Total) * f32
 	m.Optimizer = int64(sum.Trainable) * f32 * int64(1+slots(cfg))
 	perExample := int64(registry.DataInfo{Shape: sum.Input[1:]}.ExampleSize())
-	for _, r := range sum.Rows {
+	for i, r := range sum.Rows {
 		perExample += int64(registry.DataInfo{Shape: r.Output[1:]}.ExampleSize())
+		if i < len(cfg.Model.Layers) {
+			if a, ok := cfg.Model.Layers[i].Spec.(activationCounter); ok {
+				perExample += a.ExtraActivations(inputShapes(sum, r))
+			}
+		}
 	}
 	// Each output is kept for the backward pass, which makes its gradient.
 	m.Activations = 2 * perExample * int64(cfg.Train.BatchSize) * f32
@@ -59,6 +65,32 @@ func EstimateMemory(cfg *config.Config, sum *Summary, set *registry.Data) Memory
 		m.Data = set.Train.Bytes() + set.Val.Bytes()
 	}
 	return m
+}
+
+// activationCounter is implemented by layers that keep for the backward pass
+// more values than their output (attention: its scores and probabilities,
+// heads × steps × steps per example).
+type activationCounter interface {
+	// ExtraActivations returns how many values per example the layer keeps
+	// besides its output, given its inputs' shapes without the batch axis.
+	ExtraActivations(inputs [][]int) int64
+}
+
+// inputShapes returns the shapes, without the batch axis, of row's inputs.
+func inputShapes(sum *Summary, row SummaryRow) [][]int {
+	var out [][]int
+	for _, name := range row.Inputs {
+		if name == config.InputName {
+			out = append(out, sum.Input[1:])
+			continue
+		}
+		for _, r := range sum.Rows {
+			if r.Name == name {
+				out = append(out, r.Output[1:])
+			}
+		}
+	}
+	return out
 }
 
 // slots is the number of values the optimizer keeps per weight.

@@ -35,3 +35,42 @@ func TestEstimateMemory(t *testing.T) {
 		t.Errorf("Bytes(%d) = %s", got.Total(), s)
 	}
 }
+
+// TestEstimateMemoryAttention checks that the estimate counts attention's
+// batch × heads × steps × steps scores and probabilities, and its
+// projections, besides the layers' outputs.
+func TestEstimateMemoryAttention(t *testing.T) {
+	cfg := parse(t, "{type: reshape, shape: [28, 28]}", "{type: multiheadattention, num_heads: 3, key_dim: 4, value_dim: 5}",
+		"{type: globalavgpool1d}", "{type: dense, units: 10, activation: softmax}")
+	sum, errs := Inspect(cfg, backends.MustNew())
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	got := EstimateMemory(cfg, sum, nil)
+	const h, steps, kd, vd = 3, 28, 4, 5
+	outputs := 784 + 784 + 784 + 28 + 10
+	attention := h*(steps*kd+steps*kd+steps*vd+steps*vd) + 2*h*steps*steps
+	if want := int64(2 * (outputs + attention) * 32 * 4); got.Activations != want {
+		t.Errorf("activations %d bytes, want %d", got.Activations, want)
+	}
+}
+
+// TestEstimateMemoryTransformer checks the transformer block's count by
+// hand: its attention (4 heads of 7 dimensions on 28 steps of 28 features),
+// and per step the attention output, residual sums, normalized values (5·28)
+// and the feedforward's 2·16 intermediate values.
+func TestEstimateMemoryTransformer(t *testing.T) {
+	cfg := parse(t, "{type: reshape, shape: [28, 28]}", "{type: transformer, num_heads: 4, intermediate_dim: 16}",
+		"{type: globalavgpool1d}", "{type: dense, units: 10, activation: softmax}")
+	sum, errs := Inspect(cfg, backends.MustNew())
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	got := EstimateMemory(cfg, sum, nil)
+	const h, steps, k = 4, 28, 7
+	outputs := 784 + 784 + 784 + 28 + 10
+	block := h*4*steps*k + 2*h*steps*steps + steps*(5*28+2*16)
+	if want := int64(2 * (outputs + block) * 32 * 4); got.Activations != want {
+		t.Errorf("activations %d bytes, want %d", got.Activations, want)
+	}
+}

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
@@ -105,8 +106,10 @@ func (m *Model) Forward(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) 
 func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out *graph.Node)) (*graph.Node, error) {
 	mctx := ctx.InAbsPath(Scope)
 	outs := make([]*graph.Node, len(m.Layers))
+	masks := make([]*graph.Node, len(m.Layers)) // each output's padding mask (nil: none)
 	for i, l := range m.Layers {
 		xs := make([]*graph.Node, len(m.Sources[i]))
+		xm := make([]*graph.Node, len(m.Sources[i]))
 		for k, j := range m.Sources[i] {
 			switch {
 			case j == -1:
@@ -114,11 +117,11 @@ func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out 
 			case j < 0: // config validation reports it
 				return nil, &LayerError{Index: i, Type: l.Type, Field: "inputs", Err: fmt.Errorf("unknown layer %q", l.Inputs[k])}
 			default:
-				xs[k] = outs[j]
+				xs[k], xm[k] = outs[j], masks[j]
 			}
 		}
 		last := i == len(m.Layers)-1
-		y, err := buildLayer(mctx.In(m.Names[i]), l.Spec, xs, last && m.FoldSoftmax)
+		y, mask, err := buildLayer(mctx.In(m.Names[i]), l.Spec, xs, xm, last && m.FoldSoftmax)
 		if err != nil {
 			le := &LayerError{Index: i, Type: l.Type, Err: err}
 			var fe *registry.FieldError
@@ -127,7 +130,7 @@ func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out 
 			}
 			return nil, le
 		}
-		outs[i] = y
+		outs[i], masks[i] = y, mask
 		if each != nil {
 			each(i, y)
 		}
@@ -135,22 +138,56 @@ func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out 
 	return outs[len(outs)-1], nil
 }
 
-// buildLayer builds one layer on its inputs xs, turning a GoMLX panic into
-// an error that names the inputs' shapes.
-func buildLayer(ctx *mlctx.Context, l registry.Layer, xs []*graph.Node, linear bool) (out *graph.Node, err error) {
-	if p := Catch(func() { out, err = build(ctx, l, xs, linear) }); p != nil {
+// buildLayer builds one layer on its inputs xs, whose padding masks are
+// masks (nil for an input without one), turning a GoMLX panic into an
+// error that names the inputs' shapes. A merge layer gets all of xs; any
+// other layer the one input. It returns the output and its mask, as
+// registry.MaskFlow describes.
+func buildLayer(ctx *mlctx.Context, l registry.Layer, xs, masks []*graph.Node, linear bool) (out, mask *graph.Node, err error) {
+	if p := Catch(func() { out, mask, err = buildMasked(ctx, l, xs, masks, linear) }); p != nil {
 		var in []string
 		for _, x := range xs {
 			in = append(in, shapeString(x.Shape().Dimensions))
 		}
-		return nil, fmt.Errorf("cannot take input %s: %s", strings.Join(in, " and "), p.Brief())
+		return nil, nil, fmt.Errorf("cannot take input %s: %s", strings.Join(in, " and "), p.Brief())
 	}
-	return out, err
+	return out, mask, err
 }
 
-// build builds one layer on its inputs xs: a merge layer gets all of xs,
-// any other layer the one input.
-func build(ctx *mlctx.Context, l registry.Layer, xs []*graph.Node, linear bool) (*graph.Node, error) {
+// buildMasked is buildLayer without the panic boundary.
+func buildMasked(ctx *mlctx.Context, l registry.Layer, xs, masks []*graph.Node, linear bool) (out, mask *graph.Node, err error) {
+	masked := slices.ContainsFunc(masks, func(m *graph.Node) bool { return m != nil })
+	keeps, ok := registry.MaskFlow(l, masked)
+	if !ok { // config validation reports it first
+		return nil, nil, errors.New("takes no padding mask, but its input has one")
+	}
+	if u, user := l.(registry.MaskUser); user && masked {
+		out, err = u.BuildMasked(ctx, xs, masks)
+		if keeps {
+			mask = masks[0]
+		}
+		return out, mask, err
+	}
+	out, err = buildUnmasked(ctx, l, xs, linear)
+	switch {
+	case err != nil || !keeps:
+		return out, nil, err
+	case masked: // a MaskPasser
+		for _, m := range masks {
+			if m != nil && mask != nil {
+				mask = graph.LogicalAnd(mask, m)
+			} else if m != nil {
+				mask = m
+			}
+		}
+		return out, mask, nil
+	default:
+		return out, l.(registry.MaskMaker).Mask(xs[0]), nil
+	}
+}
+
+// buildUnmasked builds l on xs with Build, BuildInputs or BuildLinear.
+func buildUnmasked(ctx *mlctx.Context, l registry.Layer, xs []*graph.Node, linear bool) (*graph.Node, error) {
 	if mi, ok := l.(registry.MultiInput); ok {
 		return mi.BuildInputs(ctx, xs)
 	}

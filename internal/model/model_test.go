@@ -70,7 +70,9 @@ func batch(m *Model, n int, tokens bool) (*tensors.Tensor, *tensors.Tensor) {
 
 // TestNoFallback runs a training step of models using each new layer on the
 // cpu backend with its op profile on, and fails if any op of the forward or
-// backward pass (or the optimizer's update) ran through simplego.
+// backward pass (or the optimizer's update) ran through simplego: the image
+// and embedding models of the table, and the text models of text_test.go
+// (attention, transformer, masked and bidirectional recurrent layers).
 func TestNoFallback(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -110,20 +112,44 @@ func TestNoFallback(t *testing.T) {
 			}
 			e, m := trainStep(t, parse(t, tt.layers...), be)
 			x, y := batch(m, 4, tt.tokens)
-			if _, err := e.Exec(x, y); err != nil {
+			checkNoFallback(t, be, e, x, y)
+		})
+	}
+	for _, tt := range textModels { // int32 tokens with padding, masks, attention
+		t.Run("text/"+tt.name, func(t *testing.T) {
+			be, err := backends.NewWithConfig("cpu:profile")
+			if err != nil {
 				t.Fatal(err)
 			}
-			var report bytes.Buffer
-			be.(interface{ ProfileReport(io.Writer, int) }).ProfileReport(&report, 0)
-			for _, line := range strings.Split(report.String(), "\n") {
-				if strings.Contains(line, "(fallback)") {
-					t.Errorf("op ran on simplego: %s", strings.TrimSpace(line))
-				}
+			m := textModel(t, 8, tt.layers...)
+			ctx := mlctx.New()
+			ctx.SetRNGStateFromSeed(1)
+			e, err := mlctx.NewExec(be, ctx, m.TrainStep)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if n := strings.Count(report.String(), "\n"); n < 20 {
-				t.Errorf("the profile lists only %d lines: %s", n, report.String())
-			}
+			x := tokens(rand.New(rand.NewPCG(1, 2)), 8, 8, 3, 0, 5)
+			checkNoFallback(t, be, e, x, tensors.FromFlatDataAndDimensions([]int32{0, 1, 2, 1}, 4))
 		})
+	}
+}
+
+// checkNoFallback runs e on x, y on the profiling backend be and fails if
+// any op ran through simplego.
+func checkNoFallback(t *testing.T, be backends.Backend, e *mlctx.Exec, x, y *tensors.Tensor) {
+	t.Helper()
+	if _, err := e.Exec(x, y); err != nil {
+		t.Fatal(err)
+	}
+	var report bytes.Buffer
+	be.(interface{ ProfileReport(io.Writer, int) }).ProfileReport(&report, 0)
+	for _, line := range strings.Split(report.String(), "\n") {
+		if strings.Contains(line, "(fallback)") {
+			t.Errorf("op ran on simplego: %s", strings.TrimSpace(line))
+		}
+	}
+	if n := strings.Count(report.String(), "\n"); n < 20 {
+		t.Errorf("the profile lists only %d lines: %s", n, report.String())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,8 +144,11 @@ func Equal(a, b any) bool {
 	if aNum && bNum {
 		return fa == fb
 	}
-	if aNum != bNum {
+	if aNum != bNum || reflect.TypeOf(a) != reflect.TypeOf(b) {
 		return false
+	}
+	if a != nil && !reflect.TypeOf(a).Comparable() { // a mapping or a list
+		return reflect.DeepEqual(a, b)
 	}
 	return a == b
 }
@@ -340,23 +344,23 @@ type Group struct {
 	Best      *Row // the row with the best value
 }
 
-// GroupBy groups rows by their values at paths, in order of first appearance.
+// GroupBy groups rows by their values at paths, in order of first
+// appearance; values are the same as Equal compares them.
 func GroupBy(rows []*Row, paths []string, metric Metric) []*Group {
 	var groups []*Group
+	index := map[string]*Group{}
 	for _, r := range rows {
 		key := make([]any, len(paths))
+		var id strings.Builder
 		for i, p := range paths {
 			key[i], _ = r.Value(p)
+			id.WriteString(groupKey(key[i]))
+			id.WriteByte(0)
 		}
-		var g *Group
-		for _, cand := range groups {
-			if sameKey(cand.Key, key) {
-				g = cand
-				break
-			}
-		}
+		g := index[id.String()]
 		if g == nil {
 			g = &Group{Key: key}
+			index[id.String()] = g
 			groups = append(groups, g)
 		}
 		g.Rows = append(g.Rows, r)
@@ -378,13 +382,16 @@ func GroupBy(rows []*Row, paths []string, metric Metric) []*Group {
 	return groups
 }
 
-func sameKey(a, b []any) bool {
-	for i := range a {
-		if (a[i] == nil) != (b[i] == nil) || (a[i] != nil && !Equal(a[i], b[i])) {
-			return false
-		}
+// groupKey is v as a group's key: equal for values Equal finds equal
+// (numbers by value whatever their type, the rest by type and value).
+func groupKey(v any) string {
+	if f, ok := toFloat(v); ok {
+		return "n" + strconv.FormatFloat(f, 'g', -1, 64)
 	}
-	return true
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%T:%v", v, v) // mappings print with sorted keys
 }
 
 // MeanStd returns the mean and the sample standard deviation (n-1 in the

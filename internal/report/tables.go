@@ -31,6 +31,10 @@ type Table struct {
 	// pm, if > 0, is the index of a mean column followed by its std column,
 	// shown as one "mean ± std" column on a terminal and in markdown.
 	pm int
+	// ranked is the index of the column the rows are ranked by ("best M",
+	// or "mean best M" by groups), which Sort calls "best"; 0 for none (it
+	// is never the first).
+	ranked int
 }
 
 // Formats lists the output formats of Render.
@@ -68,6 +72,7 @@ func valueCell(v any, ok bool) Cell {
 func RunsTable(rows []*Row, varying []string, metric Metric) *Table {
 	t := &Table{Columns: []string{"id", "name", "model"}, Best: -1}
 	t.Columns = append(t.Columns, varying...)
+	t.ranked = len(t.Columns)
 	t.Columns = append(t.Columns, "best "+string(metric), "best epoch", "final "+string(metric), "epochs", "time", "status")
 	sorted := slices.Clone(rows)
 	slices.SortStableFunc(sorted, func(a, b *Row) int { return compareBest(metric, a, b) })
@@ -119,6 +124,7 @@ func GroupsTable(groups []*Group, paths []string, metric Metric) *Table {
 	t := &Table{Best: -1}
 	t.Columns = append(append(t.Columns, paths...), "n", "mean best "+string(metric), "std", "best run")
 	t.pm = len(paths) + 1
+	t.ranked = t.pm
 	sorted := slices.Clone(groups)
 	slices.SortStableFunc(sorted, func(a, b *Group) int {
 		an, bn := math.IsNaN(a.Mean), math.IsNaN(b.Mean)
@@ -160,8 +166,10 @@ func GroupsTable(groups []*Group, paths []string, metric Metric) *Table {
 }
 
 // Sort orders the rows by the comma-separated columns of spec, each
-// optionally prefixed with - for descending. Names match a column exactly,
-// or by a unique prefix of its words ("best" for "best val_accuracy").
+// optionally prefixed with - for descending. Names match a column exactly;
+// "best" names the column the rows are ranked by ("best val_accuracy", or
+// "mean best val_accuracy" by groups); other names match a column by a
+// unique first or last word ("final" for "final val_accuracy").
 func (t *Table) Sort(spec string) error {
 	type key struct {
 		col  int
@@ -209,6 +217,9 @@ func (t *Table) column(name string) (int, error) {
 		if c == name {
 			return i, nil
 		}
+	}
+	if name == "best" && t.ranked > 0 {
+		return t.ranked, nil
 	}
 	match := -1
 	for i, c := range t.Columns {

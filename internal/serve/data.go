@@ -226,6 +226,9 @@ func loadSweep(ctx context.Context, store Reader, id int64, v View, now time.Tim
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPaths(rows, v.GroupBy); err != nil {
+		return nil, err
+	}
 	v.Metric = string(metric)
 	p := &SweepPage{Sweep: summarize(st), View: v, SearchCharts: []string{},
 		Display: Display{Table: Table{Columns: []string{}, Rows: [][]Cell{}, Best: -1}}}

@@ -10,6 +10,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -232,13 +233,15 @@ func TestHost(t *testing.T) {
 }
 
 // TestToken: with a token, ?token= sets an HttpOnly SameSite=Strict cookie
-// and redirects without it; the cookie and a bearer header let in; nothing
-// else does.
+// that holds a value derived from the token, not the token, and redirects
+// to the same path without it; the cookie and a bearer header, its scheme
+// in any case, let in; nothing else does; every answer is Cache-Control:
+// no-store.
 func TestToken(t *testing.T) {
 	fx := newFixture(t)
-	const token = "s3cret-token"
+	const token = "s3cret-token-0123"
 	h := Handler(fx.open(t), Options{Token: token})
-	path := fmt.Sprintf("/sweeps/%d?sort=id&token=", fx.sweep.ID)
+	session := sessionValue(token)
 	for _, tc := range []struct {
 		name   string
 		target string
@@ -249,36 +252,90 @@ func TestToken(t *testing.T) {
 		{"wrong query", "/?token=nope", nil, 401},
 		{"wrong bearer", "/api/sweeps", http.Header{"Authorization": {"Bearer nope"}}, 401},
 		{"wrong cookie", "/api/sweeps", http.Header{"Cookie": {cookieName + "=nope"}}, 401},
+		{"the token as the cookie", "/api/sweeps", http.Header{"Cookie": {cookieName + "=" + token}}, 401},
 		{"prefix", "/api/sweeps", http.Header{"Authorization": {"Bearer " + token[:5]}}, 401},
+		{"another scheme", "/api/sweeps", http.Header{"Authorization": {"Basic " + token}}, 401},
 		{"bearer", "/api/sweeps", http.Header{"Authorization": {"Bearer " + token}}, 200},
-		{"cookie", "/api/sweeps", http.Header{"Cookie": {cookieName + "=" + token}}, 200},
+		{"bearer in lowercase", "/api/sweeps", http.Header{"Authorization": {"bearer " + token}}, 200},
+		{"BEARER", "/api/sweeps", http.Header{"Authorization": {"BEARER  " + token}}, 200},
+		{"cookie", "/api/sweeps", http.Header{"Cookie": {cookieName + "=" + session}}, 200},
+		{"static", "/static/app.js", http.Header{"Authorization": {"bearer " + token}}, 200},
 		{"405 first", "/api/sweeps", nil, 401},
 	} {
-		if res := get(h, "GET", tc.target, tc.header); res.StatusCode != tc.want {
+		res := get(h, "GET", tc.target, tc.header)
+		if res.StatusCode != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, res.StatusCode, tc.want)
 		}
+		if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("%s: Cache-Control %q, want no-store", tc.name, cc)
+		}
 	}
-	res := get(h, "GET", path+token, nil)
+	res := get(h, "GET", fmt.Sprintf("/sweeps/%d?sort=id&token=%s", fx.sweep.ID, token), nil)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != fmt.Sprintf("/sweeps/%d?sort=id", fx.sweep.ID) {
 		t.Fatalf("?token=: %d, Location %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	cookies := res.Cookies()
-	if len(cookies) != 1 || cookies[0].Value != token || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode {
-		t.Fatalf("cookies: %+v", cookies)
+	if len(cookies) != 1 || cookies[0].Value != session || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode ||
+		strings.Contains(cookies[0].Value, token) || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("cookies: %+v, Cache-Control %q", cookies, res.Header.Get("Cache-Control"))
 	}
 	if res := get(h, "POST", "/api/sweeps", http.Header{"Authorization": {"Bearer " + token}}); res.StatusCode != 405 {
 		t.Errorf("POST with the token: %d, want 405", res.StatusCode)
 	}
 }
 
-// TestServeNeedsToken: an address beyond loopback without a token is
-// refused before listening.
+// TestTokenRedirect: the redirect after ?token= stays on the server,
+// whatever the path: the issue's //evil.example/?token=T redirected to
+// //evil.example/, and a Location a browser reads as another host (//host,
+// /\host) is an open redirect.
+func TestTokenRedirect(t *testing.T) {
+	const token = "s3cret-token-0123"
+	h := Handler(newFixture(t).open(t), Options{Token: token})
+	for target, want := range map[string]string{
+		"//evil.example/?token=" + token:            "/evil.example/",
+		"///evil.example/?token=" + token:           "/evil.example/",
+		`/\evil.example/?token=` + token:            "/%5Cevil.example/",
+		"/%5C%5Cevil.example/?token=" + token:       "/%5C%5Cevil.example/",
+		"/%09/evil.example/?token=" + token:         "/%09/evil.example/",
+		"/%2F%2Fevil.example/?token=" + token:       "/%2F%2Fevil.example/",
+		"/?token=" + token + "&next=//evil.example": "/?next=%2F%2Fevil.example",
+		"/runs/1?token=" + token:                    "/runs/1",
+	} {
+		res := get(h, "GET", target, nil)
+		loc := res.Header.Get("Location")
+		u, err := url.Parse(loc)
+		if res.StatusCode != http.StatusSeeOther || loc != want || err != nil || u.Host != "" || u.Scheme != "" ||
+			strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, `/\`) {
+			t.Errorf("GET %s: %d, Location %q; want 303 and %q", target, res.StatusCode, loc, want)
+		}
+	}
+}
+
+// TestServeNeedsToken: an address beyond loopback without a token, an
+// invalid address and a token shorter than 16 characters are refused
+// before listening.
 func TestServeNeedsToken(t *testing.T) {
 	fx := newFixture(t)
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:8080"} {
 		if err := Serve(context.Background(), fx.open(t), addr, Options{}, io.Discard); !errors.Is(err, ErrNeedToken) {
 			t.Errorf("Serve(%q) without a token: %v, want ErrNeedToken", addr, err)
 		}
+	}
+	for _, tc := range []struct{ addr, token, want string }{
+		{"garbage", "", "invalid address"},
+		{"127.0.0.1", "", "missing port"},
+		{"127.0.0.1:99999", "", "not a number from 0 to 65535"},
+		{"0.0.0.0:0", "x", "at least 16"},
+		{"127.0.0.1:0", "fifteen-chars!!", "at least 16"},
+		{"127.0.0.1:0", "sixteen\nchars-ok", "control character"},
+	} {
+		err := Serve(context.Background(), fx.open(t), tc.addr, Options{Token: tc.token}, io.Discard)
+		if !errors.Is(err, ErrBadOption) || !strings.Contains(fmt.Sprint(err), tc.want) {
+			t.Errorf("Serve(%q, token %q): %v, want ErrBadOption and %q", tc.addr, tc.token, err, tc.want)
+		}
+	}
+	if err := CheckToken("sixteen-chars-ok"); err != nil {
+		t.Errorf("a 16-character token: %v", err)
 	}
 	for _, addr := range []string{"127.0.0.1:8080", "localhost:0", "[::1]:0"} {
 		if !IsLoopback(addr) {

@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -47,13 +48,17 @@ type Reader interface {
 // Options configure a Handler.
 type Options struct {
 	// Token, if not "", must be presented by every request: as ?token= (which
-	// sets a cookie), the cookie, or an Authorization: Bearer header.
+	// sets a cookie holding a value derived from it), the cookie, or an
+	// Authorization: Bearer header. Serve refuses one shorter than
+	// MinTokenLength.
 	Token string
 	// Loopback requires the Host header to name a loopback address (against
 	// DNS rebinding); set it when listening on loopback.
 	Loopback bool
 	// Now is the clock for ETAs (default time.Now).
 	Now func() time.Time
+	// CacheBytes bounds the answers kept (default DefaultCacheBytes).
+	CacheBytes int
 }
 
 // server answers the dashboard's requests.
@@ -62,34 +67,66 @@ type server struct {
 	opts  Options
 	cache *cache
 	mux   *http.ServeMux
+	vr    *versionReader
+	// boot starts every data version this server reports, so that an ETag
+	// or a page from another run of the server (over another database,
+	// whose data version may be the same number) is never taken for
+	// current.
+	boot string
+	// session is the cookie's value: derived from the token, not the token.
+	session string
+	// inFlight holds one element per request being answered.
+	inFlight chan struct{}
 }
 
-// maxCached bounds the answers kept (keys include query options).
-const maxCached = 512
+// maxInFlight bounds the requests answered at once; more get 503.
+const maxInFlight = 256
 
 // Handler returns the dashboard over store.
 func Handler(store Reader, opts Options) http.Handler {
+	s := newServer(store, opts)
+	return s.guard(s.mux)
+}
+
+// newServer makes the dashboard's server over store.
+func newServer(store Reader, opts Options) *server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	vr := &versionReader{read: store.DataVersion}
-	s := &server{store: store, opts: opts, cache: newCache(vr.version, maxCached), mux: http.NewServeMux()}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	s := &server{store: store, opts: opts, mux: http.NewServeMux(), vr: &versionReader{read: store.DataVersion},
+		boot: bootID(), inFlight: make(chan struct{}, maxInFlight)}
+	if opts.Token != "" {
+		s.session = sessionValue(opts.Token)
+	}
+	s.cache = newCache(s.version, opts.CacheBytes)
 	static, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic(err) // a constant embedded folder
 	}
+	chartOptions := []string{optMetric, optGroupBy}
 	s.mux.Handle("/static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	s.mux.HandleFunc("/{$}", s.cached(s.index))
-	s.mux.HandleFunc("/api/sweeps", s.cached(s.apiSweeps))
-	s.mux.HandleFunc("/sweeps/{id}", s.cached(s.sweep))
-	s.mux.HandleFunc("/api/sweeps/{id}", s.cached(s.apiSweep))
-	s.mux.HandleFunc("/sweeps/{id}/curves.svg", s.cached(s.sweepChart))
-	s.mux.HandleFunc("/runs/{id}", s.cached(s.run))
-	s.mux.HandleFunc("/api/runs/{id}", s.cached(s.apiRun))
-	s.mux.HandleFunc("/runs/{id}/curves.svg", s.cached(s.runChart))
-	s.mux.HandleFunc("/sweeps/{id}/search/{file}", s.cached(s.searchChart))
-	s.mux.HandleFunc("/runs/{id}/confusion.svg", s.cached(s.confusionChart))
-	return s.guard(s.mux)
+	s.mux.HandleFunc("/{$}", s.cached(nil, s.index))
+	s.mux.HandleFunc("/api/sweeps", s.cached(nil, s.apiSweeps))
+	s.mux.HandleFunc("/sweeps/{id}", s.cached(pageOptions, s.sweep))
+	s.mux.HandleFunc("/api/sweeps/{id}", s.cached(pageOptions, s.apiSweep))
+	s.mux.HandleFunc("/sweeps/{id}/curves.svg", s.cached(chartOptions, s.sweepChart))
+	s.mux.HandleFunc("/runs/{id}", s.cached(nil, s.run))
+	s.mux.HandleFunc("/api/runs/{id}", s.cached(nil, s.apiRun))
+	s.mux.HandleFunc("/runs/{id}/curves.svg", s.cached(nil, s.runChart))
+	s.mux.HandleFunc("/sweeps/{id}/search/{file}", s.cached([]string{optMetric}, s.searchChart))
+	s.mux.HandleFunc("/runs/{id}/confusion.svg", s.cached(nil, s.confusionChart))
+	return s
+}
+
+// bootID is a random text that tells this server's data versions from
+// another's.
+func bootID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // httpError is an error with its HTTP status.
@@ -116,16 +153,39 @@ func errorAnswer(err error) answer {
 	return answer{status: status, ctype: "text/plain; charset=utf-8", body: []byte(err.Error() + "\n")}
 }
 
-// cached serves compute's answer from the cache, keyed by the request's
-// path and the canonical form of its options.
-func (s *server) cached(compute func(r *http.Request) (answer, error)) http.HandlerFunc {
+// page is what a route's computation gets: the request's path values and
+// options, read before the computation starts (it may outlive the
+// request, whose fields it must not touch).
+type page struct {
+	id   int64  // {id}, if the route has one
+	file string // {file}, if the route has one
+	view View
+}
+
+// cached serves compute's answer from the cache, keyed by the route, its
+// path values and the options it reads (normalised: see parseOptions).
+// Bad options and ids are answered at once, without a computation.
+func (s *server) cached(reads []string, compute func(ctx context.Context, p *page) (answer, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := r.URL.Path + "?" + canonicalQuery(r)
+		q := r.URL.Query()
+		view, err := parseOptions(q, reads)
+		if err != nil {
+			s.write(w, r, errorAnswer(err))
+			return
+		}
+		p := &page{file: r.PathValue("file"), view: view}
+		if r.PathValue("id") != "" {
+			if p.id, err = parseID(r.PathValue("id")); err != nil {
+				s.write(w, r, errorAnswer(err))
+				return
+			}
+		}
+		key := fmt.Sprintf("%s\x00%d\x00%s\x00%s", r.Pattern, p.id, p.file, view.encode())
 		// A chart asked for at a data version (?v=, as pages do when the
 		// data changed) waits for that version rather than take an older.
-		fresh := r.URL.Query().Has("v")
+		fresh := q.Get(optVersion) != ""
 		ans, err := s.cache.get(r.Context(), key, fresh, func(ctx context.Context) answer {
-			a, err := compute(r.Clone(ctx))
+			a, err := compute(ctx, p)
 			if err != nil {
 				return errorAnswer(err)
 			}
@@ -135,101 +195,79 @@ func (s *server) cached(compute func(r *http.Request) (answer, error)) http.Hand
 		if err != nil {
 			ans = errorAnswer(err)
 		}
-		hdr := w.Header()
+		s.write(w, r, ans)
+	}
+}
+
+// write sends ans: its ETag (a request that names it gets 304), gzipped
+// if the client accepts it, and always with Content-Length.
+func (s *server) write(w http.ResponseWriter, r *http.Request, ans answer) {
+	hdr := w.Header()
+	if s.opts.Token == "" { // with a token, guard set no-store
 		hdr.Set("Cache-Control", "no-cache") // revalidate every time
-		if ans.status == http.StatusOK && ans.etag != "" {
-			hdr.Set("ETag", ans.etag)
-			if r.Header.Get("If-None-Match") == ans.etag {
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
+	}
+	if ans.retryAfter > 0 {
+		hdr.Set("Retry-After", strconv.Itoa(ans.retryAfter))
+	}
+	if ans.status == http.StatusOK && ans.etag != "" {
+		hdr.Set("ETag", ans.etag)
+		if r.Header.Get("If-None-Match") == ans.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
 		}
-		hdr.Set("Content-Type", ans.ctype)
-		hdr.Set("Vary", "Accept-Encoding")
-		body := ans.body
-		if ans.gz != nil && acceptsGzip(r) {
-			hdr.Set("Content-Encoding", "gzip")
-			body = ans.gz
-		}
-		hdr.Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(ans.status)
-		if r.Method != http.MethodHead {
-			_, _ = w.Write(body)
-		}
+	}
+	hdr.Set("Content-Type", ans.ctype)
+	hdr.Set("Vary", "Accept-Encoding")
+	body := ans.body
+	if ans.gz != nil && acceptsGzip(r) {
+		hdr.Set("Content-Encoding", "gzip")
+		body = ans.gz
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(ans.status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body) // a client gone is not the server's error
 	}
 }
 
-// canonicalQuery keeps the options a page reads, in a fixed order (not the
-// token, nor the chart's cache-busting v).
-func canonicalQuery(r *http.Request) string {
-	q, keep := r.URL.Query(), url.Values{}
-	for _, k := range []string{"metric", "group-by", "sort"} {
-		if v := q.Get(k); v != "" {
-			keep.Set(k, v)
-		}
-	}
-	return keep.Encode()
-}
-
-// parseID parses the {id} of the path: a positive integer, bound as a
+// parseID parses an {id} of the path: a positive integer, bound as a
 // query argument (never part of SQL text).
-func parseID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &httpError{status: http.StatusNotFound, err: fmt.Errorf("%q is not an id", r.PathValue("id"))}
+		return 0, &httpError{status: http.StatusNotFound, err: fmt.Errorf("%s is not an id", short(s))}
 	}
 	return id, nil
 }
 
-// parseView reads a sweep page's options: metric, group-by, sort.
-func parseView(r *http.Request) (View, error) {
-	q := r.URL.Query()
-	v := View{Sort: q.Get("sort")}
-	if m := q.Get("metric"); m != "" {
-		metric, err := report.ParseMetric(m)
-		if err != nil {
-			return v, badRequest(fmt.Errorf("metric: %w", err))
-		}
-		v.Metric = string(metric)
+// version is the data version this server reports: its boot id and the
+// store's version, read at most every versionMaxAge.
+func (s *server) version(ctx context.Context) (string, error) {
+	v, err := s.vr.version(ctx)
+	if err != nil {
+		return "", err
 	}
-	if g := q.Get("group-by"); g != "" {
-		paths, err := report.ParsePaths(g)
-		if err != nil {
-			return v, badRequest(fmt.Errorf("group-by: %w", err))
-		}
-		v.GroupBy = paths
-	}
-	return v, nil
+	return s.boot + "." + v, nil
 }
 
-func (s *server) version(ctx context.Context) (string, error) { return s.store.DataVersion(ctx) }
-
-func (s *server) sweepsPage(r *http.Request) (*SweepsPage, error) {
-	v, err := s.version(r.Context())
+func (s *server) sweepsPage(ctx context.Context) (*SweepsPage, error) {
+	v, err := s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sweeps, err := loadSweeps(r.Context(), s.store, s.opts.Now())
+	sweeps, err := loadSweeps(ctx, s.store, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
 	return &SweepsPage{Version: v, Sweeps: sweeps, Display: sweepsDisplay(sweeps)}, nil
 }
 
-func (s *server) sweepPage(r *http.Request) (*SweepPage, error) {
-	id, err := parseID(r)
+func (s *server) sweepPage(ctx context.Context, pg *page) (*SweepPage, error) {
+	v, err := s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	view, err := parseView(r)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.version(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	p, err := loadSweep(r.Context(), s.store, id, view, s.opts.Now())
+	p, err := loadSweep(ctx, s.store, pg.id, pg.view, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -238,16 +276,12 @@ func (s *server) sweepPage(r *http.Request) (*SweepPage, error) {
 	return p, nil
 }
 
-func (s *server) runPage(r *http.Request) (*RunPage, error) {
-	id, err := parseID(r)
+func (s *server) runPage(ctx context.Context, pg *page) (*RunPage, error) {
+	v, err := s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.version(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	p, err := loadRun(r.Context(), s.store, id)
+	p, err := loadRun(ctx, s.store, pg.id)
 	if err != nil {
 		return nil, err
 	}
@@ -256,48 +290,53 @@ func (s *server) runPage(r *http.Request) (*RunPage, error) {
 	return p, nil
 }
 
-func (s *server) index(r *http.Request) (answer, error) {
-	p, err := s.sweepsPage(r)
+func (s *server) index(ctx context.Context, _ *page) (answer, error) {
+	p, err := s.sweepsPage(ctx)
 	if err != nil {
 		return answer{}, err
 	}
 	return htmlPage("index.tmpl", p)
 }
 
-func (s *server) apiSweeps(r *http.Request) (answer, error) {
-	p, err := s.sweepsPage(r)
+func (s *server) apiSweeps(ctx context.Context, _ *page) (answer, error) {
+	p, err := s.sweepsPage(ctx)
 	if err != nil {
 		return answer{}, err
 	}
 	return jsonAnswer(p)
 }
 
-func (s *server) sweep(r *http.Request) (answer, error) {
-	p, err := s.sweepPage(r)
+func (s *server) sweep(ctx context.Context, pg *page) (answer, error) {
+	p, err := s.sweepPage(ctx, pg)
 	if err != nil {
 		return answer{}, err
 	}
-	return htmlPage("sweep.tmpl", sweepView{SweepPage: p, Query: template.URL(canonicalQuery(r)), API: "/api" + r.URL.Path + querySuffix(r)})
+	q := pg.view.encode()
+	api := fmt.Sprintf("/api/sweeps/%d", pg.id)
+	if q != "" {
+		api += "?" + q
+	}
+	return htmlPage("sweep.tmpl", sweepView{SweepPage: p, Query: template.URL(q), API: api}) // q is encoded
 }
 
-func (s *server) apiSweep(r *http.Request) (answer, error) {
-	p, err := s.sweepPage(r)
+func (s *server) apiSweep(ctx context.Context, pg *page) (answer, error) {
+	p, err := s.sweepPage(ctx, pg)
 	if err != nil {
 		return answer{}, err
 	}
 	return jsonAnswer(p)
 }
 
-func (s *server) run(r *http.Request) (answer, error) {
-	p, err := s.runPage(r)
+func (s *server) run(ctx context.Context, pg *page) (answer, error) {
+	p, err := s.runPage(ctx, pg)
 	if err != nil {
 		return answer{}, err
 	}
 	return htmlPage("run.tmpl", p)
 }
 
-func (s *server) apiRun(r *http.Request) (answer, error) {
-	p, err := s.runPage(r)
+func (s *server) apiRun(ctx context.Context, pg *page) (answer, error) {
+	p, err := s.runPage(ctx, pg)
 	if err != nil {
 		return answer{}, err
 	}
@@ -311,98 +350,69 @@ type sweepView struct {
 	API   string       // the JSON the page polls
 }
 
-// querySuffix is "?" and the page's canonical options, or "".
-func querySuffix(r *http.Request) string {
-	if q := canonicalQuery(r); q != "" {
-		return "?" + q
-	}
-	return ""
-}
-
 // sweepChart renders the learning curves of a sweep's trials (by group
 // with ?group-by=).
-func (s *server) sweepChart(r *http.Request) (answer, error) {
-	id, err := parseID(r)
+func (s *server) sweepChart(ctx context.Context, pg *page) (answer, error) {
+	sw, err := s.store.Sweep(ctx, pg.id)
 	if err != nil {
 		return answer{}, err
 	}
-	view, err := parseView(r)
+	rows, metric, err := report.Select(ctx, s.store, report.Filter{Sweep: sw}, report.Metric(pg.view.Metric))
 	if err != nil {
 		return answer{}, err
 	}
-	sw, err := s.store.Sweep(r.Context(), id)
-	if err != nil {
+	if err := checkPaths(rows, pg.view.GroupBy); err != nil {
 		return answer{}, err
 	}
-	rows, metric, err := report.Select(r.Context(), s.store, report.Filter{Sweep: sw}, report.Metric(view.Metric))
-	if err != nil {
-		return answer{}, err
-	}
-	return svg(rows, metric, view.GroupBy)
+	return svg(rows, metric, pg.view.GroupBy)
 }
 
 // runChart renders one run's curve of its default metric.
-func (s *server) runChart(r *http.Request) (answer, error) {
-	id, err := parseID(r)
-	if err != nil {
-		return answer{}, err
-	}
-	rows, metric, err := report.Select(r.Context(), s.store, report.Filter{Runs: []int64{id}}, "")
+func (s *server) runChart(ctx context.Context, pg *page) (answer, error) {
+	rows, metric, err := report.Select(ctx, s.store, report.Filter{Runs: []int64{pg.id}}, "")
 	if err != nil {
 		return answer{}, err
 	}
 	if len(rows) == 0 {
-		return answer{}, fmt.Errorf("run %d: %w", id, resultdb.ErrNotFound)
+		return answer{}, fmt.Errorf("run %d: %w", pg.id, resultdb.ErrNotFound)
 	}
 	return svg(rows, metric, nil)
 }
 
 // searchChart renders search chart N of a sweep (/sweeps/ID/search/N.svg):
 // the charts exp report draws for a sweep with axes.
-func (s *server) searchChart(r *http.Request) (answer, error) {
-	id, err := parseID(r)
+func (s *server) searchChart(ctx context.Context, pg *page) (answer, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(pg.file, ".svg"))
+	if err != nil || n < 0 || !strings.HasSuffix(pg.file, ".svg") {
+		return answer{}, badRequest(fmt.Errorf("%s is not a chart number followed by .svg", short(pg.file)))
+	}
+	sw, err := s.store.Sweep(ctx, pg.id)
 	if err != nil {
 		return answer{}, err
 	}
-	n, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("file"), ".svg"))
-	if err != nil || n < 0 || !strings.HasSuffix(r.PathValue("file"), ".svg") {
-		return answer{}, badRequest(fmt.Errorf("%q is not a chart number followed by .svg", r.PathValue("file")))
-	}
-	view, err := parseView(r)
-	if err != nil {
-		return answer{}, err
-	}
-	sw, err := s.store.Sweep(r.Context(), id)
-	if err != nil {
-		return answer{}, err
-	}
-	rows, metric, err := report.Select(r.Context(), s.store, report.Filter{Sweep: sw}, report.Metric(view.Metric))
+	rows, metric, err := report.Select(ctx, s.store, report.Filter{Sweep: sw}, report.Metric(pg.view.Metric))
 	if err != nil {
 		return answer{}, err
 	}
 	figs := report.SearchFigures(rows, metric)
 	if n >= len(figs) {
-		return answer{}, fmt.Errorf("sweep %d: search chart %d: %w", id, n, resultdb.ErrNotFound)
+		return answer{}, fmt.Errorf("sweep %d: search chart %d: %w", pg.id, n, resultdb.ErrNotFound)
 	}
 	return answer{status: http.StatusOK, ctype: "image/svg+xml", body: figs[n].SVG}, nil
 }
 
 // confusionChart renders the heatmap of a run's stored confusion matrix.
-func (s *server) confusionChart(r *http.Request) (answer, error) {
-	id, err := parseID(r)
+func (s *server) confusionChart(ctx context.Context, pg *page) (answer, error) {
+	run, err := s.store.Run(ctx, pg.id)
 	if err != nil {
 		return answer{}, err
 	}
-	run, err := s.store.Run(r.Context(), id)
-	if err != nil {
-		return answer{}, err
-	}
-	figs, err := report.ConfusionFigures(r.Context(), s.store, []*record.Run{run})
+	figs, err := report.ConfusionFigures(ctx, s.store, []*record.Run{run})
 	if err != nil {
 		return answer{}, err
 	}
 	if len(figs) == 0 {
-		return answer{}, fmt.Errorf("run %d: confusion matrix: %w", id, resultdb.ErrNotFound)
+		return answer{}, fmt.Errorf("run %d: confusion matrix: %w", pg.id, resultdb.ErrNotFound)
 	}
 	return answer{status: http.StatusOK, ctype: "image/svg+xml", body: figs[0].SVG}, nil
 }

@@ -35,7 +35,9 @@ func TestSearchCharts(t *testing.T) {
 }
 
 // TestConfusionChart: a run with a stored confusion matrix shows it as a
-// heatmap; one without has no figure and its chart is a 404.
+// heatmap, linked to the SVG alone (where long class names show in full
+// on hover, as they cannot in an img); one without has no figure and its
+// chart is a 404.
 func TestConfusionChart(t *testing.T) {
 	fx := newFixture(t)
 	run := fx.runs[1] // running, owned by "t"
@@ -46,7 +48,7 @@ func TestConfusionChart(t *testing.T) {
 	}
 	h := Handler(fx.open(t), Options{})
 	page := body(t, get(h, "GET", fmt.Sprintf("/runs/%d", run.ID), nil))
-	if !strings.Contains(page, fmt.Sprintf(`src="/runs/%d/confusion.svg"`, run.ID)) {
+	if !strings.Contains(page, fmt.Sprintf(`src="/runs/%d/confusion.svg"`, run.ID)) || !strings.Contains(page, fmt.Sprintf(`<a href="/runs/%d/confusion.svg"`, run.ID)) {
 		t.Fatalf("run page has no confusion matrix:\n%s", page)
 	}
 	res := get(h, "GET", fmt.Sprintf("/runs/%d/confusion.svg", run.ID), nil)
