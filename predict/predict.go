@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"path/filepath"
 	"slices"
 
 	"github.com/exp-runner/exp/internal/images"
@@ -36,6 +37,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.PreprocessingSource = filepath.Join(dir, infer.PreprocessingFile)
 	return &Model{m: m, meta: meta}, nil
 }
 
@@ -145,7 +147,7 @@ func (r rows) split(m *Model) (*registry.Examples, error) {
 	w.WriteAll(r.rows)
 	p, err := tabular.ParsePreprocessing(m.m.Preprocessing)
 	if err != nil {
-		return nil, fmt.Errorf("predict: the model does not take CSV rows: %w", err)
+		return nil, fmt.Errorf("predict: the model does not take CSV rows: %s: %w", m.m.PreprocessingSource, err)
 	}
 	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -189,7 +190,20 @@ func TestExampleModel(t *testing.T) {
 		t.Errorf("testdata/species: format %d (%v), warnings %q; want format %d and none (go test ./predict -run TestExampleModel -update rewrites it)",
 			meta.FormatVersion, err, m.Warnings(), infer.FormatVersion)
 	}
+	// A folder meant to be shipped holds no path of the machine that made it.
+	for _, f := range []string{"model.json", "config.yaml", "preprocessing.json", "README.md"} {
+		b, err := os.ReadFile(filepath.Join("testdata/species", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := absPath.Find(b); p != nil {
+			t.Errorf("testdata/species/%s holds the path %s (go test ./predict -run TestExampleModel -update rewrites it)", f, p)
+		}
+	}
 }
+
+// absPath finds an absolute path of the kind a training machine has.
+var absPath = regexp.MustCompile(`(^|[\s"'=])/(tmp|home|root|Users|var|private)/\S*`)
 
 // writeExampleModel rewrites testdata/species. Its config names the data
 // files relative to itself, so that the folder holds no temporary paths.

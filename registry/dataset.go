@@ -54,6 +54,18 @@ type DataEnv struct {
 	// Memory is how the dataset checks, before loading, that its data
 	// fits in memory (Memory.Check).
 	Memory MemoryPolicy
+	// Context, when not nil, is done once the command is interrupted
+	// (Ctrl-C, SIGTERM): a dataset that reads its files in Validate stops
+	// reading then. Load has a context of its own.
+	Context context.Context
+}
+
+// Ctx returns e.Context, or context.Background() when it is nil.
+func (e DataEnv) Ctx() context.Context {
+	if e.Context == nil {
+		return context.Background()
+	}
+	return e.Context
 }
 
 // Splitter is implemented by a dataset that applies env.Split itself, in

@@ -203,7 +203,7 @@ func (r *run) prepare(ctx context.Context, file string) error {
 	case r.jobs == 0:
 		r.jobs = runtime.NumCPU()
 	}
-	p, err := plan.Prepare(file, overrides(o.Set, o.Epochs), plan.Options{MaxTrials: o.MaxTrials, Memory: mem})
+	p, err := plan.Prepare(file, overrides(o.Set, o.Epochs), plan.Options{MaxTrials: o.MaxTrials, Memory: mem, Context: ctx})
 	if err != nil {
 		return inputError(err)
 	}

@@ -215,6 +215,10 @@ func readChecked(path string, mem registry.MemoryPolicy) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or a device (/dev/zero) has no size to check: refuse it.
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
 	if err := mem.Check(fmt.Sprintf("jsonl: %s needs", path), st.Size()*2, "float32 features"); err != nil {
 		return nil, err
 	}

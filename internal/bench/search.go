@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/chart"
+	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/resultdb"
 	"github.com/exp-runner/exp/internal/search"
@@ -49,7 +51,7 @@ var searchSets = []string{"data.train_examples=3000", "data.val_examples=2000", 
 // val_accuracy after Budget trials; it draws the median best-so-far curves
 // to Dir/search-mnist.png and returns whether TPE's median is higher.
 func SearchMNIST(ctx context.Context, w io.Writer, o SearchOptions) (bool, error) {
-	base, err := os.ReadFile(o.Config)
+	base, err := config.ReadFile(ctx, o.Config)
 	if err != nil {
 		return false, err
 	}
@@ -89,7 +91,7 @@ func runSearchSweep(ctx context.Context, o SearchOptions, base []byte, db, metho
 	name := fmt.Sprintf("search-%s-%d", method, seed)
 	body := strings.Replace(string(base), "name: mlp", "name: "+name, 1) + fmt.Sprintf(searchAxes, method, o.Budget, seed)
 	file := filepath.Join(o.Dir, name+".yaml")
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+	if err := fileout.Write(file, func(w io.Writer) error { _, err := io.WriteString(w, body); return err }); err != nil {
 		return nil, err
 	}
 	args := []string{"run", file, "--db", db, "--jobs", fmt.Sprint(o.Jobs)}
@@ -180,13 +182,5 @@ func plotCurves(path string, med map[string][]float64, o SearchOptions) error {
 		}
 		c.Series = append(c.Series, chart.Series{Label: m, X: x, Y: y})
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := chart.Render(f, c, "png"); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return fileout.Write(path, func(w io.Writer) error { return chart.Render(w, c, "png") })
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
+	"github.com/exp-runner/exp/internal/fileout"
 )
 
 // pythons are the interpreters FindTorch tries after $EXP_PYTHON, in order.
@@ -60,13 +61,15 @@ func ConfigBackend(configDir, model string) string {
 // is the file to write a CPU profile of the measurement to.
 func WriteCase(ctx context.Context, w io.Writer, c Case, configDir, backend string, steps int, cpuprofile string, newBackend func(string) (backends.Backend, error)) (err error) {
 	if cpuprofile != "" {
-		f, err := os.Create(cpuprofile)
+		f, err := fileout.Create(cpuprofile)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			if cerr := f.Close(); err == nil {
-				err = cerr
+		defer func() { // after StopCPUProfile: the profile is complete, or abandoned
+			if err != nil {
+				f.Abort()
+			} else {
+				err = f.Close()
 			}
 		}()
 		if err := pprof.StartCPUProfile(f); err != nil {

@@ -5,11 +5,9 @@ import (
 	"context"
 	"flag"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -19,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // processes: they are started with EXP_TEST_AS_EXP=1.
 func TestMain(m *testing.M) {
 	if os.Getenv("EXP_TEST_AS_EXP") == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := NotifySignals(context.Background())
 		main := New()
 		main.Exe = os.Args[0]
 		main.ChildEnv = childEnv

@@ -300,7 +300,7 @@ func TestDataErrors(t *testing.T) {
 		"x": npyBytes("<f4", []int{3, 1}, make([]byte, 12)), "y": npyBytes("<i8", []int{2}, make([]byte, 16))})
 	model := "\nmodel: {layers: [{type: flatten}, {type: dense, units: 2, activation: softmax}]}\n"
 	for _, tt := range []struct{ name, data, want string }{
-		{"missing file", "{dataset: csv, path: nope.csv, target: label}", "nope.csv: no such file"},
+		{"missing file", "{dataset: csv, path: nope.csv, target: label}", "nope.csv does not exist"},
 		{"empty csv", "{dataset: csv, path: empty.csv, target: label}", "empty.csv: the file is empty"},
 		{"no header", "{dataset: csv, path: noheader.csv, target: label}", "noheader.csv:1: no header"},
 		{"target missing", "{dataset: csv, path: ok.csv, target: lable}", `did you mean "label"`},
@@ -309,8 +309,8 @@ func TestDataErrors(t *testing.T) {
 		{"one class", "{dataset: csv, path: one.csv, target: label, task: classification}", "one.csv: column \"label\": classification needs at least 2 classes"},
 		{"rare class", "{dataset: csv, path: rare.csv, target: label, validation_split: 0.5}", "rare.csv: column \"label\": class \"y\" has 1 example"},
 		{"no class folders", "{dataset: images, path: flat}", "flat: no images found"},
-		{"no images", "{dataset: images, path: nothing}", "nothing: no such file"},
-		{"labels name a missing file", "{dataset: images, labels: lab/labels.csv}", "labels.csv:3: stat "},
+		{"no images", "{dataset: images, path: nothing}", "nothing does not exist"},
+		{"labels name a missing file", "{dataset: images, labels: lab/labels.csv}", "labels.csv:3: " + filepath.Join(dir, "lab", "2.png") + " does not exist"},
 		{"corrupt image", "{dataset: images, path: corrupt}", "2.png: cannot decode image"},
 		{"sizes differ", "{dataset: images, path: sizes}", "image_size"},
 		{"npz lacks y", "{dataset: npz, path: xz.npz}", "xz.npz: no array \"y\""},
@@ -349,7 +349,7 @@ func TestExampleDataConfigs(t *testing.T) {
 	writeBlobsCSV(t, cwd, "here.csv", 60)
 	code, out, errOut := run(t, nil, "validate", filepath.Join(configs, "csv-iris.yaml"),
 		"--set", "data.path=here.csv", "--set", "data.target=species", "--set", "data.val_path=missing.csv", "--set", "data.validation_split=0")
-	if code != ExitUsage || !strings.Contains(errOut, filepath.Join(cwd, "missing.csv")+": no such file") {
+	if code != ExitUsage || !strings.Contains(errOut, filepath.Join(cwd, "missing.csv")+" does not exist") {
 		t.Errorf("--set paths: exit %d:\n%s%s", code, out, errOut)
 	}
 }

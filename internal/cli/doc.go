@@ -11,5 +11,6 @@
 //	0    every run completed
 //	1    a run failed or diverged
 //	2    usage, config or data errors, found before anything trains
-//	130  interrupted (Ctrl-C or SIGTERM)
+//	130  interrupted by Ctrl-C (SIGINT)
+//	143  stopped by SIGTERM
 package cli

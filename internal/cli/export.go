@@ -25,7 +25,12 @@ Flags:
 	--format F           csv (default) or json (an array of objects)
 	--sweep NAME|ID      only this sweep's trials
 	--where PATH=VALUE   keep matching runs, as for exp table; repeatable
-	-o FILE              write to FILE instead of standard output
+	-o FILE              write to FILE instead of standard output: a regular file
+	                     is replaced atomically and keeps its mode and owner (a
+	                     file with several hard links is written in place), a
+	                     symbolic link is followed, a device or FIFO is written
+	                     through; a folder is an error. exp plot, report and
+	                     predict write -o the same way.
 
 Examples:
 	exp export > epochs.csv
@@ -51,6 +56,9 @@ func (m *Main) runExport(ctx context.Context, args []string) error {
 	}
 	if !contains(report.ExportFormats, *format) {
 		return usageError("exp export: --format: unknown format %q (known: csv, json)", *format)
+	}
+	if err := checkOutput("export", *out); err != nil {
+		return err
 	}
 	store, err := resultdb.OpenExisting(ctx, m.dbPath(*db))
 	if err != nil {

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	isatty "github.com/mattn/go-isatty"
+
+	"github.com/exp-runner/exp/internal/fileout"
 
 	// Everything a config can name registers itself.
 	_ "github.com/exp-runner/exp/internal/cpu"
@@ -24,12 +25,15 @@ import (
 	_ "github.com/gomlx/gomlx/backends/simplego"
 )
 
-// Exit codes.
+// Exit codes. A command stopped by a signal exits with 128 + its number:
+// ExitInterrupted after SIGINT (and when the caller's context is cancelled
+// otherwise), ExitTerminated after SIGTERM.
 const (
 	ExitOK          = 0
 	ExitFailed      = 1
 	ExitUsage       = 2
 	ExitInterrupted = 130
+	ExitTerminated  = 143
 )
 
 // ExitError carries an exit code; its message, if any, is printed to stderr.
@@ -106,17 +110,27 @@ func register(name string, c *command) { commands[name] = c }
 func (m *Main) Run(ctx context.Context, args []string) int {
 	err := m.dispatch(ctx, args)
 	if err == nil {
-		return ExitOK
+		return ExitOK // a server that drained after a signal ends here too
 	}
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	isExit := errors.As(err, &ee)
+	if code := interruptedCode(ctx); code != 0 && (!isExit || ee.Code != ExitOK) {
+		// Whatever the command made of it, the signal is why it stopped.
+		if isExit && ee.Code == ExitInterrupted && ee.Err != nil {
+			fmt.Fprintln(m.Stderr, ee.Err) // exp run: how to resume
+		} else {
+			fmt.Fprintln(m.Stderr, "exp:", context.Cause(ctx))
+		}
+		return code
+	}
+	if isExit {
 		if ee.Err != nil {
 			fmt.Fprintln(m.Stderr, ee.Err)
 		}
 		return ee.Code
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(m.Stderr, "interrupted")
+		fmt.Fprintln(m.Stderr, "exp: interrupted")
 		return ExitInterrupted
 	}
 	fmt.Fprintln(m.Stderr, "exp:", err)
@@ -250,29 +264,28 @@ type flagSet struct{ *flag.FlagSet }
 
 func (f flagSet) Var(v flagValue, name, usage string) { f.FlagSet.Var(v, name, usage) }
 
-// writeOutput writes with fn to the file path, atomically (a temporary file
-// renamed into place), or to standard output for "" or "-".
+// checkOutput refuses at once, as a usage error of command name, an -o
+// path that cannot be written: a folder, or a file in a folder that does
+// not exist ("" and "-", standard output, are fine).
+func checkOutput(name, path string) error {
+	if path == "" || path == "-" {
+		return nil
+	}
+	if err := fileout.Check(path); err != nil {
+		return usageError("exp %s: -o: %v", name, err)
+	}
+	return nil
+}
+
+// writeOutput writes with fn to the file path as package fileout does
+// (atomically for a regular file, keeping its mode; through a link, a
+// device or a FIFO; a folder is an error), or to standard output for ""
+// or "-".
 func (m *Main) writeOutput(path string, fn func(w io.Writer) error) error {
 	if path == "" || path == "-" {
 		return fn(m.Stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := fileout.Write(path, fn); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stderr, "wrote %s\n", path)

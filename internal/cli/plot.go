@@ -108,6 +108,9 @@ func (m *Main) runPlot(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError("exp plot: -o: %v", err)
 	}
+	if err := checkOutput("plot", *out); err != nil {
+		return err
+	}
 	store, rows, metric, paths, err := m.loadRows(ctx, *db, sel)
 	if err != nil {
 		return err
@@ -128,6 +131,9 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 	}
 	if *out == "" {
 		return usageError("exp report: -o FILE.html is required")
+	}
+	if err := checkOutput("report", *out); err != nil {
+		return err
 	}
 	store, rows, metric, paths, err := m.loadRows(ctx, *db, sel)
 	if err != nil {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/record"
 	"github.com/exp-runner/exp/internal/report"
@@ -18,6 +20,7 @@ func init() {
 	register("predict", &command{
 		summary: "predict with a run's best model (or an exported model folder)",
 		usage: `Usage: exp predict [--db PATH] RUN|DIR [INPUT...] [--split val] [--format table|csv|json] [-o FILE] [--top-k K]
+                   [--max-image-pixels N]
 
 Runs the best model of a run (the weights of its best epoch, the one exp
 table reports) on new inputs and prints one row per example, in input order:
@@ -37,8 +40,10 @@ Flags:
 	--checkpoints DIR   the runs' checkpoints (default: beside the database)
 	--split val         predict the run's own validation set
 	--format F          table (default), csv or json
-	-o FILE             write to FILE (atomically) instead of standard output
+	-o FILE             write to FILE instead of standard output (see exp help export)
 	--top-k K           list the K most likely classes
+	--max-image-pixels N  refuse input images declaring more pixels (default:
+	                    the run's data.max_image_pixels, else 50,000,000)
 
 Examples:
 	exp predict 3 new.csv
@@ -49,7 +54,7 @@ Examples:
 	})
 	register("evaluate", &command{
 		summary: "score a run's best model on other data, and record it",
-		usage: `Usage: exp evaluate [--db PATH] RUN|DIR [--data key=value]...
+		usage: `Usage: exp evaluate [--db PATH] RUN|DIR [--data key=value]... [--max-image-pixels N]
 
 Scores the best model of a run (or a model folder) on a dataset of the same
 kind (--data path=test.csv; for mnist idx files also labels=FILE), or on the
@@ -64,6 +69,8 @@ Flags:
 	--db PATH           results database (default $EXP_DB, else ./runs.db)
 	--checkpoints DIR   the runs' checkpoints (default: beside the database)
 	--data key=value    the data to score (repeatable)
+	--max-image-pixels N  refuse images declaring more pixels (default: the
+	                    run's data.max_image_pixels, else 50,000,000)
 
 Examples:
 	exp evaluate 3 --data path=test.csv
@@ -98,6 +105,7 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 	db, ckpt := fs.String("db", "", ""), fs.String("checkpoints", "", "")
 	split, format := fs.String("split", "", ""), fs.String("format", "table", "")
 	out, topK := fs.String("o", "", ""), fs.Int("top-k", 0, "")
+	maxPixels := fs.Int64("max-image-pixels", 0, "")
 	pos, err := m.parse(fs, "predict", args)
 	if err != nil {
 		return err
@@ -111,12 +119,18 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 		return usageError("exp predict: --format must be table, csv or json, got %q", *format)
 	case *topK < 0:
 		return usageError("exp predict: --top-k must be ≥ 0, got %d", *topK)
+	case *maxPixels < 0:
+		return usageError("exp predict: --max-image-pixels must be > 0, got %d", *maxPixels)
+	}
+	if err := checkOutput("predict", *out); err != nil {
+		return err
 	}
 	model, t, err := m.openModel(ctx, *db, *ckpt, pos[0], false)
 	if err != nil {
 		return err
 	}
 	defer t.close()
+	model.MaxImagePixels = *maxPixels
 	table, err := infer.Predict(ctx, model, infer.PredictOptions{Inputs: pos[1:], SplitVal: *split == "val", Probs: *format != "table", TopK: *topK})
 	if err != nil {
 		return usageError("exp predict: %v", err)
@@ -132,12 +146,16 @@ func (m *Main) runEvaluate(ctx context.Context, args []string) error {
 	db, ckpt := fs.String("db", "", ""), fs.String("checkpoints", "", "")
 	var kvs multiFlag
 	fs.Var(&kvs, "data", "")
+	maxPixels := fs.Int64("max-image-pixels", 0, "")
 	pos, err := m.parse(fs, "evaluate", args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usageError("exp evaluate: expected one run (an id or a name) or a model folder, got %d arguments", len(pos))
+	}
+	if *maxPixels < 0 {
+		return usageError("exp evaluate: --max-image-pixels must be > 0, got %d", *maxPixels)
 	}
 	kv := map[string]string{}
 	for _, s := range kvs {
@@ -152,6 +170,7 @@ func (m *Main) runEvaluate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer t.close()
+	model.MaxImagePixels = *maxPixels
 	ev, err := infer.Evaluate(ctx, model, kv)
 	if err != nil {
 		return usageError("exp evaluate: %v", err)
@@ -178,11 +197,34 @@ func (m *Main) runExportModel(ctx context.Context, args []string) error {
 	if t.best == nil {
 		return usageError("exp export-model: %s is already a model folder", pos[0])
 	}
-	if err := infer.Export(model, t.best, t.run.Name, *out); err != nil {
+	dir, err := exportDir(*out)
+	if err != nil {
+		return usageError("exp export-model: %v", err)
+	}
+	// The folder is meant to be shipped: it holds no path of this machine.
+	if model.Config, err = model.Config.Portable(); err != nil {
+		return err
+	}
+	model.Preprocessing = infer.PortablePreprocessing(model.Preprocessing)
+	if err := infer.Export(model, t.best, t.run.Name, dir); err != nil {
 		return usageError("exp export-model: %v", err)
 	}
 	fmt.Fprintf(m.Stderr, "wrote %s (run %d, epoch %d, %s %.4f)\n", *out, t.run.ID, t.best.Epoch, t.best.Metric, t.best.Value)
 	return nil
+}
+
+// exportDir returns where export-model writes the folder out: the target
+// of a symbolic link (so that the link stays one), out itself otherwise;
+// a file there is an error.
+func exportDir(out string) (string, error) {
+	dir, err := fileout.Resolve(out)
+	if err != nil {
+		return "", err
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return "", fmt.Errorf("-o %s: %s is a file, not a folder", out, dir)
+	}
+	return dir, nil
 }
 
 // modelTarget is what a RUN|DIR argument named, and where an evaluation
@@ -202,6 +244,7 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		if err != nil {
 			return nil, nil, usageError("exp: %v", err)
 		}
+		model.PreprocessingSource = filepath.Join(ref, infer.PreprocessingFile)
 		for _, w := range meta.Warnings {
 			fmt.Fprintln(m.Stderr, w)
 		}
@@ -283,6 +326,7 @@ func openRun(ctx context.Context, store report.RunReader, r *record.Run, root st
 	if err != nil {
 		return nil, nil, err
 	}
+	m.PreprocessingSource = fmt.Sprintf("run %d's stored preprocessing", r.ID)
 	return m, best, nil
 }
 

@@ -56,7 +56,8 @@ Flags:
 
 Exit status: 0 every trial completed (or was pruned), 1 a trial failed or
 diverged, 2 config or data error (before anything trains), 130 interrupted
-(Ctrl-C: finished epochs are kept, and the next run resumes).
+by Ctrl-C, 143 stopped by SIGTERM (finished epochs are kept, and the next
+run resumes).
 
 Examples:
 	exp run configs/mlp.yaml

@@ -57,7 +57,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageError("exp validate: expected one config file, got %d arguments\nUsage: exp validate FILE [--set key.path=value]...", len(pos))
 	}
-	p, err := loadPlan(pos[0], overrides(sets, *epochs), plan.Options{MaxTrials: *maxTrials})
+	p, err := loadPlan(pos[0], overrides(sets, *epochs), plan.Options{MaxTrials: *maxTrials, Context: ctx})
 	if err != nil {
 		return err
 	}
@@ -70,6 +70,7 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 		writeDataSummaries(m.Stdout, p)
 		WriteSummary(m.Stdout, p.Trials[0].Config.Model.Name, p.Architectures[0].Summary)
 		writeMemory(m.Stdout, p, p.Architectures[0], mems)
+		writeWarnings(m.Stdout, p)
 		return nil
 	}
 	axes := make([]string, len(p.Spec.Axes))
@@ -95,7 +96,16 @@ func (m *Main) runValidate(ctx context.Context, args []string) error {
 		WriteSummary(m.Stdout, a.Model, a.Summary)
 		writeMemory(m.Stdout, p, a, mems)
 	}
+	writeWarnings(m.Stdout, p)
 	return nil
+}
+
+// writeWarnings prints the plan's warnings after a blank line, each as
+// "warning: …".
+func writeWarnings(w io.Writer, p *plan.Plan) {
+	for _, warning := range p.Warnings {
+		fmt.Fprintf(w, "\nwarning: %s\n", warning)
+	}
 }
 
 // writeDataSummaries prints, once each, the descriptions of the user's

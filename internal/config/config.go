@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/internal/keypath"
 	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/record"
@@ -62,6 +63,8 @@ type Data struct {
 	// Memory is how the dataset checks that its data fits in memory
 	// before loading it (Options.Memory).
 	Memory registry.MemoryPolicy `yaml:"-"`
+	// Context stops the dataset's reading in Validate (Options.Context).
+	Context context.Context `yaml:"-"`
 }
 
 // Model is a stack of layers.
@@ -208,17 +211,35 @@ type Options struct {
 	// checks the size of its data against it before loading; a zero
 	// Total is filled with this machine's memory (meminfo.Total).
 	Memory registry.MemoryPolicy
+	// Context, when not nil, stops the dataset's reading of its files
+	// once it is done (registry.DataEnv.Context).
+	Context context.Context
 }
 
 // Load reads the config file at path, applies the overrides, and parses and
 // validates the result. On config errors it returns a yamlx.ErrorList with
 // every problem found, along with the config as far as it was decoded.
 func Load(path string, overrides []Override) (*Config, error) {
-	src, err := os.ReadFile(path)
+	src, err := ReadFile(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}
 	return Parse(path, src, overrides)
+}
+
+// MaxFileBytes is the most a config file may hold: a larger file is no
+// config (it may be a data file named by mistake, or /dev/zero).
+const MaxFileBytes = 10_000_000
+
+// ReadFile reads the config file at path, at most MaxFileBytes, until ctx
+// is done. A missing file is an error that says so.
+func ReadFile(ctx context.Context, path string) ([]byte, error) {
+	src, err := infile.ReadAll(ctx, path, MaxFileBytes)
+	var tl *infile.TooLargeError
+	if errors.As(err, &tl) {
+		tl.Why = "the most a config file may hold: is it a config file?"
+	}
+	return src, err
 }
 
 // Parse is Load for a file's contents: file names it in errors and gives the
@@ -271,6 +292,7 @@ func FromDoc(doc *yamlx.Doc, o Options) (*Config, error) {
 		c.Data.Dir = fileDir(doc.File)
 	}
 	c.Data.Memory = o.Memory
+	c.Data.Context = o.Context
 	if c.Data.Memory.Total == 0 {
 		c.Data.Memory.Total = meminfo.Total()
 	}
@@ -319,6 +341,10 @@ func ApplyOverrides(r *yamlx.Reporter, overrides []Override) {
 // on the command line (--set) resolves against the working directory, so
 // ApplyOverrides makes it absolute.
 var PathKeys = []string{"data.path", "data.val_path", "data.labels", "data.x_path", "data.y_path", "data.dir"}
+
+// UnhashedKeys are the keys config_hash leaves out: limits that change
+// what is refused, never a result (data.max_image_pixels).
+var UnhashedKeys = []string{"data.max_image_pixels"}
 
 // absPath returns val made absolute against the working directory when
 // key is one of PathKeys and val a relative path; otherwise val.
@@ -406,9 +432,10 @@ func (d *Data) validate(r *yamlx.Reporter) {
 // the memory policy.
 func (d *Data) env() registry.DataEnv {
 	return registry.DataEnv{
-		Dir:    d.Dir,
-		Split:  registry.Split{Fraction: d.ValidationSplit, TrainN: d.TrainExamples, ValN: d.ValExamples},
-		Memory: d.Memory,
+		Dir:     d.Dir,
+		Split:   registry.Split{Fraction: d.ValidationSplit, TrainN: d.TrainExamples, ValN: d.ValExamples},
+		Memory:  d.Memory,
+		Context: d.Context,
 	}
 }
 
@@ -619,25 +646,28 @@ func (c *Config) HasMetric(name string) bool {
 }
 
 // Hash returns the sha256 (hex) of the resolved config's canonical JSON,
-// leaving out the labels name and model.name. For a dataset that hashes
-// its files' contents (registry.ContentHasher) the data section's paths
-// (PathKeys) are left out too and that hash (data_hash) is put in: the
-// same data moved elsewhere is the same experiment, and changed data is
-// another.
+// leaving out the labels name and model.name, and UnhashedKeys. For a
+// dataset that hashes its files' contents (registry.ContentHasher) the
+// data section's paths (PathKeys) are left out too and that hash
+// (data_hash) is put in: the same data moved elsewhere is the same
+// experiment, and changed data is another.
 func (c *Config) Hash() string {
 	cp := *c
 	cp.Name = ""
 	cp.Model.Name = ""
 	n := cp.Node()
-	if h := c.Data.DataHash(); h != "" {
-		if _, d := yamlx.MapGet(n, "data"); d != nil && d.Kind == yaml.MappingNode {
-			var kept []*yaml.Node
-			for i := 0; i+1 < len(d.Content); i += 2 {
-				if !slices.Contains(PathKeys, "data."+d.Content[i].Value) {
-					kept = append(kept, d.Content[i], d.Content[i+1])
-				}
+	h := c.Data.DataHash()
+	if _, d := yamlx.MapGet(n, "data"); d != nil && d.Kind == yaml.MappingNode {
+		var kept []*yaml.Node
+		for i := 0; i+1 < len(d.Content); i += 2 {
+			key := "data." + d.Content[i].Value
+			if !slices.Contains(UnhashedKeys, key) && (h == "" || !slices.Contains(PathKeys, key)) {
+				kept = append(kept, d.Content[i], d.Content[i+1])
 			}
-			d.Content = append(kept, yamlx.Encode("data_hash"), yamlx.Encode(h))
+		}
+		d.Content = kept
+		if h != "" {
+			d.Content = append(d.Content, yamlx.Encode("data_hash"), yamlx.Encode(h))
 		}
 	}
 	sum := sha256.Sum256(yamlx.CanonicalJSON(n))

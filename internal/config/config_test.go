@@ -1,6 +1,10 @@
 package config_test
 
 import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +182,46 @@ func TestDataHash(t *testing.T) {
 	}
 	if hashes[0] != hashes[1] || hashes[0] == hashes[2] {
 		t.Errorf("hashes %v: want the first two equal (same rows moved), the third different", hashes)
+	}
+}
+
+// TestMaxImagePixelsUnhashed: data.max_image_pixels changes what is
+// refused, never a result: setting it leaves config_hash as it was.
+func TestMaxImagePixelsUnhashed(t *testing.T) {
+	dir := t.TempDir()
+	for i, class := range []string{"a", "a", "b", "b"} {
+		if err := os.MkdirAll(filepath.Join(dir, "img", class), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		img := image.NewGray(image.Rect(0, 0, 4, 4))
+		img.Pix[i] = 200
+		var b bytes.Buffer
+		png.Encode(&b, img) // bytes.Buffer writes never fail
+		if err := os.WriteFile(filepath.Join(dir, "img", class, fmt.Sprintf("%d.png", i)), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := "data: {dataset: images, path: img%s}\nmodel: {layers: [{type: flatten}, {type: dense, units: 2}]}\n"
+	var hashes []string
+	for _, extra := range []string{"", ", max_image_pixels: 100000000"} {
+		file := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(file, []byte(fmt.Sprintf(src, extra)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := config.Load(file, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, c.Hash())
+	}
+	if hashes[0] != hashes[1] {
+		t.Errorf("hashes %v: setting data.max_image_pixels moved config_hash", hashes)
+	}
+	// A limit below the images' 16 pixels refuses them, naming the file.
+	file := filepath.Join(dir, "small.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf(src, ", max_image_pixels: 15")), 0o644)
+	_, err := config.Load(file, nil)
+	if err == nil || !strings.Contains(err.Error(), "0.png: the image declares 4×4 pixels (16), more than the limit of 15") {
+		t.Errorf("limit 15: %v", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
 )
@@ -45,6 +47,10 @@ type Frozen struct {
 
 // Info returns the stored description of the data.
 func (f Frozen) Info() registry.DataInfo { return f.Data }
+
+// MarshalYAMLX encodes the dataset's own keys, as the config they came
+// from held them (not the stored description of the data).
+func (f Frozen) MarshalYAMLX() *yaml.Node { return yamlx.Encode(f.Dataset) }
 
 // Load is an error: a frozen dataset has no data.
 func (f Frozen) Load(context.Context, registry.DataEnv) (*registry.Data, error) {

@@ -1,6 +1,7 @@
 package contenthash
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -27,24 +28,24 @@ func TestFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	aCopy := write(t, sub, "renamed.csv", "x,y\n1,2\n")
-	ab, err := Files(a, b)
+	ab, err := Files(context.Background(), a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := Files(aCopy, b); got != ab {
+	if got, _ := Files(context.Background(), aCopy, b); got != ab {
 		t.Error("same contents under another path hashed differently")
 	}
-	if got, _ := Files(b, a); got == ab {
+	if got, _ := Files(context.Background(), b, a); got == ab {
 		t.Error("swapping the files' order gave the same hash")
 	}
 	// Moving a byte across the file boundary must change the identity.
 	c := write(t, dir, "c.csv", "x,y\n1,2\nx")
 	d := write(t, dir, "d.csv", ",y\n3,4\n")
-	if got, _ := Files(c, d); got == ab {
+	if got, _ := Files(context.Background(), c, d); got == ab {
 		t.Error("shifting bytes between files kept the hash")
 	}
 	write(t, dir, "b.csv", "x,y\n3,5\n")
-	if got, _ := Files(a, b); got == ab {
+	if got, _ := Files(context.Background(), a, b); got == ab {
 		t.Error("changed contents kept the hash")
 	}
 }
@@ -62,11 +63,11 @@ func TestFile(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	if _, err := Files(); err == nil {
+	if _, err := Files(context.Background()); err == nil {
 		t.Error("no files: no error")
 	}
 	missing := filepath.Join(t.TempDir(), "nope.csv")
-	if _, err := Files(missing); err == nil || !strings.Contains(err.Error(), "nope.csv") {
+	if _, err := Files(context.Background(), missing); err == nil || !strings.Contains(err.Error(), "nope.csv") {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -55,6 +55,7 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 		r.Field("target").Errorf("is required: the column to predict")
 	}
 	spec := c.spec(env, delim)
+	spec.Read.MaxBytes = readLimit(env.Memory, 2)
 	filesOK := requiredFile(r, "path", spec.Path)
 	if c.ValPath != "" {
 		filesOK = checkFile(r, "val_path", spec.ValPath) && filesOK
@@ -69,7 +70,7 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 		if err := checkFilesMemory(env.Memory, "csv", "columns of numbers (about twice the text)", 2, spec.Path, spec.ValPath); err != nil {
 			return nil, err
 		}
-		return tabular.Load(spec)
+		return tabular.Load(env.Ctx(), spec)
 	}, tableBytes)
 	if err != nil {
 		reportErrors(r, "path", err)
@@ -121,7 +122,7 @@ func (c *CSV) Load(ctx context.Context, env registry.DataEnv) (*registry.Data, e
 	if c.loaded == nil {
 		delim, _ := c.delimiter()
 		spec := c.spec(env, delim)
-		loaded, err := cached(files, spec, func() (*tabular.Loaded, error) { return tabular.Load(spec) }, tableBytes)
+		loaded, err := cached(files, spec, func() (*tabular.Loaded, error) { return tabular.Load(ctx, spec) }, tableBytes)
 		if err != nil {
 			return nil, err
 		}

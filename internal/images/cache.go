@@ -44,10 +44,16 @@ func (o Options) cacheFile(key [32]byte) (string, error) {
 }
 
 // cacheKey hashes what the pixels depend on: the files (absolute path,
-// size, modification time, in order) and the decoding options.
+// size, modification time, in order) and the decoding options, with the
+// pixel limit they were checked against when it is not the default.
 func cacheKey(l *List, o Options) [32]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "exp images cache %d\nsize %d %d\ncolor %d\n", cacheMagic[7], o.Height, o.Width, o.Color)
+	if o.MaxPixels != 0 {
+		// Not the default limit: the images must be checked against this
+		// one (keys made under the default stay as they were).
+		fmt.Fprintf(h, "max pixels %d\n", o.MaxPixels)
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		wd = "" // relative paths then key as they are, which only costs cache hits

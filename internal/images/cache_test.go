@@ -99,7 +99,7 @@ func TestCacheUnwritableStillLoads(t *testing.T) {
 	root := t.TempDir()
 	writeImage(t, root, "a/1.png", grayImage(1, 1, 7))
 	blocker := writeFile(t, t.TempDir(), "file", "a file where the cache folder should be")
-	l, err := Scan(root, ScanOptions{})
+	l, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestCacheSharedByConcurrentLoads(t *testing.T) {
 	for i := range 6 {
 		writeImage(t, root, fmt.Sprintf("c%d/%d.png", i%2, i), uniformGray(4, 4, uint8(40*i)))
 	}
-	l, err := Scan(root, ScanOptions{})
+	l, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 func load(t *testing.T, path string, so ScanOptions, o Options) *Set {
 	t.Helper()
-	l, err := Scan(path, so)
+	l, err := Scan(context.Background(), path, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l, err := Scan(c.dir, ScanOptions{})
+			l, err := Scan(context.Background(), c.dir, ScanOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
-	l, err := Scan(sizes, ScanOptions{})
+	l, err := Scan(context.Background(), sizes, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestLoadLike(t *testing.T) {
 	writeImage(t, val, "a/1.png", colourImage(2, 2, color.NRGBA{200, 100, 50, 255}))
 	writeImage(t, bad, "a/1.png", uniformGray(3, 2, 10))
 	ref := load(t, train, ScanOptions{}, noCache)
-	l, err := Scan(val, ScanOptions{ClassNames: ref.ClassNames})
+	l, err := Scan(context.Background(), val, ScanOptions{ClassNames: ref.ClassNames})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestLoadLike(t *testing.T) {
 	if err != nil || s.C != 1 || s.Pix[0] != l1 {
 		t.Errorf("colour validation image after a gray training set: %v, %d channels, pixel %d (want %d)", err, s.C, s.Pix[0], l1)
 	}
-	l, err = Scan(bad, ScanOptions{})
+	l, err = Scan(context.Background(), bad, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,11 +18,11 @@ func readMNIST(tb testing.TB, split string) *images.Set {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pix, err := datasets.ReadIDX(filepath.Join(dir, split+"-images-idx3-ubyte.gz"))
+	pix, err := datasets.ReadIDX(context.Background(), filepath.Join(dir, split+"-images-idx3-ubyte.gz"), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	labels, err := datasets.ReadIDX(filepath.Join(dir, split+"-labels-idx1-ubyte.gz"))
+	labels, err := datasets.ReadIDX(context.Background(), filepath.Join(dir, split+"-labels-idx1-ubyte.gz"), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestExportMNISTSlice(t *testing.T) {
 	for _, src := range []string{filepath.Join(dir, "labels.csv"), dir} {
 		// The first 40 images have no 8: the CSV needs the class names, the
 		// folders have an empty folder 8.
-		l, err := images.Scan(src, images.ScanOptions{ClassNames: s.ClassNames})
+		l, err := images.Scan(context.Background(), src, images.ScanOptions{ClassNames: s.ClassNames})
 		if err != nil {
 			t.Fatal(err)
 		}

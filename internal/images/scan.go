@@ -1,6 +1,7 @@
 package images
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,6 +16,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/exp-runner/exp/internal/errlist"
+	"github.com/exp-runner/exp/internal/infile"
 )
 
 // Task says what a label is.
@@ -95,15 +99,17 @@ func (l *List) SkippedMessage() string {
 // Scan lists the examples of path: a folder of class subfolders
 // (path/<class>/<image>, searched recursively, hidden files and folders
 // skipped), or a labels CSV with a header naming the columns file and label.
-// Nothing is decoded; every file is checked to exist.
-func Scan(path string, opts ScanOptions) (*List, error) {
+// Nothing is decoded; every file is checked to exist. Problems with the
+// rows and files are reported together (the first errlist.Max of them).
+// Reading stops with ctx's error once ctx is done.
+func Scan(ctx context.Context, path string, opts ScanOptions) (*List, error) {
 	if opts.Task != Classification && opts.Task != Regression {
 		return nil, fmt.Errorf("images: unknown task %d", opts.Task)
 	}
 	if err := checkClassNames(opts.ClassNames); err != nil {
 		return nil, err
 	}
-	st, err := os.Stat(path)
+	st, err := infile.Stat(path)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +119,7 @@ func Scan(path string, opts ScanOptions) (*List, error) {
 		}
 		return scanFolder(path, opts)
 	}
-	return scanCSV(path, opts)
+	return scanCSV(ctx, path, opts)
 }
 
 func checkClassNames(names []string) error {
@@ -258,8 +264,8 @@ type csvRow struct {
 	file, label string
 }
 
-func scanCSV(path string, opts ScanOptions) (*List, error) {
-	rows, err := readLabelsCSV(path)
+func scanCSV(ctx context.Context, path string, opts ScanOptions) (*List, error) {
+	rows, err := readLabelsCSV(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +281,7 @@ func scanCSV(path string, opts ScanOptions) (*List, error) {
 		}
 	}
 	dir := filepath.Dir(path)
+	errs := &errlist.List{}
 	for i, r := range rows {
 		e := &l.Entries[i]
 		e.Path = r.file
@@ -284,12 +291,15 @@ func scanCSV(path string, opts ScanOptions) (*List, error) {
 		if opts.Task == Regression {
 			v, err := strconv.ParseFloat(r.label, 32)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%s:%d: label %q is not a finite number (task: regression)", path, r.line, r.label)
+				errs.Add(fmt.Errorf("%s:%d: label %q is not a finite number (task: regression)", path, r.line, r.label))
 			}
 			e.Target = float32(v)
 		} else {
 			e.Label = index[r.label]
 		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	err = statAll(l.Entries, func(i int, err error) error {
 		return fmt.Errorf("%s:%d: %w", path, rows[i].line, err)
@@ -300,20 +310,22 @@ func scanCSV(path string, opts ScanOptions) (*List, error) {
 	return l, nil
 }
 
-func readLabelsCSV(path string) ([]csvRow, error) {
-	f, err := os.Open(path)
+// readLabelsCSV reads the rows of a labels CSV (every row's problem at
+// once), stopping at a line longer than maxLine.
+func readLabelsCSV(ctx context.Context, path string) ([]csvRow, error) {
+	f, err := infile.Open(ctx, path, infile.MemoryLimit(8))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // read only: a close error changes nothing
-	cr := csv.NewReader(f)
+	cr := csv.NewReader(infile.LimitLines(f, path, maxLine))
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("%s: empty file: expected a header line file,label", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err) // a csv.ParseError carries its line
+		return nil, csvError(path, err)
 	}
 	fileCol, labelCol := -1, -1
 	for i, h := range header {
@@ -325,24 +337,55 @@ func readLabelsCSV(path string) ([]csvRow, error) {
 		}
 	}
 	if fileCol < 0 || labelCol < 0 {
-		return nil, fmt.Errorf("%s:1: header %q must name the columns file and label", path, strings.Join(header, ","))
+		return nil, fmt.Errorf("%s:1: header %q must name the columns file and label", path, quoteLine(strings.Join(header, ",")))
 	}
 	var rows []csvRow
+	errs := &errlist.List{}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return rows, nil
+			return rows, errs.Err()
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && !errors.Is(err, csv.ErrQuote) && !errors.Is(err, csv.ErrBareQuote) {
+			errs.Add(fmt.Errorf("%s: %w", path, err)) // a row with the wrong number of fields: go on
+			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			errs.Add(csvError(path, err))
+			return nil, errs
 		}
 		line, _ := cr.FieldPos(0)
 		r := csvRow{line: line, file: strings.TrimSpace(rec[fileCol]), label: strings.TrimSpace(rec[labelCol])}
 		if r.file == "" || r.label == "" {
-			return nil, fmt.Errorf("%s:%d: empty file or label", path, line)
+			errs.Add(fmt.Errorf("%s:%d: empty file or label", path, line))
+			continue
 		}
 		rows = append(rows, r)
 	}
+}
+
+// maxLine is the longest line of a labels CSV.
+const maxLine = 64 << 20
+
+// csvError names path in an error of reading it (a csv.ParseError
+// carries its line; the context's errors and the limits' pass as they are).
+func csvError(path string, err error) error {
+	var ll *infile.LineTooLongError
+	var tl *infile.TooLargeError
+	if errors.As(err, &ll) || errors.As(err, &tl) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// quoteLine cuts a header line to something worth quoting.
+func quoteLine(s string) string {
+	const most = 80
+	if len(s) > most {
+		return s[:most] + "…"
+	}
+	return s
 }
 
 func csvClasses(path string, rows []csvRow, given []string) ([]string, map[string]int32, error) {
@@ -361,17 +404,19 @@ func csvClasses(path string, rows []csvRow, given []string) ([]string, map[strin
 	for i, n := range names {
 		index[n] = int32(i)
 	}
+	errs := &errlist.List{}
 	for _, r := range rows {
 		if _, ok := index[r.label]; !ok {
-			return nil, nil, fmt.Errorf("%s:%d: label %q is not in class_names %v", path, r.line, r.label, given)
+			errs.Add(fmt.Errorf("%s:%d: label %q is not in class_names %v", path, r.line, r.label, given))
 		}
 	}
-	return names, index, nil
+	return names, index, errs.Err()
 }
 
 // statAll records each entry's size and modification time, statting in
-// parallel (GOMAXPROCS goroutines). Of several failures it returns the
-// first in order, passed through wrap when not nil.
+// parallel (GOMAXPROCS goroutines). Every failure is reported (the first
+// errlist.Max, in order), each passed through wrap when not nil: a
+// missing file says so, and only regular files are images.
 func statAll(entries []Entry, wrap func(i int, err error) error) error {
 	errs := make([]error, len(entries))
 	var next atomic.Int64
@@ -387,7 +432,7 @@ func statAll(entries []Entry, wrap func(i int, err error) error) error {
 				st, err := os.Stat(e.Path)
 				switch {
 				case err != nil:
-					errs[i] = err
+					errs[i] = infile.Explain(e.Path, err)
 				case !st.Mode().IsRegular():
 					errs[i] = fmt.Errorf("%s is not a regular file", e.Path)
 				default:
@@ -397,13 +442,25 @@ func statAll(entries []Entry, wrap func(i int, err error) error) error {
 		})
 	}
 	wg.Wait()
+	all := &errlist.List{}
 	for i, err := range errs {
-		if err != nil {
-			if wrap != nil {
-				return wrap(i, err)
-			}
-			return err
+		if err != nil && wrap != nil {
+			err = wrap(i, err)
 		}
+		all.Add(err)
 	}
-	return nil
+	return all.Err()
+}
+
+// ListFiles lists image files given one by one (source names them in
+// errors): each must be a regular file, and every problem is reported.
+func ListFiles(source string, paths []string) (*List, error) {
+	l := &List{Source: source, Entries: make([]Entry, len(paths))}
+	for i, p := range paths {
+		l.Entries[i].Path = p
+	}
+	if err := statAll(l.Entries, nil); err != nil {
+		return nil, err
+	}
+	return l, nil
 }

@@ -1,6 +1,8 @@
 package images
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +20,7 @@ func TestScanFolderOrderAndSkips(t *testing.T) {
 	writeFile(t, root, "a/notes.txt", "junk")
 	writeImage(t, root, "a/.hidden/v.png", uniformGray(2, 2, 1))
 
-	l, err := Scan(root, ScanOptions{})
+	l, err := Scan(context.Background(), root, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,18 +52,18 @@ func TestScanFolderClassNames(t *testing.T) {
 	root := t.TempDir()
 	writeImage(t, root, "cat/1.png", uniformGray(2, 2, 1))
 	writeImage(t, root, "dog/1.png", uniformGray(2, 2, 1))
-	l, err := Scan(root, ScanOptions{ClassNames: []string{"dog", "cat", "bird"}})
+	l, err := Scan(context.Background(), root, ScanOptions{ClassNames: []string{"dog", "cat", "bird"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if l.Entries[0].Label != 1 || l.Entries[1].Label != 0 || len(l.ClassNames) != 3 {
 		t.Errorf("labels %d %d, classes %v: want cat=1 dog=0 of 3", l.Entries[0].Label, l.Entries[1].Label, l.ClassNames)
 	}
-	_, err = Scan(root, ScanOptions{ClassNames: []string{"dog"}})
+	_, err = Scan(context.Background(), root, ScanOptions{ClassNames: []string{"dog"}})
 	if err == nil || !strings.Contains(err.Error(), `class folder "cat" is not in class_names`) {
 		t.Errorf("unknown class folder: got %v", err)
 	}
-	_, err = Scan(root, ScanOptions{ClassNames: []string{"dog", "dog"}})
+	_, err = Scan(context.Background(), root, ScanOptions{ClassNames: []string{"dog", "dog"}})
 	if err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("duplicate class name: got %v", err)
 	}
@@ -73,16 +75,16 @@ func TestScanFolderErrors(t *testing.T) {
 	emptyClasses := filepath.Join(t.TempDir(), "photos")
 	writeFile(t, emptyClasses, "cat/README", "x")
 	for name, dir := range map[string]string{"no class folders": flat, "no images": emptyClasses} {
-		_, err := Scan(dir, ScanOptions{})
+		_, err := Scan(context.Background(), dir, ScanOptions{})
 		want := dir + ": no images found: expected " + filepath.ToSlash(dir) + "/<class>/<image> or labels:"
 		if err == nil || err.Error() != want {
 			t.Errorf("%s: got %v, want %q", name, err, want)
 		}
 	}
-	if _, err := Scan(flat, ScanOptions{Task: Regression}); err == nil || !strings.Contains(err.Error(), "regression needs a labels CSV") {
+	if _, err := Scan(context.Background(), flat, ScanOptions{Task: Regression}); err == nil || !strings.Contains(err.Error(), "regression needs a labels CSV") {
 		t.Errorf("regression on a folder: got %v", err)
 	}
-	if _, err := Scan(filepath.Join(flat, "missing"), ScanOptions{}); !os.IsNotExist(err) {
+	if _, err := Scan(context.Background(), filepath.Join(flat, "missing"), ScanOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing path: got %v", err)
 	}
 }
@@ -93,7 +95,7 @@ func TestScanCSV(t *testing.T) {
 	writeImage(t, dir, "img/a.png", uniformGray(2, 2, 1))
 	writeImage(t, dir, "img/b.png", uniformGray(2, 2, 1))
 	csv := writeFile(t, dir, "meta/labels.csv", "file,label\n../img/c.png,dog\n../img/a.png,cat\n\"../img/b.png\",dog\n")
-	l, err := Scan(csv, ScanOptions{})
+	l, err := Scan(context.Background(), csv, ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +119,7 @@ func TestScanCSVRegression(t *testing.T) {
 	writeImage(t, dir, "a.png", uniformGray(2, 2, 1))
 	writeImage(t, dir, "b.png", uniformGray(2, 2, 1))
 	csv := writeFile(t, dir, "labels.csv", "label,file\n-1.5,a.png\n2e3,b.png\n")
-	l, err := Scan(csv, ScanOptions{Task: Regression})
+	l, err := Scan(context.Background(), csv, ScanOptions{Task: Regression})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func TestScanCSVErrors(t *testing.T) {
 		opts          ScanOptions
 		want          string
 	}{
-		{"missing file", "file,label\na.png,x\nb.png,y\n", ScanOptions{}, "labels.csv:3: stat " + filepath.Join(dir, "b.png")},
+		{"missing file", "file,label\na.png,x\nb.png,y\n", ScanOptions{}, "labels.csv:3: " + filepath.Join(dir, "b.png") + " does not exist"},
 		{"bad header", "path,class\na.png,x\n", ScanOptions{}, `labels.csv:1: header "path,class" must name the columns file and label`},
 		{"empty", "", ScanOptions{}, "labels.csv: empty file"},
 		{"no rows", "file,label\n", ScanOptions{}, "labels.csv: no rows after the header"},
@@ -148,7 +150,7 @@ func TestScanCSVErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			csv := writeFile(t, dir, "labels.csv", c.content)
-			_, err := Scan(csv, c.opts)
+			_, err := Scan(context.Background(), csv, c.opts)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("got %v, want an error containing %q", err, c.want)
 			}

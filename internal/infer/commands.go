@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,9 +131,9 @@ func Evaluate(ctx context.Context, m *Model, kv map[string]string) (*Evaluation,
 // labelled folder (or labels CSV) at path=, else what predict reads.
 func (m *Model) evaluationInputs(ctx context.Context, kv map[string]string, paths []string) (*Inputs, error) {
 	if p := kv["path"]; p != "" && m.Config.Data.Dataset == "images" {
-		var o imageOptions
-		if err := json.Unmarshal(m.Preprocessing, &o); err != nil {
-			return nil, fmt.Errorf("preprocessing: %w", err)
+		o, err := m.imageOptions()
+		if err != nil {
+			return nil, err
 		}
 		return m.readLabelledImages(ctx, p, o)
 	}

@@ -2,7 +2,6 @@ package infer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,7 +11,9 @@ import (
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/datasets"
+	"github.com/exp-runner/exp/internal/errlist"
 	"github.com/exp-runner/exp/internal/images"
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/internal/tabular"
 	"github.com/exp-runner/exp/registry"
 )
@@ -59,12 +60,21 @@ func (m *Model) Read(ctx context.Context, paths []string) (*Inputs, error) {
 		return nil, fmt.Errorf("no input files")
 	}
 	var all []*Inputs
+	errs := &errlist.List{}
 	for _, p := range paths {
 		in, err := m.read(ctx, p)
-		if err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
+		if l, ok := err.(*errlist.List); ok {
+			errs.Merge(l)
+			continue
+		}
+		errs.Add(err)
 		all = append(all, in)
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err // every file's problems, not the first file's only
 	}
 	return concat(all)
 }
@@ -72,20 +82,20 @@ func (m *Model) Read(ctx context.Context, paths []string) (*Inputs, error) {
 func (m *Model) read(ctx context.Context, path string) (*Inputs, error) {
 	switch kind := m.Config.Data.Dataset; kind {
 	case "csv":
-		return m.readCSV(path)
+		return m.readCSV(ctx, path)
 	case "mnist":
 		if isIDX(path) {
-			return readIDX(path)
+			return readIDX(ctx, path)
 		}
 		return m.readImages(ctx, path, imageOptions{Size: []int{28, 28}, Color: "grayscale"})
 	case "images":
-		var o imageOptions
-		if err := json.Unmarshal(m.Preprocessing, &o); err != nil {
-			return nil, fmt.Errorf("preprocessing: %w", err)
+		o, err := m.imageOptions()
+		if err != nil {
+			return nil, err
 		}
 		return m.readImages(ctx, path, o)
 	case "npz":
-		return m.readNPZ(path)
+		return m.readNPZ(ctx, path)
 	default:
 		return nil, fmt.Errorf("predicting from files is not supported for dataset %q; use --split val", kind)
 	}
@@ -99,14 +109,18 @@ func dataset(cfg *config.Config) registry.Dataset {
 	return cfg.Data.Params
 }
 
+// readLimit is the most bytes an input file read whole may hold: half of
+// the machine's memory (its values take about as much again).
+func readLimit() int64 { return infile.MemoryLimit(2) }
+
 // readCSV applies the run's preprocessing to a CSV file: columns by name in
 // any order; the target, when present, gives labels or targets.
-func (m *Model) readCSV(path string) (*Inputs, error) {
+func (m *Model) readCSV(ctx context.Context, path string) (*Inputs, error) {
 	p, err := tabular.ParsePreprocessing(m.Preprocessing)
 	if err != nil {
-		return nil, fmt.Errorf("preprocessing: %w", err)
+		return nil, m.preprocessingError(err)
 	}
-	opt := tabular.ReadOptions{}
+	opt := tabular.ReadOptions{MaxBytes: readLimit()}
 	if c, ok := dataset(m.Config).(*datasets.CSV); ok {
 		switch d := c.Delimiter; {
 		case d == `\t`:
@@ -115,7 +129,7 @@ func (m *Model) readCSV(path string) (*Inputs, error) {
 			opt.Delimiter = d[0]
 		}
 	}
-	t, err := tabular.ReadFile(path, opt)
+	t, err := tabular.ReadFile(ctx, path, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +176,13 @@ func extraColumns(t *tabular.Table, p *tabular.Preprocessing, lines []int32) ([]
 	return names, extra
 }
 
+// isIDX reports whether path is a regular file that starts as an idx file
+// (or a gzip one) does; a FIFO or a device is not read here, so that its
+// bytes are left for the reader that reports it.
 func isIDX(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	b := make([]byte, 4)
 	f, err := os.Open(path)
 	if err != nil {
@@ -177,8 +197,8 @@ func isIDX(path string) bool {
 
 // readIDX reads MNIST images (3 dimensions) or, for a labels file (1
 // dimension), labels only: pair it after its images file.
-func readIDX(path string) (*Inputs, error) {
-	idx, err := datasets.ReadIDX(path)
+func readIDX(ctx context.Context, path string) (*Inputs, error) {
+	idx, err := datasets.ReadIDX(ctx, path, readLimit())
 	if err != nil {
 		return nil, err
 	}
@@ -218,13 +238,9 @@ func (m *Model) readImages(ctx context.Context, path string, o imageOptions) (*I
 	if err != nil {
 		return nil, err
 	}
-	list := &images.List{Source: path}
-	for _, f := range files {
-		st, err := os.Stat(f)
-		if err != nil {
-			return nil, err
-		}
-		list.Entries = append(list.Entries, images.Entry{Path: f, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
+	list, err := images.ListFiles(path, files)
+	if err != nil {
+		return nil, err
 	}
 	set, err := m.loadImages(ctx, list, o, files[0])
 	if err != nil {
@@ -237,7 +253,7 @@ func (m *Model) readImages(ctx context.Context, path string, o imageOptions) (*I
 // its size when it set image_size) and checks them against the model's
 // input size; errors name where, a file or folder.
 func (m *Model) loadImages(ctx context.Context, list *images.List, o imageOptions, where string) (*images.Set, error) {
-	opts := images.Options{NoCache: true, Color: images.Grayscale}
+	opts := images.Options{NoCache: true, Color: images.Grayscale, MaxPixels: m.maxImagePixels()}
 	if o.Color == "rgb" {
 		opts.Color = images.RGB
 	}
@@ -255,9 +271,21 @@ func (m *Model) loadImages(ctx context.Context, list *images.List, o imageOption
 	return set, nil
 }
 
+// maxImagePixels is MaxImagePixels, else the run's
+// data.max_image_pixels (0: the default).
+func (m *Model) maxImagePixels() int64 {
+	if m.MaxImagePixels > 0 {
+		return m.MaxImagePixels
+	}
+	if d, ok := dataset(m.Config).(*datasets.Images); ok {
+		return d.MaxImagePixels
+	}
+	return 0
+}
+
 // imageFiles returns path if it is a file, else the images under it.
 func imageFiles(path string) ([]string, error) {
-	st, err := os.Stat(path)
+	st, err := infile.Stat(path)
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,14 @@ type Model struct {
 	Preprocessing []byte
 	// Classes are the class names in label order (nil for regression).
 	Classes []string
+	// PreprocessingSource names where Preprocessing came from, in errors:
+	// a model folder's preprocessing.json, or a run's stored
+	// preprocessing ("" reads "the preprocessing").
+	PreprocessingSource string
+	// MaxImagePixels is the most pixels an input image may declare (see
+	// images.Options.MaxPixels); 0 takes the run's data.max_image_pixels,
+	// else images.DefaultMaxPixels.
+	MaxImagePixels int64
 
 	m       *model.Model
 	backend backends.Backend
@@ -87,7 +95,7 @@ func ClassNames(cfg *config.Config, pre []byte) ([]string, error) {
 			ClassNames []string `json:"class_names"`
 		}
 		if err := json.Unmarshal(pre, &p); err != nil {
-			return nil, fmt.Errorf("preprocessing: %w", err)
+			return nil, fmt.Errorf("the preprocessing is not valid JSON: %w", err)
 		}
 		for _, names := range [][]string{p.Classes, p.ClassNames} {
 			if len(names) == info.NumClasses {
@@ -100,6 +108,33 @@ func ClassNames(cfg *config.Config, pre []byte) ([]string, error) {
 		names[i] = strconv.Itoa(i)
 	}
 	return names, nil
+}
+
+// preprocessingName is PreprocessingSource, or "the preprocessing".
+func (m *Model) preprocessingName() string {
+	if m.PreprocessingSource != "" {
+		return m.PreprocessingSource
+	}
+	return "the preprocessing"
+}
+
+// preprocessingError names the preprocessing in err; a missing one is
+// said to be missing.
+func (m *Model) preprocessingError(err error) error {
+	if len(m.Preprocessing) == 0 {
+		return fmt.Errorf("%s is missing: the model cannot read %s inputs without it", m.preprocessingName(), m.Config.Data.Dataset)
+	}
+	return fmt.Errorf("%s: %w", m.preprocessingName(), err)
+}
+
+// imageOptions reads the parts of an images run's preprocessing that
+// decode new images.
+func (m *Model) imageOptions() (imageOptions, error) {
+	var o imageOptions
+	if err := json.Unmarshal(m.Preprocessing, &o); err != nil {
+		return o, m.preprocessingError(fmt.Errorf("not valid JSON: %w", err))
+	}
+	return o, nil
 }
 
 // Classification reports whether the model predicts classes.

@@ -16,14 +16,14 @@ import (
 // readNPZ reads the inputs of an npz run: an .npz archive holding the
 // run's x array (and its y array, when present, as labels or targets), or
 // a .npy file of inputs. Examples are identified by their index.
-func (m *Model) readNPZ(path string) (*Inputs, error) {
+func (m *Model) readNPZ(ctx context.Context, path string) (*Inputs, error) {
 	xName, yName := "x", "y"
 	if n, ok := dataset(m.Config).(*datasets.NPZ); ok {
 		xName, yName = or(n.X, "x"), or(n.Y, "y")
 	}
 	var x, y *npy.Array
 	if strings.HasSuffix(path, ".npy") {
-		a, err := npy.ReadFile(path)
+		a, err := npy.ReadFile(ctx, path, readLimit())
 		if err != nil {
 			return nil, err
 		}
@@ -37,7 +37,7 @@ func (m *Model) readNPZ(path string) (*Inputs, error) {
 		if slices.Contains(names, yName) {
 			want = append(want, yName)
 		}
-		arrays, err := npy.ReadNpz(path, want...)
+		arrays, err := npy.ReadNpz(ctx, path, readLimit(), want...)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func (m *Model) readLabelledImages(ctx context.Context, path string, o imageOpti
 	if !m.Classification() {
 		so = images.ScanOptions{Task: images.Regression}
 	}
-	list, err := images.Scan(path, so)
+	list, err := images.Scan(ctx, path, so)
 	if err != nil {
 		return nil, err
 	}

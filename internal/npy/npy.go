@@ -2,15 +2,18 @@ package npy
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/exp-runner/exp/internal/infile"
 )
 
 // Array is a NumPy array in memory. Exactly one of the data slices is set,
@@ -81,14 +84,21 @@ func convert[From, To uint8 | int32 | int64 | float32](s []From) []To {
 	return out
 }
 
-// ReadFile reads the .npy file at path.
-func ReadFile(path string) (*Array, error) {
-	f, err := os.Open(path)
+// ReadFile reads the .npy file at path until ctx is done. The header's
+// shape is checked against the file's size and against limit (the most
+// bytes the array's data may take; 0: no limit) before anything is
+// allocated.
+func ReadFile(ctx context.Context, path string, limit int64) (*Array, error) {
+	f, err := infile.Open(ctx, path, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // read-only: a close error loses nothing
-	return Decode(path, bufio.NewReaderSize(f, 1<<16))
+	avail := int64(-1)
+	if st, err := f.File().Stat(); err == nil && st.Mode().IsRegular() {
+		avail = st.Size()
+	}
+	return Decode(path, bufio.NewReaderSize(f, 1<<16), avail, limit)
 }
 
 // header is the parsed header dictionary of a .npy file.
@@ -96,6 +106,7 @@ type header struct {
 	descr   string
 	fortran bool
 	shape   []int
+	size    int64 // the bytes of the magic string, version, length and dictionary
 }
 
 var (
@@ -105,7 +116,11 @@ var (
 )
 
 // Decode reads one array in .npy format from r; name is used in errors.
-func Decode(name string, r io.Reader) (*Array, error) {
+// avail is the number of bytes r holds (-1: not known): a header whose
+// shape needs more is an error before anything is allocated, as is one
+// whose data would take more than limit bytes (limit > 0), an
+// *infile.TooLargeError.
+func Decode(name string, r io.Reader, avail, limit int64) (*Array, error) {
 	h, err := readHeader(name, r)
 	if err != nil {
 		return nil, err
@@ -114,7 +129,10 @@ func Decode(name string, r io.Reader) (*Array, error) {
 		return nil, fmt.Errorf("%s: the array is in Fortran order; save it in C order (numpy.ascontiguousarray)", name)
 	}
 	a := &Array{Name: name, Shape: h.shape}
-	if err := a.readData(h.descr, r); err != nil {
+	if avail >= 0 {
+		avail -= h.size
+	}
+	if err := a.readData(h.descr, r, avail, limit); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -124,22 +142,26 @@ func Decode(name string, r io.Reader) (*Array, error) {
 func readHeader(name string, r io.Reader) (*header, error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil || string(pre[:6]) != "\x93NUMPY" {
+		if isStop(err) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%s: not a NumPy .npy file (no \\x93NUMPY magic string)", name)
 	}
 	var n int
+	var lenBytes int64
 	switch pre[6] {
 	case 1:
 		var b [2]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("%s: truncated header", name)
+			return nil, truncated(name, err)
 		}
-		n = int(binary.LittleEndian.Uint16(b[:]))
+		n, lenBytes = int(binary.LittleEndian.Uint16(b[:])), 2
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return nil, fmt.Errorf("%s: truncated header", name)
+			return nil, truncated(name, err)
 		}
-		n = int(binary.LittleEndian.Uint32(b[:]))
+		n, lenBytes = int(binary.LittleEndian.Uint32(b[:])), 4
 	default:
 		return nil, fmt.Errorf("%s: .npy format version %d.%d is not supported (1 to 3 are)", name, pre[6], pre[7])
 	}
@@ -148,9 +170,29 @@ func readHeader(name string, r io.Reader) (*header, error) {
 	}
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("%s: truncated header", name)
+		return nil, truncated(name, err)
 	}
-	return parseHeader(name, string(buf))
+	h, err := parseHeader(name, string(buf))
+	if err != nil {
+		return nil, err
+	}
+	h.size = 8 + lenBytes + int64(n)
+	return h, nil
+}
+
+// truncated is the error of a header cut short (or of reading stopped).
+func truncated(name string, err error) error {
+	if isStop(err) {
+		return err
+	}
+	return fmt.Errorf("%s: truncated header", name)
+}
+
+// isStop reports whether err stopped reading on purpose: a cancelled
+// context, or a limit.
+func isStop(err error) bool {
+	var tl *infile.TooLargeError
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &tl)
 }
 
 // parseHeader reads the dictionary {'descr': '<f4', 'fortran_order': False,
@@ -172,8 +214,19 @@ func parseHeader(name, s string) (*header, error) {
 		}
 		h.shape = append(h.shape, v)
 	}
+	n := int64(1)
+	for _, d := range h.shape {
+		if d != 0 && n > maxElements/int64(d) {
+			return nil, fmt.Errorf("%s: shape %v has more than 2^56 elements", name, h.shape)
+		}
+		n *= int64(d)
+	}
 	return h, nil
 }
+
+// maxElements bounds an array's elements, so that its bytes (8 per
+// element at most) are an int64.
+const maxElements = 1 << 56
 
 // dtypes maps a descr (after the byte-order character) to the NumPy name.
 var dtypes = map[string]string{
@@ -181,8 +234,10 @@ var dtypes = map[string]string{
 	"u4": "uint32", "i8": "int64", "u8": "uint64", "f4": "float32", "f8": "float64",
 }
 
-// readData reads the elements described by descr from r.
-func (a *Array) readData(descr string, r io.Reader) error {
+// readData reads the elements described by descr from r, which holds
+// avail bytes (-1: not known), refusing data larger than limit (> 0)
+// before allocating it.
+func (a *Array) readData(descr string, r io.Reader, avail, limit int64) error {
 	if len(descr) < 3 {
 		return fmt.Errorf("%s: unsupported dtype %q", a.Name, descr)
 	}
@@ -195,10 +250,20 @@ func (a *Array) readData(descr string, r io.Reader) error {
 		return fmt.Errorf("%s: dtype %q is big-endian; save it little-endian (array.astype('<%s'))", a.Name, descr, code)
 	}
 	a.DType = name
-	n := a.Size()
 	size, _ := strconv.Atoi(code[1:]) // one digit, from the table
-	raw := make([]byte, n*size)
+	n := a.Size()
+	need := int64(n) * int64(size)
+	if limit > 0 && need > limit {
+		return &infile.TooLargeError{Path: a.Name, Limit: limit, Size: need, What: fmt.Sprintf("the array (shape %v of %s)", a.Shape, name)}
+	}
+	if avail >= 0 && need > avail {
+		return fmt.Errorf("%s: truncated data: shape %v of %s needs %d bytes, the file has %d after its header", a.Name, a.Shape, name, need, avail)
+	}
+	raw := make([]byte, need)
 	if got, err := io.ReadFull(r, raw); err != nil {
+		if isStop(err) {
+			return err
+		}
 		return fmt.Errorf("%s: truncated data: shape %v of %s needs %d bytes, found %d", a.Name, a.Shape, name, len(raw), got)
 	}
 	return a.decode(code, raw)

@@ -3,6 +3,7 @@ package npy
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -114,7 +115,7 @@ func TestDecodeDTypes(t *testing.T) {
 	for _, tt := range tests {
 		for _, version := range []byte{1, 2} {
 			raw := encode(t, version, tt.descr, false, []int{2, 2}, tt.data)
-			a, err := Decode("t.npy", bytes.NewReader(raw))
+			a, err := Decode("t.npy", bytes.NewReader(raw), -1, 0)
 			if err != nil {
 				t.Errorf("%s v%d: %v", tt.descr, version, err)
 				continue
@@ -124,7 +125,7 @@ func TestDecodeDTypes(t *testing.T) {
 			}
 		}
 	}
-	a, err := Decode("t.npy", bytes.NewReader(encode(t, 1, "<i4", false, []int{3}, []int32{1, 2, 3})))
+	a, err := Decode("t.npy", bytes.NewReader(encode(t, 1, "<i4", false, []int{3}, []int32{1, 2, 3})), -1, 0)
 	if err != nil || !slices.Equal(a.Float32(), []float32{1, 2, 3}) || !slices.Equal(a.Int64(), []int64{1, 2, 3}) || !a.IsInteger() {
 		t.Errorf("conversions: %+v %v", a, err)
 	}
@@ -144,7 +145,7 @@ func TestDecodeErrors(t *testing.T) {
 		{encode(t, 9, "<f4", false, []int{1}, []float32{1}), "version 9.0 is not supported"},
 	}
 	for _, tt := range tests {
-		_, err := Decode("bad.npy", bytes.NewReader(tt.raw))
+		_, err := Decode("bad.npy", bytes.NewReader(tt.raw), -1, 0)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "bad.npy") {
 			t.Errorf("error %v, want bad.npy: …%q", err, tt.want)
 		}
@@ -157,7 +158,7 @@ func TestReadNpz(t *testing.T) {
 	labels := encode(t, 1, "<i8", false, []int{3}, []int64{7, 3, 7})
 	for _, deflate := range []bool{false, true} {
 		path := writeNpz(t, filepath.Join(dir, fmt.Sprint(deflate, ".npz")), deflate, map[string][]byte{"images": images, "labels": labels})
-		xy, err := LoadXY(XYSpec{Path: path, X: "images", Y: "labels"})
+		xy, err := LoadXY(context.Background(), XYSpec{Path: path, X: "images", Y: "labels"}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,11 +166,11 @@ func TestReadNpz(t *testing.T) {
 			!slices.Equal(xy.Classes, []int64{3, 7}) || !slices.Equal(xy.Labels, []int32{1, 0, 1}) {
 			t.Errorf("deflate %v: %+v", deflate, xy)
 		}
-		_, err = LoadXY(XYSpec{Path: path})
+		_, err = LoadXY(context.Background(), XYSpec{Path: path}, 0)
 		if err == nil || !strings.Contains(err.Error(), `no array "x"; no array "y"; the archive holds "images", "labels"`) {
 			t.Errorf("default names: %v", err)
 		}
-		_, err = LoadXY(XYSpec{Path: path, X: "image", Y: "labels"})
+		_, err = LoadXY(context.Background(), XYSpec{Path: path, X: "image", Y: "labels"}, 0)
 		if err == nil || !strings.Contains(err.Error(), `no array "image" (did you mean "images"?)`) {
 			t.Errorf("misspelt name: %v", err)
 		}
@@ -177,7 +178,7 @@ func TestReadNpz(t *testing.T) {
 	if names, err := Names(filepath.Join(dir, "true.npz")); err != nil || !slices.Equal(names, []string{"images", "labels"}) {
 		t.Errorf("Names = %v, %v", names, err)
 	}
-	if _, err := ReadNpz(filepath.Join(dir, "absent.npz"), "x"); err == nil || !strings.Contains(err.Error(), "absent.npz") {
+	if _, err := ReadNpz(context.Background(), filepath.Join(dir, "absent.npz"), 0, "x"); err == nil || !strings.Contains(err.Error(), "absent.npz") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -189,15 +190,15 @@ func TestLoadXYPairAndTasks(t *testing.T) {
 	yi := write(t, filepath.Join(dir, "yi.npy"), encode(t, 1, "|u1", false, []int{4}, []uint8{0, 1, 2, 1}))
 	short := write(t, filepath.Join(dir, "short.npy"), encode(t, 1, "|u1", false, []int{3}, []uint8{0, 1, 1}))
 	one := write(t, filepath.Join(dir, "one.npy"), encode(t, 1, "|u1", false, []int{4}, []uint8{2, 2, 2, 2}))
-	reg, err := LoadXY(XYSpec{XPath: x, YPath: yf})
+	reg, err := LoadXY(context.Background(), XYSpec{XPath: x, YPath: yf}, 0)
 	if err != nil || reg.Task != Regression || !slices.Equal(reg.Targets, []float32{0.5, 1, 2, 1}) || !slices.Equal(reg.Files, []string{x, yf}) {
 		t.Errorf("float y: %+v %v", reg, err)
 	}
-	cls, err := LoadXY(XYSpec{XPath: x, YPath: yi})
+	cls, err := LoadXY(context.Background(), XYSpec{XPath: x, YPath: yi}, 0)
 	if err != nil || cls.Task != Classification || !slices.Equal(cls.Labels, []int32{0, 1, 2, 1}) {
 		t.Errorf("uint8 y: %+v %v", cls, err)
 	}
-	asReg, err := LoadXY(XYSpec{XPath: x, YPath: yi, Task: Regression})
+	asReg, err := LoadXY(context.Background(), XYSpec{XPath: x, YPath: yi, Task: Regression}, 0)
 	if err != nil || asReg.TaskReason != "set in the config" || !slices.Equal(asReg.Targets, []float32{0, 1, 2, 1}) {
 		t.Errorf("task set: %+v %v", asReg, err)
 	}
@@ -213,7 +214,7 @@ func TestLoadXYPairAndTasks(t *testing.T) {
 		{XYSpec{XPath: x, YPath: yi, Task: "ranking"}, `task: "ranking"`},
 	}
 	for _, tt := range tests {
-		if _, err := LoadXY(tt.spec); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := LoadXY(context.Background(), tt.spec, 0); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("LoadXY(%+v): %v, want …%q", tt.spec, err, tt.want)
 		}
 	}
@@ -233,7 +234,7 @@ np.savez_compressed(sys.argv[1], x=x, y=np.array([5, 9], dtype=np.int64), f=np.a
 	if err != nil {
 		t.Fatalf("numpy: %v\n%s", err, out)
 	}
-	arrays, err := ReadNpz(path, "x", "y", "f")
+	arrays, err := ReadNpz(context.Background(), path, 0, "x", "y", "f")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ np.savez_compressed(sys.argv[1], x=x, y=np.array([5, 9], dtype=np.int64), f=np.a
 	if !slices.Equal(y.I64, []int64{5, 9}) || !slices.Equal(f.F32, []float32{0.25, -1.5}) || !slices.Equal(f.Shape, []int{1, 2}) {
 		t.Errorf("y %+v f %+v", y, f)
 	}
-	if _, err := ReadNpz(path, "t"); err == nil || !strings.Contains(err.Error(), "Fortran order") {
+	if _, err := ReadNpz(context.Background(), path, 0, "t"); err == nil || !strings.Contains(err.Error(), "Fortran order") {
 		t.Errorf("Fortran-order array: %v", err)
 	}
 }

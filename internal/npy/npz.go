@@ -3,10 +3,15 @@ package npy
 import (
 	"archive/zip"
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"slices"
 	"strings"
 
+	"github.com/exp-runner/exp/internal/infile"
 	"github.com/exp-runner/exp/internal/suggest"
 )
 
@@ -14,6 +19,9 @@ import (
 func Names(path string) ([]string, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, infile.Explain(path, err)
+		}
 		return nil, fmt.Errorf("%s: not a readable .npz (zip) archive: %w", path, err)
 	}
 	defer zr.Close() // read-only: a close error loses nothing
@@ -31,11 +39,17 @@ func memberNames(zr *zip.ReadCloser) []string {
 	return names
 }
 
-// ReadNpz reads the named arrays from the .npz archive at path. An absent
-// name is an error listing the archive's arrays and suggesting the nearest.
-func ReadNpz(path string, names ...string) (map[string]*Array, error) {
+// ReadNpz reads the named arrays from the .npz archive at path until ctx
+// is done. An absent name is an error listing the archive's arrays and
+// suggesting the nearest. A member whose declared size exceeds limit
+// (> 0, the most bytes one array may take) is refused before it is
+// inflated, and its header's shape is checked against that size.
+func ReadNpz(ctx context.Context, path string, limit int64, names ...string) (map[string]*Array, error) {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, infile.Explain(path, err)
+		}
 		return nil, fmt.Errorf("%s: not a readable .npz (zip) archive: %w", path, err)
 	}
 	defer zr.Close() // read-only: a close error loses nothing
@@ -51,7 +65,7 @@ func ReadNpz(path string, names ...string) (map[string]*Array, error) {
 			missing = append(missing, name)
 			continue
 		}
-		a, err := readMember(path, name, f)
+		a, err := readMember(ctx, path, name, f, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -63,13 +77,20 @@ func ReadNpz(path string, names ...string) (map[string]*Array, error) {
 	return out, nil
 }
 
-func readMember(path, name string, f *zip.File) (*Array, error) {
+func readMember(ctx context.Context, path, name string, f *zip.File, limit int64) (*Array, error) {
+	where := path + ":" + name
+	size := f.UncompressedSize64
+	if size > math.MaxInt64 || (limit > 0 && int64(size) > limit) {
+		return nil, &infile.TooLargeError{Path: where, Limit: limit, Size: int64(min(size, math.MaxInt64)),
+			What: "the member (by the size the archive declares)"}
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: array %q: %w", path, name, err)
 	}
 	defer rc.Close() // read-only: a close error loses nothing
-	a, err := Decode(path+":"+name, bufio.NewReaderSize(rc, 1<<16))
+	r := infile.NewReader(ctx, where, rc, 0)
+	a, err := Decode(where, bufio.NewReaderSize(r, 1<<16), int64(size), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package npy
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -35,9 +36,11 @@ const (
 
 // LoadXY loads spec's arrays and decides the task: classification when y
 // holds integers, regression when it holds floats, unless spec.Task says.
-func LoadXY(spec XYSpec) (*XY, error) {
+// Reading stops once ctx is done; limit (> 0) bounds each array's bytes
+// (see ReadFile).
+func LoadXY(ctx context.Context, spec XYSpec, limit int64) (*XY, error) {
 	out := &XY{}
-	if err := out.read(spec); err != nil {
+	if err := out.read(ctx, spec, limit); err != nil {
 		return nil, err
 	}
 	x, y := out.X, out.Y
@@ -69,13 +72,13 @@ func LoadXY(spec XYSpec) (*XY, error) {
 }
 
 // read reads x and y from the archive or the two files.
-func (xy *XY) read(spec XYSpec) error {
+func (xy *XY) read(ctx context.Context, spec XYSpec, limit int64) error {
 	if spec.Path != "" {
 		if spec.XPath != "" || spec.YPath != "" {
 			return fmt.Errorf("path (an .npz) and x_path/y_path (.npy files) both give the arrays; keep one")
 		}
 		xn, yn := or(spec.X, "x"), or(spec.Y, "y")
-		arrays, err := ReadNpz(spec.Path, xn, yn)
+		arrays, err := ReadNpz(ctx, spec.Path, limit, xn, yn)
 		if err != nil {
 			return err
 		}
@@ -85,8 +88,8 @@ func (xy *XY) read(spec XYSpec) error {
 	if spec.XPath == "" || spec.YPath == "" {
 		return fmt.Errorf("an npz dataset needs path (an .npz archive) or both x_path and y_path (.npy files)")
 	}
-	x, errX := ReadFile(spec.XPath)
-	y, errY := ReadFile(spec.YPath)
+	x, errX := ReadFile(ctx, spec.XPath, limit)
+	y, errY := ReadFile(ctx, spec.YPath, limit)
 	if errX != nil || errY != nil {
 		return joinErrors(errX, errY)
 	}

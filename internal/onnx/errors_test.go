@@ -45,10 +45,13 @@ func readTestdata(t *testing.T, name string) []byte {
 // error naming them: missing, cut short anywhere, not ONNX, too large.
 func TestOpenErrors(t *testing.T) {
 	_, err := Open("testdata/missing.onnx", 0)
-	wantErr(t, err, "testdata/missing.onnx: no such file")
+	wantErr(t, err, "testdata/missing.onnx does not exist")
 
 	_, err = Open("testdata", 0)
-	wantErr(t, err, "testdata: is a directory")
+	wantErr(t, err, "testdata is a folder, not a file")
+
+	_, err = Open("/dev/zero", 0)
+	wantErr(t, err, "/dev/zero is a device, not a regular file")
 
 	model := readTestdata(t, "cnn_bn_op13.onnx")
 	for _, frac := range []float64{0, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999} {
@@ -82,7 +85,7 @@ func TestExternalData(t *testing.T) {
 
 	path := writeFile(t, "external.onnx", model)
 	_, err := Open(path, 0)
-	wantErr(t, err, path+": tensor ", "external data file "+filepath.Join(filepath.Dir(path), "external.onnx.data")+": no such file")
+	wantErr(t, err, path+": tensor ", "external data file "+filepath.Join(filepath.Dir(path), "external.onnx.data")+" does not exist")
 
 	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "external.onnx.data"), data[:len(data)/2], 0o644); err != nil {
 		t.Fatal(err)

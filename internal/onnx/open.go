@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 
 	ox "github.com/gomlx/onnx-gomlx/onnx"
+
+	"github.com/exp-runner/exp/internal/infile"
 )
 
 // Model is an ONNX file read into memory, its external data included: the
@@ -52,12 +53,12 @@ func (m *Model) Outputs() []string { return append([]string(nil), m.output...) }
 // limit). A missing, truncated or non-ONNX file, a missing data file, or a
 // graph without exactly one data input is an error naming the file.
 func Open(path string, maxBytes int64) (*Model, error) {
+	if err := infile.CheckRegular(path); err != nil {
+		return nil, err // a FIFO or a device has no size to check before reading
+	}
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, describeOpenErr(err))
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, not an ONNX file", path)
+		return nil, infile.Explain(path, err)
 	}
 	if maxBytes > 0 && info.Size() > maxBytes {
 		return nil, fmt.Errorf("%s: the file is %s, more than the %s allowed", path, sizeString(info.Size()), sizeString(maxBytes))
@@ -87,14 +88,6 @@ func Open(path string, maxBytes int64) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-// describeOpenErr turns a stat error into a short reason.
-func describeOpenErr(err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return errors.New("no such file")
-	}
-	return err
 }
 
 // readAll reads the file of the given size.
@@ -227,9 +220,12 @@ func (m *Model) externalRef(entries map[string]string) (externalRef, error) {
 		return ref, fmt.Errorf("external data location %q must be a file in the model's folder", ref.file)
 	}
 	ref.file = filepath.Join(filepath.Dir(m.path), ref.file)
+	if err := infile.CheckRegular(ref.file); err != nil {
+		return ref, fmt.Errorf("external data file %w", err)
+	}
 	st, err := os.Stat(ref.file)
 	if err != nil {
-		return ref, fmt.Errorf("external data file %s: %w", ref.file, describeOpenErr(err))
+		return ref, fmt.Errorf("external data file %w", infile.Explain(ref.file, err))
 	}
 	if ref.length < 0 {
 		ref.length = st.Size() - ref.offset

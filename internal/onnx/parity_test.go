@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -35,7 +36,7 @@ func cpuBackend(t testing.TB, config string) backends.Backend {
 // reference reads NAME.npz next to the model: x in PyTorch's layout, y.
 func reference(t testing.TB, onnxPath string) (x, y *npy.Array) {
 	t.Helper()
-	ref, err := npy.ReadNpz(strings.TrimSuffix(onnxPath, ".onnx")+".npz", "x", "y")
+	ref, err := npy.ReadNpz(context.Background(), strings.TrimSuffix(onnxPath, ".onnx")+".npz", 0, "x", "y")
 	if err != nil {
 		t.Fatal(err)
 	}

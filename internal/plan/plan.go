@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -38,6 +39,9 @@ type Options struct {
 	// Memory is what the trials' datasets check the size of their data
 	// against before loading it (config.Options.Memory).
 	Memory registry.MemoryPolicy
+	// Context, when not nil, stops the reading of the config file and of
+	// the trials' data once it is done (config.Options.Context).
+	Context context.Context
 }
 
 // Param is one axis value of a trial.
@@ -75,8 +79,10 @@ type Plan struct {
 	Warnings []string
 	search   *Search // a tpe sweep's search, nil otherwise
 
+	warmupChecked bool // Memory added the batchnorm warm-up warnings
+
 	dataMu    sync.Mutex
-	dataSizes map[string]int64 // bytes of each distinct data section's examples
+	dataSizes map[string]dataSize // what each distinct data section's examples take
 }
 
 // Hash identifies the plan's set of trials: the sha256 of their config
@@ -93,7 +99,10 @@ func (p *Plan) Hash() string {
 // error found, in the file and in any trial, comes back at once as a
 // yamlx.ErrorList.
 func Load(path string, overrides []config.Override, opts Options) (*Plan, error) {
-	src, err := os.ReadFile(path)
+	if opts.Context == nil {
+		opts.Context = context.Background()
+	}
+	src, err := config.ReadFile(opts.Context, path)
 	if err != nil {
 		return nil, err
 	}
@@ -106,12 +115,18 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 	}
 	r := yamlx.NewReporter(doc)
 	if doc.Root.Kind != yaml.MappingNode {
-		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend, variants, sweep), got %s", yamlx.Describe(doc.Root))
+		got := yamlx.Describe(doc.Root)
+		if doc.Root.Kind == yaml.ScalarNode {
+			// A data file given where a config belongs: quote one line, not the file.
+			line, _, _ := strings.Cut(strings.TrimPrefix(string(src), "\ufeff"), "\n")
+			got = fmt.Sprintf("text whose first line is %s (a data file? a config file names its data under data:)", yamlx.Quote(line))
+		}
+		r.Errorf("a config file must be a mapping of keys (name, data, model, train, backend, variants, sweep), got %s", got)
 		return nil, r.Err()
 	}
 	base, variantsNode, sweepNode := splitRoot(doc.Root)
 	p := &Plan{File: path, Sweep: variantsNode != nil || sweepNode != nil}
-	variants := loadVariants(r.Field("variants"), variantsNode)
+	variants := loadVariants(opts.Context, r.Field("variants"), variantsNode)
 	spec := p.loadSpec(r, sweepNode, variants, variantsNode)
 	// Go on past errors so far, with the axes and variants that are sound,
 	// so that errors in the trials' configs are reported too.
@@ -119,7 +134,7 @@ func Load(path string, overrides []config.Override, opts Options) (*Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	co := config.Options{Overrides: overrides, Memory: opts.Memory}
+	co := config.Options{Overrides: overrides, Memory: opts.Memory, Context: opts.Context}
 	build := func(combo []*yaml.Node) (*Trial, yamlx.ErrorList) {
 		return buildTrial(doc, base, spec, variants, combo, co)
 	}
@@ -250,7 +265,7 @@ func (p *Plan) allHave(name string) bool {
 }
 
 // loadVariants decodes the variants mapping, in order.
-func loadVariants(r *yamlx.Reporter, n *yaml.Node) []*Variant {
+func loadVariants(ctx context.Context, r *yamlx.Reporter, n *yaml.Node) []*Variant {
 	if yamlx.IsNull(n) {
 		return nil
 	}
@@ -277,7 +292,7 @@ func loadVariants(r *yamlx.Reporter, n *yaml.Node) []*Variant {
 				vr.Errorf("a variant with from: takes no other keys")
 				continue
 			}
-			out = append(out, loadFrom(vr.Field("from"), name, from))
+			out = append(out, loadFrom(ctx, vr.Field("from"), name, from))
 			continue
 		}
 		for j := 0; j < len(v.Content); j += 2 {
@@ -293,7 +308,7 @@ func loadVariants(r *yamlx.Reporter, n *yaml.Node) []*Variant {
 // loadFrom reads another config file and returns a variant of its model and
 // train sections. The path is taken relative to the sweep file's folder,
 // else to the working directory.
-func loadFrom(r *yamlx.Reporter, name string, from *yaml.Node) *Variant {
+func loadFrom(ctx context.Context, r *yamlx.Reporter, name string, from *yaml.Node) *Variant {
 	if from.Kind != yaml.ScalarNode || from.Value == "" {
 		r.Errorf("must be the path of a config file, got %s", yamlx.Describe(from))
 		return nil
@@ -303,17 +318,20 @@ func loadFrom(r *yamlx.Reporter, name string, from *yaml.Node) *Variant {
 	if filepath.IsAbs(from.Value) {
 		candidates = candidates[1:]
 	}
-	var src []byte
 	var file string
 	for _, c := range candidates {
-		b, err := os.ReadFile(c)
-		if err == nil {
-			src, file = b, c
+		if _, err := os.Stat(c); err == nil {
+			file = c
 			break
 		}
 	}
 	if file == "" {
-		r.Errorf("cannot read %s (looked in %s)", from.Value, strings.Join(candidates, ", "))
+		r.Errorf("%s does not exist (looked in %s)", from.Value, strings.Join(candidates, ", "))
+		return nil
+	}
+	src, err := config.ReadFile(ctx, file)
+	if err != nil {
+		r.Errorf("%v", err)
 		return nil
 	}
 	other, err := yamlx.Parse(file, src)

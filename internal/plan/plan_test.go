@@ -168,7 +168,7 @@ sweep:
 `), 0o644)
 	_, err := plan.Load(path, nil, plan.Options{})
 	got := strings.ReplaceAll(fmt.Sprint(err), dir, "DIR")
-	want := `DIR/bad.yaml:4:13: variants.b.from: cannot read nothere.yaml (looked in DIR/nothere.yaml, nothere.yaml)
+	want := `DIR/bad.yaml:4:13: variants.b.from: nothere.yaml does not exist (looked in DIR/nothere.yaml, nothere.yaml)
 DIR/bad.yaml:5:62: model.layers[1].units: must be > 0, got 0
 DIR/bad.yaml:9:21: sweep.axes.variant[2]: unknown variant "d" (known: a, c); did you mean "a"?
 DIR/bad.yaml:10:33: train.learning_rate: must be > 0, got 0

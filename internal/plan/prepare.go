@@ -35,7 +35,7 @@ func Prepare(path string, o []config.Override, opts Options) (*Plan, error) {
 	case errors.As(err, &errs):
 		return nil, &InputError{Err: errs}
 	case errors.Is(err, os.ErrNotExist):
-		return nil, &InputError{Err: fmt.Errorf("exp: config file %s does not exist", path)}
+		return nil, &InputError{Err: fmt.Errorf("exp: config file %v", err)}
 	case err != nil:
 		return nil, &InputError{Err: fmt.Errorf("exp: %v", err)}
 	}
@@ -45,7 +45,9 @@ func Prepare(path string, o []config.Override, opts Options) (*Plan, error) {
 // Memory estimates the memory each trial of p needs (by position: the
 // trial with Index i is at i-1), loading each distinct dataset once. A
 // dataset that cannot be loaded is an *InputError; a cancelled ctx returns
-// ctx's error.
+// ctx's error. Knowing each trial's training examples, it adds to
+// p.Warnings the trials whose batchnorm cannot warm up in their training
+// steps.
 func (p *Plan) Memory(ctx context.Context) ([]model.Memory, error) {
 	sums := map[int]*model.Summary{}
 	for _, a := range p.Architectures {
@@ -54,15 +56,21 @@ func (p *Plan) Memory(ctx context.Context) ([]model.Memory, error) {
 		}
 	}
 	out := make([]model.Memory, len(p.Trials))
+	trainN := map[int]int{}
 	for i, t := range p.Trials {
 		data, err := p.dataBytes(ctx, t.Config)
 		if err != nil {
 			return nil, err
 		}
+		trainN[t.Index] = data.trainN
 		if s := sums[t.Index]; s != nil {
 			out[i] = model.EstimateMemory(t.Config, s, nil)
-			out[i].Data = data
+			out[i].Data = data.bytes
 		}
+	}
+	if !p.warmupChecked {
+		p.warmupChecked = true
+		p.Warnings = append(p.Warnings, p.warmupWarnings(trainN)...)
 	}
 	return out, nil
 }
@@ -85,13 +93,14 @@ func (p *Plan) EstimateTrial(ctx context.Context, t *Trial) (model.Memory, error
 		return model.Memory{}, err
 	}
 	m := model.EstimateMemory(t.Config, sum, nil)
-	m.Data = data
+	m.Data = data.bytes
 	return m, nil
 }
 
 // dataBytes returns the bytes the examples of cfg's dataset take in
-// memory, loading each distinct data section once.
-func (p *Plan) dataBytes(ctx context.Context, cfg *config.Config) (int64, error) {
+// memory, and its training examples, loading each distinct data section
+// once.
+func (p *Plan) dataBytes(ctx context.Context, cfg *config.Config) (dataSize, error) {
 	key := yamlx.Marshal(yamlx.Encode(cfg.Data))
 	p.dataMu.Lock()
 	n, ok := p.dataSizes[key]
@@ -101,16 +110,23 @@ func (p *Plan) dataBytes(ctx context.Context, cfg *config.Config) (int64, error)
 	}
 	set, err := LoadData(ctx, cfg)
 	if err != nil {
-		return 0, err
+		return dataSize{}, err
 	}
-	n = set.Train.Bytes() + set.Val.Bytes()
+	n = dataSize{bytes: set.Train.Bytes() + set.Val.Bytes(), trainN: set.Train.N}
 	p.dataMu.Lock()
 	if p.dataSizes == nil {
-		p.dataSizes = map[string]int64{}
+		p.dataSizes = map[string]dataSize{}
 	}
 	p.dataSizes[key] = n
 	p.dataMu.Unlock()
 	return n, nil
+}
+
+// dataSize is what a data section's examples take: their bytes, and the
+// number of training examples.
+type dataSize struct {
+	bytes  int64
+	trainN int
 }
 
 // LoadData loads cfg's dataset, sliced as configured. A problem with the

@@ -39,7 +39,7 @@ func RunConfig(ctx context.Context, store RunReader, r *record.Run) (*config.Con
 		}
 		dir = filepath.Dir(sw.File) // relative data paths are the config file's
 	}
-	cfg, err := config.ParseIn(dir, fmt.Sprintf("run %d's config", r.ID), []byte(r.ConfigYAML), nil)
+	cfg, err := config.ParseWith(fmt.Sprintf("run %d's config", r.ID), []byte(r.ConfigYAML), config.Options{Dir: dir, Context: ctx})
 	if err != nil {
 		return nil, fmt.Errorf("run %d's stored config: %w", r.ID, err)
 	}

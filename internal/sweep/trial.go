@@ -100,7 +100,7 @@ func (t *trial) train(ctx context.Context) (resultdb.Outcome, error) {
 	if err != nil {
 		return resultdb.Outcome{}, err
 	}
-	cfg, err := config.ParseWith(fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), config.Options{Dir: dir, Memory: t.o.Memory})
+	cfg, err := config.ParseWith(fmt.Sprintf("run %d's config", t.run.ID), []byte(t.run.ConfigYAML), config.Options{Dir: dir, Memory: t.o.Memory, Context: ctx})
 	if err != nil {
 		return failed("invalid stored config: " + err.Error())
 	}

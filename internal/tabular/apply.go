@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -244,34 +245,37 @@ func (p *Preprocessing) MarshalJSON() ([]byte, error) {
 }
 
 // ParsePreprocessing reads a stored Preprocessing and checks that it can be
-// applied.
+// applied. Its errors do not name where b came from: callers do.
 func ParsePreprocessing(b []byte) (*Preprocessing, error) {
+	if len(b) == 0 {
+		return nil, errors.New("empty: no preprocessing was stored")
+	}
 	p := &Preprocessing{}
 	if err := json.Unmarshal(b, p); err != nil {
-		return nil, fmt.Errorf("preprocessing: %w", err)
+		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
 	if p.Version != PreprocessingVersion {
-		return nil, fmt.Errorf("preprocessing: version %d, this exp reads version %d", p.Version, PreprocessingVersion)
+		return nil, fmt.Errorf("version %d, this exp reads version %d", p.Version, PreprocessingVersion)
 	}
 	if err := p.checkPolicies(); err != nil {
-		return nil, fmt.Errorf("preprocessing: %w", err)
+		return nil, err
 	}
 	if p.Task != Classification && p.Task != Regression {
-		return nil, fmt.Errorf("preprocessing: task %q", p.Task)
+		return nil, fmt.Errorf("task %q is neither classification nor regression", p.Task)
 	}
 	if p.Task == Classification && len(p.Classes) < 2 {
-		return nil, fmt.Errorf("preprocessing: a classification with %d classes", len(p.Classes))
+		return nil, fmt.Errorf("a classification with %d classes", len(p.Classes))
 	}
 	for _, f := range p.Features {
 		if f.Kind != Numeric && f.Kind != Categorical {
-			return nil, fmt.Errorf("preprocessing: feature %q has kind %q", f.Name, f.Kind)
+			return nil, fmt.Errorf("feature %q has kind %q", f.Name, f.Kind)
 		}
 		if f.Kind == Categorical && !slices.IsSorted(f.Categories) {
-			return nil, fmt.Errorf("preprocessing: feature %q: categories not sorted", f.Name)
+			return nil, fmt.Errorf("feature %q: categories not sorted", f.Name)
 		}
 	}
 	if len(p.Features) == 0 || p.Target == "" {
-		return nil, fmt.Errorf("preprocessing: no features or no target")
+		return nil, fmt.Errorf("no features or no target")
 	}
 	return p, nil
 }

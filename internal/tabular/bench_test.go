@@ -2,6 +2,7 @@ package tabular
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -70,7 +71,7 @@ func BenchmarkReadFile(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ResetTimer()
 	for b.Loop() {
-		t, err := ReadFile(path, ReadOptions{})
+		t, err := ReadFile(context.Background(), path, ReadOptions{})
 		if err != nil || t.N() != 1_000_000 {
 			b.Fatal(err)
 		}
@@ -84,7 +85,7 @@ func BenchmarkReadFile(b *testing.B) {
 func BenchmarkFitApply(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "bench.csv")
 	writeBenchCSV(b, path, 1_000_000, 20)
-	t, err := ReadFile(path, ReadOptions{})
+	t, err := ReadFile(context.Background(), path, ReadOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestReadOnce(t *testing.T) {
 		t.Skip("run by TestCompareWithPandas")
 	}
 	start := time.Now()
-	tab, err := ReadFile(path, ReadOptions{})
+	tab, err := ReadFile(context.Background(), path, ReadOptions{})
 	d := time.Since(start).Seconds()
 	if err != nil || tab.N() != 1_000_000 {
 		t.Fatal(err)

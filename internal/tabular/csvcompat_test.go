@@ -3,6 +3,7 @@ package tabular
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -121,7 +122,7 @@ func TestReadMultiMemberGzip(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tab, err := ReadFile(writeFile(t, "m.csv.gz", buf.String()), ReadOptions{})
+	tab, err := ReadFile(context.Background(), writeFile(t, "m.csv.gz", buf.String()), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

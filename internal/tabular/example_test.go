@@ -1,11 +1,11 @@
 package tabular_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/exp-runner/exp/internal/tabular"
 )
@@ -26,11 +26,11 @@ func Example() {
 	if err := os.WriteFile(train, []byte(rows), 0o644); err != nil {
 		panic(err)
 	}
-	l, err := tabular.Load(tabular.Spec{Path: train, Fit: tabular.FitOptions{Target: "species"}, ValidationSplit: 0.2})
+	l, err := tabular.Load(context.Background(), tabular.Spec{Path: train, Fit: tabular.FitOptions{Target: "species"}, ValidationSplit: 0.2})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(l.Pre.Task, "—", strings.ReplaceAll(l.Pre.TaskReason, dir+string(filepath.Separator), ""))
+	fmt.Println(l.Pre.Task, "—", l.Pre.TaskReason)
 	fmt.Println(l.Pre.Classes, l.Pre.InputNames())
 	fmt.Println("train", l.Train.N(), "val", l.Val.N(), "width", l.Train.Width)
 
@@ -46,7 +46,7 @@ func Example() {
 	if err := os.WriteFile(newRows, []byte("id,color,petal\n1,blue,2.5\n2,red,\n"), 0o644); err != nil {
 		panic(err)
 	}
-	t, err := tabular.ReadFile(newRows, tabular.ReadOptions{})
+	t, err := tabular.ReadFile(context.Background(), newRows, tabular.ReadOptions{})
 	if err != nil {
 		panic(err)
 	}

@@ -3,6 +3,7 @@ package tabular
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 )
@@ -215,12 +216,14 @@ func (p *Preprocessing) fitTarget(t *Table, c *Column, task Task, errs *Errors) 
 
 // inferTask applies the rule: any text, or only integers with at most
 // MaxClassIntegers distinct values, is a classification; anything else a
-// regression. The reason says which case applied.
+// regression. The reason says which case applied, naming the file by its
+// base name: it is stored with the run and in exported model folders,
+// which hold no paths of the machine that trained them.
 func inferTask(t *Table, c *Column) (Task, string) {
 	for i := range t.N() {
 		if c.NotNumber(i) {
 			return Classification, fmt.Sprintf("inferred: column %q has non-numeric values, e.g. %q at %s:%d",
-				c.Name, c.Value(i), t.Path, t.Lines[i])
+				c.Name, c.Value(i), filepath.Base(t.Path), t.Lines[i])
 		}
 	}
 	distinct := map[float64]bool{}
@@ -230,7 +233,7 @@ func inferTask(t *Table, c *Column) (Task, string) {
 		}
 		if v != math.Trunc(v) {
 			return Regression, fmt.Sprintf("inferred: column %q has non-integer values, e.g. %s at %s:%d",
-				c.Name, strconv.FormatFloat(v, 'g', -1, 64), t.Path, t.Lines[i])
+				c.Name, strconv.FormatFloat(v, 'g', -1, 64), filepath.Base(t.Path), t.Lines[i])
 		}
 		distinct[v] = true
 		if len(distinct) > MaxClassIntegers {

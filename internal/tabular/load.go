@@ -1,6 +1,7 @@
 package tabular
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,8 +30,9 @@ type Loaded struct {
 }
 
 // Load reads spec's files, holds out the validation rows, fits the
-// preprocessing on the training rows alone and applies it to both.
-func Load(spec Spec) (*Loaded, error) {
+// preprocessing on the training rows alone and applies it to both. Reading
+// stops with ctx's error once ctx is done.
+func Load(ctx context.Context, spec Spec) (*Loaded, error) {
 	paths := []string{spec.Path}
 	if spec.ValPath != "" {
 		paths = append(paths, spec.ValPath)
@@ -38,14 +40,14 @@ func Load(spec Spec) (*Loaded, error) {
 			return nil, fmt.Errorf("validation_split and val_path both give validation rows; keep one")
 		}
 	}
-	hash, err := contenthash.Files(paths...)
+	hash, err := contenthash.Files(ctx, paths...)
 	if err != nil {
 		return nil, err
 	}
 	tables := make([]*Table, len(paths))
 	errs := make([]error, len(paths))
 	for i, p := range paths {
-		tables[i], errs[i] = ReadFile(p, spec.Read)
+		tables[i], errs[i] = ReadFile(ctx, p, spec.Read)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -65,18 +67,106 @@ func Load(spec Spec) (*Loaded, error) {
 			return nil, err
 		}
 	}
-	if out.Pre, err = Fit(train, spec.Fit); err != nil {
+	if err := out.fitApply(train, val, spec.Fit); err != nil {
 		return nil, err
-	}
-	if out.Train, err = out.Pre.Apply(train, true); err != nil {
-		return nil, err
-	}
-	if val != nil {
-		if out.Val, err = out.Pre.Apply(val, true); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
+}
+
+// fitApply fits the preprocessing on train and applies it to train and
+// val, reporting the problems of both at once, in line order: the cells of
+// the validation rows too when fitting found only problems in cells.
+func (out *Loaded) fitApply(train, val *Table, opt FitOptions) error {
+	pre, err := Fit(train, opt)
+	if err != nil && !cellsOnly(err) {
+		return err
+	}
+	var found []error
+	if err == nil {
+		out.Train, err = pre.Apply(train, true)
+	}
+	found = append(found, err)
+	if val != nil {
+		out.Val, err = pre.Apply(val, true)
+		found = append(found, err)
+	}
+	if errs := inLineOrder(found...); errs != nil {
+		return errs
+	}
+	out.Pre = pre
+	return nil
+}
+
+// inLineOrder merges the problems of errs (each nil, an *Errors, or one
+// error) in file, then line order, keeping the first MaxErrors of those
+// listed; nil when there are none.
+func inLineOrder(errs ...error) error {
+	var all []error
+	total := 0
+	for _, err := range errs {
+		switch e := err.(type) {
+		case nil:
+		case *Errors:
+			all = append(all, e.List...)
+			total += e.Len()
+		default:
+			all = append(all, e)
+			total++
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	sortByLine(all)
+	out := &Errors{}
+	for _, e := range all {
+		out.Add(e)
+	}
+	out.More = total - len(out.List)
+	return out
+}
+
+// cellsOnly reports whether err is an *Errors of problems in cells (a
+// line each): the preprocessing was fitted, and can be applied to other
+// rows to find their problems too.
+func cellsOnly(err error) bool {
+	errs, ok := err.(*Errors)
+	if !ok {
+		return false
+	}
+	for _, e := range errs.List {
+		if ce, ok := e.(*CellError); !ok || ce.Line == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sortByLine orders errs' cell problems by file, then line (stable: a
+// line's problems keep their order).
+func sortByLine(errs []error) {
+	files := map[string]int{} // in order of first appearance
+	for _, e := range errs {
+		if ce, ok := e.(*CellError); ok {
+			if _, seen := files[ce.Path]; !seen {
+				files[ce.Path] = len(files)
+			}
+		}
+	}
+	key := func(e error) (int, int) {
+		if ce, ok := e.(*CellError); ok {
+			return files[ce.Path], ce.Line
+		}
+		return -1, 0
+	}
+	slices.SortStableFunc(errs, func(a, b error) int {
+		fa, la := key(a)
+		fb, lb := key(b)
+		if fa != fb {
+			return fa - fb
+		}
+		return la - lb
+	})
 }
 
 // dropMissing leaves out the rows of both tables that miss a value in the

@@ -1,24 +1,35 @@
 package tabular
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/exp-runner/exp/internal/infile"
 )
 
 // ReadOptions says how to split a CSV file.
 type ReadOptions struct {
 	Delimiter byte // the field separator; 0 means ','
+	// MaxBytes, when > 0, bounds the bytes read (after decompression): a
+	// larger file is refused, a regular one before it is read.
+	MaxBytes int64
 }
+
+// MaxLineBytes is the longest line ReadFile reads: a longer one means the
+// file is not CSV data (or has no newlines at all, as /dev/zero).
+const MaxLineBytes = 64 << 20
 
 // Table is a CSV file in memory, column by column. Every cell is kept as a
 // number where it is one; a column with any other text also keeps each
@@ -49,66 +60,103 @@ func (t *Table) N() int { return len(t.Lines) }
 // or starts with gzip's magic bytes). The first line must be a header naming
 // every column. Blank lines are skipped. Problems are reported together as
 // *Errors of *CellError, each naming the file, the physical line and the
-// column.
-func ReadFile(path string, opt ReadOptions) (*Table, error) {
-	raw, err := readAll(path)
+// column. Reading stops with ctx's error once ctx is done, at a line longer
+// than MaxLineBytes, and past opt.MaxBytes (an *infile.TooLargeError).
+func ReadFile(ctx context.Context, path string, opt ReadOptions) (*Table, error) {
+	raw, err := readAll(ctx, path, opt.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, raw, opt)
+	return parseCtx(ctx, path, raw, opt)
 }
 
 // readAll reads the file at path, decompressing gzip, into one buffer sized
-// in advance (from the file's size, or gzip's trailer).
-func readAll(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// in advance (from the file's size, or gzip's trailer), at most limit
+// bytes when limit > 0.
+func readAll(ctx context.Context, path string, limit int64) ([]byte, error) {
+	f, err := infile.Open(ctx, path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // read-only: a close error loses nothing
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	raw, err := readSized(f, st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if !strings.HasSuffix(path, ".gz") && !bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
-		return raw, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	size := int64(0)
-	if len(raw) >= 4 { // ISIZE: the uncompressed size modulo 2^32
-		size = int64(binary.LittleEndian.Uint32(raw[len(raw)-4:]))
+	if st, err := f.File().Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+		if limit > 0 && size > limit {
+			return nil, &infile.TooLargeError{Path: path, Limit: limit, Size: size}
+		}
 	}
-	out, err := readSized(zr, size)
+	br := bufio.NewReaderSize(f, 1<<16)
+	magic, _ := br.Peek(2)
+	if !strings.HasSuffix(path, ".gz") && !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		return readText(path, br, size)
+	}
+	zr, err := gzip.NewReader(br)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, readError(path, err)
 	}
-	return out, nil
+	hint := int64(0)
+	if size >= 4 { // ISIZE: the uncompressed size modulo 2^32
+		var b [4]byte
+		if _, err := f.File().ReadAt(b[:], size-4); err == nil {
+			hint = int64(binary.LittleEndian.Uint32(b[:]))
+		}
+	}
+	if limit > 0 {
+		hint = min(hint, limit)
+	}
+	text := infile.NewReader(ctx, path, zr, limit).Describe("the decompressed data")
+	return readText(path, text, hint)
 }
 
-// readSized reads r to its end into a buffer of size bytes, growing it if r
-// holds more.
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	buf := makeBytes(int(size))
-	n, err := io.ReadFull(r, buf)
-	switch err {
-	case nil:
-		rest, err := io.ReadAll(r)
-		return append(buf, rest...), err
-	case io.EOF, io.ErrUnexpectedEOF:
-		return buf[:n], nil
+// readText reads r to its end into a buffer of size bytes, growing it if r
+// holds more, and refuses a line longer than MaxLineBytes as soon as it
+// has read that much of it.
+func readText(path string, r io.Reader, size int64) ([]byte, error) {
+	buf := makeBytes(int(size) + 1)[:0]
+	lineStart := 0 // where the line being read began
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		if n > 0 {
+			if nl := bytes.LastIndexByte(buf[len(buf):len(buf)+n], '\n'); nl >= 0 {
+				lineStart = len(buf) + nl + 1
+			}
+			buf = buf[:len(buf)+n]
+			if len(buf)-lineStart > MaxLineBytes {
+				line := 1 + bytes.Count(buf[:lineStart], []byte{'\n'})
+				return nil, &CellError{Path: path, Line: line,
+					Msg: fmt.Sprintf("the line is longer than %d MiB: this is not CSV data", MaxLineBytes>>20)}
+			}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, readError(path, err)
+		}
 	}
-	return nil, err
+}
+
+// readError names path in an error of reading it (the context's errors and
+// the limit's pass as they are).
+func readError(path string, err error) error {
+	var tl *infile.TooLargeError
+	if errors.As(err, &tl) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // Parse reads CSV data as ReadFile does; name is the file named in errors.
 func Parse(name string, data []byte, opt ReadOptions) (*Table, error) {
+	return parseCtx(context.Background(), name, data, opt)
+}
+
+// parseCtx is Parse, stopping with ctx's error once ctx is done.
+func parseCtx(ctx context.Context, name string, data []byte, opt ReadOptions) (*Table, error) {
 	delim := opt.Delimiter
 	if delim == 0 {
 		delim = ','
@@ -125,7 +173,7 @@ func Parse(name string, data []byte, opt ReadOptions) (*Table, error) {
 		return nil, err
 	}
 	t := &Table{Path: name}
-	if err := t.parseBody(body, bodyLine, names, delim); err != nil {
+	if err := t.parseBody(ctx, body, bodyLine, names, delim); err != nil {
 		return nil, err
 	}
 	if t.N() == 0 {
@@ -177,7 +225,7 @@ func parseHeader(name string, data []byte, delim byte) (names []string, body []b
 // parseBody parses the rows after the header: numbers first, in parallel
 // chunks written straight into the columns, then the text of the columns
 // that are not all numbers.
-func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte) error {
+func (t *Table) parseBody(ctx context.Context, body []byte, bodyLine int, names []string, delim byte) error {
 	res := survey(body, bodyLine)
 	ncol := len(names)
 	// Every row of a chunk but the last ends in a newline, so a chunk holds at
@@ -198,7 +246,10 @@ func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte)
 	for j := range cols {
 		cols[j] = block[j*bound : (j+1)*bound : (j+1)*bound]
 	}
-	parallel(len(res), func(i int) { res[i].numbers(lines, cols, delim) })
+	parallel(len(res), func(i int) { res[i].numbers(ctx, lines, cols, delim) })
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	errs := &Errors{}
 	for _, c := range res {
 		for _, e := range c.errs {
@@ -227,7 +278,10 @@ func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte)
 		}
 	}
 	if len(textCols) > 0 {
-		parallel(len(res), func(i int) { res[i].texts(ncol, textCols, delim) })
+		parallel(len(res), func(i int) { res[i].texts(ctx, ncol, textCols, delim) })
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for k, j := range textCols {
 			t.Columns[j].joinText(res, k)
 		}
@@ -330,19 +384,26 @@ type chunk struct {
 	moreErrs int      // problems found past maxChunkErrs
 }
 
+// checkEvery is how many lines a chunk parses between looks at the
+// context: a few milliseconds' work.
+const checkEvery = 1 << 16
+
 // maxChunkErrs bounds the problems one chunk keeps (Errors caps the total).
 const maxChunkErrs = MaxErrors + 1
 
 // numbers parses every row of the chunk as numbers into lines and cols from
 // row c.off on, counting the cells that are not numbers, and records ragged
 // rows and malformed quotes.
-func (c *chunk) numbers(lines []int32, cols [][]float64, delim byte) {
+func (c *chunk) numbers(ctx context.Context, lines []int32, cols [][]float64, delim byte) {
 	s := &scanner{buf: c.buf, delim: delim}
 	ncol := len(cols)
 	c.bad = make([]int, ncol)
 	nan := math.NaN()
 	row := c.off
-	for s.pos < len(s.buf) {
+	for n := 0; s.pos < len(s.buf); n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			break // the caller returns ctx's error
+		}
 		if s.atBlank() {
 			continue
 		}
@@ -394,7 +455,7 @@ func (c *chunk) badRow(line, col, ncol int, s *scanner) {
 
 // texts reads the text of columns cols (ascending) of every good row,
 // interning it per chunk.
-func (c *chunk) texts(ncol int, cols []int, delim byte) {
+func (c *chunk) texts(ctx context.Context, ncol int, cols []int, delim byte) {
 	s := &scanner{buf: c.buf, delim: delim}
 	c.text = make([][]int32, len(cols))
 	c.levels = make([][]string, len(cols))
@@ -405,7 +466,10 @@ func (c *chunk) texts(ncol int, cols []int, delim byte) {
 		raw[k], canon[k] = map[string]int32{}, map[string]int32{}
 	}
 	row := make([]int32, 0, len(cols))
-	for s.pos < len(s.buf) {
+	for n := 0; s.pos < len(s.buf); n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			break // the caller returns ctx's error
+		}
 		if s.atBlank() {
 			continue
 		}

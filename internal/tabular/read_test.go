@@ -3,6 +3,7 @@ package tabular
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -69,7 +70,7 @@ func TestReadFile(t *testing.T) {
 		"\n" +
 		"7,8e1,007\n" +
 		"9,10,7.0" // no final newline
-	tab, err := ReadFile(writeFile(t, "t.csv", content), ReadOptions{})
+	tab, err := ReadFile(context.Background(), writeFile(t, "t.csv", content), ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestReadGzipAndDelimiter(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	tab, err := ReadFile(writeFile(t, "t.csv.gz", buf.String()), ReadOptions{Delimiter: ';'})
+	tab, err := ReadFile(context.Background(), writeFile(t, "t.csv.gz", buf.String()), ReadOptions{Delimiter: ';'})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestReadErrors(t *testing.T) {
 		{"many.csv", many, []string{"many.csv:2: the row has 3", "many.csv:21:", "… and 10 more"}},
 	}
 	for _, tt := range tests {
-		_, err := ReadFile(writeFile(t, tt.name, tt.content), ReadOptions{})
+		_, err := ReadFile(context.Background(), writeFile(t, tt.name, tt.content), ReadOptions{})
 		if err == nil {
 			t.Errorf("%s: no error", tt.name)
 			continue
@@ -186,7 +187,7 @@ func TestReadErrors(t *testing.T) {
 			}
 		}
 	}
-	if _, err := ReadFile(filepath.Join(t.TempDir(), "absent.csv"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "absent.csv") {
+	if _, err := ReadFile(context.Background(), filepath.Join(t.TempDir(), "absent.csv"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "absent.csv") {
 		t.Errorf("missing file: %v", err)
 	}
 	if _, err := Parse("x.csv", []byte("a\n1\n"), ReadOptions{Delimiter: '"'}); err == nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -252,6 +253,7 @@ func IsNull(n *yaml.Node) bool {
 }
 
 // Describe names what n holds, for error messages: `"abc"`, `12`, a mapping, a list.
+// A long value is cut to its first line, and to DescribeMax characters.
 func Describe(n *yaml.Node) string {
 	n = Resolve(n)
 	switch {
@@ -264,7 +266,35 @@ func Describe(n *yaml.Node) string {
 	case n.Tag == "!!null":
 		return "null"
 	case n.Tag == "!!str":
-		return strconv.Quote(n.Value)
+		return Quote(n.Value)
 	}
-	return n.Value
+	return Cut(n.Value)
+}
+
+// DescribeMax is the most characters of a value that messages quote.
+const DescribeMax = 60
+
+// Cut returns s up to its first line break, at most DescribeMax
+// characters, with "…" where it was cut.
+func Cut(s string) string {
+	cut := false
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s, cut = s[:i], true
+	}
+	if r := []rune(s); len(r) > DescribeMax {
+		s, cut = string(r[:DescribeMax]), true
+	}
+	if cut {
+		s += "…"
+	}
+	return s
+}
+
+// Quote is strconv.Quote of s cut as Cut does (the "…" after the quotes).
+func Quote(s string) string {
+	c := Cut(s)
+	if c == s {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(strings.TrimSuffix(c, "…")) + "…"
 }
