@@ -29,9 +29,21 @@ func (m *Model) PredictStep(ctx *mlctx.Context, x *graph.Node) *graph.Node {
 // the argmax of the logits, as EvalStep counts it), so that one pass gives
 // all of them.
 func (m *Model) ScoreStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
-	g := x.Graph()
+	return m.scoreStep(ctx, []*graph.Node{x}, y)
+}
+
+// ScoreStepInputs is ScoreStep for a model of any number of inputs: ins
+// holds the model's inputs in the order of Info.ModelInputs, then the
+// labels or targets.
+func (m *Model) ScoreStepInputs(ctx *mlctx.Context, ins []*graph.Node) []*graph.Node {
+	n := m.NumInputs()
+	return m.scoreStep(ctx, ins[:n], ins[n])
+}
+
+func (m *Model) scoreStep(ctx *mlctx.Context, xs []*graph.Node, y *graph.Node) []*graph.Node {
+	g := y.Graph()
 	ctx.SetTraining(g, false)
-	out, err := m.Forward(ctx, x)
+	out, err := m.forward(ctx, xs, nil)
 	if err != nil {
 		panic(err)
 	}
