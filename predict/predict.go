@@ -109,8 +109,10 @@ type rows struct {
 
 // Rows returns CSV rows as inputs: header names the columns (in any order;
 // every feature column of the run must be there, others are ignored) and
-// each row holds one value per column, as text. Errors name the row by its
-// line in the CSV they form (header = 1).
+// each row holds one value per column, as text. A text column's cell is
+// free text, tokenized with the run's own vocabulary (an empty cell is all
+// padding). Errors name the row by its line in the CSV they form (header =
+// 1).
 func Rows(header []string, values [][]string) Inputs { return rows{header, values} }
 
 func (r rows) split(m *Model) (*registry.Examples, error) {
@@ -122,7 +124,7 @@ func (r rows) split(m *Model) (*registry.Examples, error) {
 	if err != nil {
 		return nil, fmt.Errorf("predict: the model does not take CSV rows: %w", err)
 	}
-	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{})
+	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{Raw: p.TextColumns()})
 	if err != nil {
 		return nil, err
 	}

@@ -246,13 +246,21 @@ func validateUsed(r *yamlx.Reporter, layers []Layer, names []string, in graphInp
 	if in.unknown || len(layers) == 0 {
 		return
 	}
+	var unused []string
 	for k, x := range in.list {
 		if !usedIn[k] {
-			where := "the data's input"
+			name := fmt.Sprintf("%q", x.Name)
 			if x.Key != "" {
-				where += " (data." + x.Key + ")"
+				name += " (data." + x.Key + ")"
 			}
-			r.Errorf("%s %q is taken by no layer: name it in a layer's inputs, e.g. inputs: [%s]", where, x.Name, x.Name)
+			unused = append(unused, name)
 		}
+	}
+	switch len(unused) {
+	case 0:
+	case 1:
+		r.Errorf("the data's input %s is taken by no layer: name it in a layer's inputs", unused[0])
+	default:
+		r.Errorf("the data's inputs %s are taken by no layer: name each in a layer's inputs", strings.Join(unused, ", "))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/exp-runner/exp/internal/tabular"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -58,6 +59,11 @@ func reportErrors(r registry.Reporter, key string, err error) {
 		for _, e := range multi.Unwrap() {
 			reportErrors(r, key, e)
 		}
+		return
+	}
+	var ke *tabular.KeyError
+	if errors.As(err, &ke) {
+		keyReporter(r, ke.Key).Errorf("%v", ke.Err)
 		return
 	}
 	r.Field(key).Errorf("%v", err)

@@ -26,6 +26,8 @@ type Loaded struct {
 	Val     *Dataset // nil without ValPath or ValidationSplit
 	Dropped int      // rows left out for missing values (missing: drop), both files
 	Hash    string   // contenthash.Files of Path and ValPath: the data's identity
+	// Text describes each text column's cells (Fit.Text), for exp validate.
+	Text []TextStats
 }
 
 // Load reads spec's files, holds out the validation rows, fits the
@@ -44,8 +46,12 @@ func Load(spec Spec) (*Loaded, error) {
 	}
 	tables := make([]*Table, len(paths))
 	errs := make([]error, len(paths))
+	read := spec.Read
+	if spec.Fit.Text != nil {
+		read.Raw = spec.Fit.Text.Columns
+	}
 	for i, p := range paths {
-		tables[i], errs[i] = ReadFile(p, spec.Read)
+		tables[i], errs[i] = ReadFile(p, read)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -68,24 +74,22 @@ func Load(spec Spec) (*Loaded, error) {
 	if out.Pre, err = Fit(train, spec.Fit); err != nil {
 		return nil, err
 	}
-	if out.Train, err = out.Pre.Apply(train, true); err != nil {
+	var valErr error
+	out.Train, err = out.Pre.Apply(train, true)
+	if val != nil {
+		out.Val, valErr = out.Pre.Apply(val, true)
+	}
+	if err := errors.Join(err, valErr); err != nil {
 		return nil, err
 	}
-	if val != nil {
-		if out.Val, err = out.Pre.Apply(val, true); err != nil {
-			return nil, err
-		}
-	}
+	out.Text = out.Pre.textStats(train, val)
 	return out, nil
 }
 
 // dropMissing leaves out the rows of both tables that miss a value in the
 // target or a feature.
 func dropMissing(train, val *Table, opt FitOptions) (*Table, *Table, int, error) {
-	names := append([]string{opt.Target}, opt.Features...)
-	if opt.Features == nil {
-		names = train.Names()
-	}
+	names := missingNames(train, opt)
 	train, n, err := train.DropMissing(names)
 	if err != nil || val == nil {
 		return train, val, n, err

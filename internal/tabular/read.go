@@ -18,6 +18,9 @@ import (
 // ReadOptions says how to split a CSV file.
 type ReadOptions struct {
 	Delimiter byte // the field separator; 0 means ','
+	// Raw names columns of free text: their cells are kept as written
+	// (Column.Raw), not read as numbers, categories or missing values.
+	Raw []string
 }
 
 // Table is a CSV file in memory, column by column. Every cell is kept as a
@@ -40,6 +43,10 @@ type Column struct {
 	// each row's index into Levels, or -1 where the cell is missing.
 	Text   []int32
 	Levels []string // distinct texts, in order of first appearance
+	// Raw holds each row's cell as written (quotes undone, spaces kept)
+	// for a column ReadOptions.Raw names; nil for the others, whose Num and
+	// Text are then not to be read.
+	Raw []string
 }
 
 // N is the number of data rows.
@@ -125,7 +132,7 @@ func Parse(name string, data []byte, opt ReadOptions) (*Table, error) {
 		return nil, err
 	}
 	t := &Table{Path: name}
-	if err := t.parseBody(body, bodyLine, names, delim); err != nil {
+	if err := t.parseBody(body, bodyLine, names, delim, opt.Raw); err != nil {
 		return nil, err
 	}
 	if t.N() == 0 {
@@ -177,7 +184,7 @@ func parseHeader(name string, data []byte, delim byte) (names []string, body []b
 // parseBody parses the rows after the header: numbers first, in parallel
 // chunks written straight into the columns, then the text of the columns
 // that are not all numbers.
-func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte) error {
+func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte, raw []string) error {
 	res := survey(body, bodyLine)
 	ncol := len(names)
 	// Every row of a chunk but the last ends in a newline, so a chunk holds at
@@ -222,10 +229,11 @@ func (t *Table) parseBody(body []byte, bodyLine int, names []string, delim byte)
 		for _, c := range res {
 			bad += c.bad[j]
 		}
-		if bad > 0 {
+		if bad > 0 && !slices.Contains(raw, name) {
 			textCols = append(textCols, j)
 		}
 	}
+	t.readRaw(res, raw, delim)
 	if len(textCols) > 0 {
 		parallel(len(res), func(i int) { res[i].texts(ncol, textCols, delim) })
 		for k, j := range textCols {
