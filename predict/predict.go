@@ -35,7 +35,9 @@ func Load(dir string) (*Model, error) {
 func (m *Model) Classes() []string { return slices.Clone(m.m.Classes) }
 
 // InputShape returns the shape of one example's inputs after preprocessing,
-// e.g. [28 28 1] for an MNIST image or [5] for a CSV row of five inputs.
+// e.g. [28 28 1] for an MNIST image or [5] for a CSV row of five inputs;
+// nil for a model of several inputs (a CSV file's text columns and its
+// other features), which takes Rows.
 func (m *Model) InputShape() []int { return slices.Clone(m.m.Shape()) }
 
 // Epoch returns the run epoch whose weights the model holds.
@@ -177,7 +179,7 @@ func resizes(m *Model) bool {
 type tensors []float32
 
 // Tensors returns inputs already preprocessed: example after example, each
-// InputShape's product of values.
+// InputShape's product of values. A model that reads text takes Rows.
 func Tensors(x []float32) Inputs { return tensors(x) }
 
 func (x tensors) split(m *Model) (*registry.Examples, error) {
