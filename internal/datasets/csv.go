@@ -101,6 +101,7 @@ func (c *CSV) spec(env registry.DataEnv, delim byte) tabular.Spec {
 		Fit: tabular.FitOptions{Target: c.Target, Features: c.Features, Task: tabular.Task(c.Task),
 			Normalize: c.Normalize, Missing: c.Missing, Unknown: c.Unknown, Text: c.fitText()},
 		ValidationSplit: env.Split.Fraction, SplitSeed: c.SplitSeed,
+		TextMemory: c.textMemory(env.Memory),
 	}
 }
 

@@ -143,6 +143,19 @@ func (c *CSV) fitText() *tabular.TextOptions {
 	return &tabular.TextOptions{Columns: c.Text.Columns, Options: o}
 }
 
+// textMemory checks, before the text columns become token ids, that they
+// fit in memory: rows × columns × sequence_length int32s.
+func (c *CSV) textMemory(m registry.MemoryPolicy) func(rows int, need int64) error {
+	if c.Text == nil {
+		return nil
+	}
+	return func(rows int, need int64) error {
+		what := fmt.Sprintf("csv: the token ids of %d rows × %d text column(s) × sequence_length %d need",
+			rows, len(c.Text.Columns), c.Text.SequenceLength)
+		return m.Check(what, need, "int32")
+	}
+}
+
 // textSummary describes each text column for exp validate: its vocabulary,
 // the training cells' lengths and what was cut, and the validation cells'
 // tokens out of the vocabulary.

@@ -17,6 +17,10 @@ type Spec struct {
 	Fit             FitOptions
 	ValidationSplit float64 // with no ValPath: the fraction held out, stratified for classification
 	SplitSeed       uint64
+	// TextMemory, when set, is asked before the text columns (Fit.Text) of
+	// rows rows are turned into token ids whether need bytes of them fit;
+	// its error stops the load.
+	TextMemory func(rows int, need int64) error `json:"-"`
 }
 
 // Loaded is a csv dataset ready for training.
@@ -60,6 +64,9 @@ func Load(spec Spec) (*Loaded, error) {
 	train, val := tables[0], (*Table)(nil)
 	if len(tables) > 1 {
 		val = tables[1]
+	}
+	if err := checkTextMemory(spec, tables); err != nil {
+		return nil, err
 	}
 	if spec.Fit.Missing == MissingDrop {
 		if train, val, out.Dropped, err = dropMissing(train, val, spec.Fit); err != nil {

@@ -205,6 +205,20 @@ func (p *Preprocessing) textStats(train, val *Table) []TextStats {
 	return out
 }
 
+// checkTextMemory asks spec.TextMemory whether the token ids of the text
+// columns of tables fit: rows × columns × sequence length int32s.
+func checkTextMemory(spec Spec, tables []*Table) error {
+	if spec.Fit.Text == nil || spec.TextMemory == nil {
+		return nil
+	}
+	rows := 0
+	for _, t := range tables {
+		rows += t.N()
+	}
+	need := 4 * int64(rows) * int64(len(spec.Fit.Text.Columns)) * int64(spec.Fit.Text.SequenceLength)
+	return spec.TextMemory(rows, need)
+}
+
 // readRaw keeps the cells of the columns named raw as written, in
 // Column.Raw, for the rows of the chunks res.
 func (t *Table) readRaw(res []*chunk, raw []string, delim byte) {
