@@ -3,6 +3,7 @@ package datasets
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/exp-runner/exp/internal/keypath"
@@ -62,9 +63,9 @@ func (t *CSVText) validate(r registry.Reporter, target string, features []string
 				name, strings.Join(quoted(reservedInputs), " and "))
 		case name == target:
 			cr.Errorf("%q is the target; a text column is an input", name)
-		case contains(features, name):
+		case slices.Contains(features, name):
 			cr.Errorf("%q is also listed in features; a column is text or a feature", name)
-		case contains(t.Columns[:i], name):
+		case slices.Contains(t.Columns[:i], name):
 			cr.Errorf("%q is listed twice", name)
 		}
 	}
@@ -105,15 +106,6 @@ func quoted(names []string) []string {
 		out[i] = fmt.Sprintf("%q", n)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // fitText is the text section as tabular's fit takes it (nil without one).
