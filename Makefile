@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/exp
 DB ?= runs.db
 
-.PHONY: build setup run test bench bench-search load load-attack fuzz clean
+.PHONY: build setup run test bench bench-search load load-attack fuzz parity-onnx bench-onnx clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/exp
@@ -53,6 +53,31 @@ load-attack:
 
 fuzz:
 	$(GO) test ./internal/config -run XXX -fuzz FuzzParse -fuzztime 60s
+
+# Parity of ONNX backbones in exp with PyTorch: torchvision's resnet18,
+# mobilenet_v2, mobilenet_v3_small, efficientnet_b0 and a TransformerEncoder,
+# random weights, opsets 13 and 17, exported to a temporary folder by
+# internal/onnx/testdata/make_models.py (needs python3-torch,
+# python3-torchvision), then run on the cpu backend (about 1 minute).
+PYTHON ?= /usr/bin/python3
+parity-onnx:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(PYTHON) internal/onnx/testdata/make_models.py --large "$$dir" && \
+	EXP_ONNX_PARITY_DIR="$$dir" $(GO) test ./internal/onnx -run '^TestParityLarge$$' -count=1 -v
+
+# torchvision's resnet18 (ONNX_MODEL=mobilenet_v2 for that one) imported from
+# ONNX, batch 8 of 224×224 images, beside PyTorch in the same run: forward;
+# an Adam step of a dense head with the backbone frozen, then fully
+# trainable. Two rounds of exp, PyTorch with 2 OpenMP threads, PyTorch's
+# defaults. Run it on a quiet machine.
+ONNX_MODEL ?= resnet18
+bench-onnx:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	$(PYTHON) internal/onnx/testdata/bench_torch.py --model $(ONNX_MODEL) --export "$$dir/model.onnx" && \
+	for round in 1 2; do \
+	EXP_ONNX_BENCH_MODEL="$$dir/model.onnx" $(GO) test ./internal/onnx -run '^$$' -bench Backbone -benchtime 5x | grep Benchmark && \
+	OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 $(PYTHON) internal/onnx/testdata/bench_torch.py --model $(ONNX_MODEL) && \
+	$(PYTHON) internal/onnx/testdata/bench_torch.py --model $(ONNX_MODEL) || exit 1; done
 
 clean:
 	rm -rf bin

@@ -2,7 +2,10 @@ package predict_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/exp-runner/exp/internal/infer/infertest"
@@ -59,5 +62,18 @@ func TestTextRows(t *testing.T) {
 	}
 	if _, err := m.Predict(context.Background(), predict.Rows([]string{"title", "priority"}, [][]string{{"x", "1"}})); err == nil {
 		t.Error("rows without the body column were predicted")
+	}
+	// model.json's inputs must agree with the preprocessing's vocabularies.
+	meta := filepath.Join(model, "model.json")
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := regexp.MustCompile(`"vocabulary": \d+`).ReplaceAll(b, []byte(`"vocabulary": 7`))
+	if err := os.WriteFile(meta, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := predict.Load(model); err == nil || !strings.Contains(err.Error(), "data.Inputs: title (int32 [16], vocabulary 7), body (int32 [16], vocabulary 7), features (float32 [1]), but") {
+		t.Errorf("a model.json whose vocabularies disagree with the preprocessing: %v", err)
 	}
 }

@@ -11,8 +11,10 @@ import (
 // DecodeFrozen decodes a resolved config (one a run stored) without
 // validating it against its data, whose files may be elsewhere or gone:
 // the dataset's Info is info instead of what its files say, and Load is an
-// error. An exported model is built this way, from its config and the
-// description of the data it was trained on.
+// error. Everything but the data section is validated as Validate does
+// (the loss against info), so that a config edited in a model folder is
+// refused with its errors at their keys. An exported model is built this
+// way, from its config and the description of the data it was trained on.
 func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, error) {
 	doc, err := yamlx.Parse(file, src)
 	if err != nil {
@@ -27,6 +29,10 @@ func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, err
 	}
 	c.resolve()
 	c.Data.Params = Frozen{Dataset: c.Data.Params, Data: info}
+	c.validate(r)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,10 @@ type Model struct {
 }
 
 // Open builds cfg's model on its backend and loads the weights of the
-// checkpoint folder weights.
+// checkpoint folder weights: only the variables the model's prediction
+// reads, each of the shape the config gives it, checked before anything is
+// allocated, and none holding a NaN or an infinity (see
+// checkpoint.LoadWith).
 func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	m, err := model.New(cfg)
 	if err != nil {
@@ -52,8 +56,13 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	want, err := m.Variables(be)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Source.File, err)
+	}
 	ctx := mlctx.New()
-	if err := checkpoint.LoadFrom(weights, "checkpoint "+weights, ctx); err != nil {
+	o := checkpoint.LoadOptions{Want: want, Only: true, Finite: true}
+	if err := checkpoint.LoadWith(weights, "checkpoint "+weights, ctx, o); err != nil {
 		return nil, err
 	}
 	out := &Model{Config: cfg, Preprocessing: pre, m: m, backend: be, ctx: ctx}
@@ -207,13 +216,42 @@ func (m *Model) checkInputs(s *registry.Examples) error {
 	return nil
 }
 
-// describeInputs lists inputs as NAME (DTYPE SHAPE), comma-separated.
+// describeInputs lists inputs as NAME (DTYPE SHAPE[, vocabulary N]),
+// comma-separated.
 func describeInputs(ins []registry.Input) string {
 	parts := make([]string, len(ins))
 	for k, in := range ins {
 		parts[k] = fmt.Sprintf("%s (%s %v)", in.Name, in.Type(), in.Shape)
+		if in.Vocabulary > 0 {
+			parts[k] = fmt.Sprintf("%s (%s %v, vocabulary %d)", in.Name, in.Type(), in.Shape, in.Vocabulary)
+		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// NonFinite returns the examples (by position) whose output holds a NaN
+// or an infinity: a class probability or a predicted value. A model that
+// loaded cleanly can still produce one, from inputs far outside what it
+// was trained on; such an output is no prediction.
+func (o *Output) NonFinite() []int {
+	vals := o.Probs
+	if vals == nil {
+		vals = o.Values
+	}
+	if o.N == 0 || len(vals) == 0 {
+		return nil
+	}
+	k := len(vals) / o.N
+	var out []int
+	for i := range o.N {
+		for _, v := range vals[i*k : (i+1)*k] {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // ErrNoLabels is returned by Score for examples without labels or targets.

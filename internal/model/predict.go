@@ -1,8 +1,12 @@
 package model
 
 import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -57,4 +61,41 @@ func (m *Model) scoreStep(ctx *mlctx.Context, xs []*graph.Node, y *graph.Node) [
 		outs = append(outs, graph.ArgMax(out, -1, dtypes.Int32))
 	}
 	return outs
+}
+
+// Variables returns the shape of each variable PredictStep reads, by its
+// GoMLX parameter name ("var:/model/dense/kernel"): it builds the graph
+// on backend without running it, so no variable is allocated. A model
+// that cannot be built, or whose output does not fit its data's classes
+// or targets, is an error.
+func (m *Model) Variables(backend backends.Backend) (map[string]shapes.Shape, error) {
+	out := map[string]shapes.Shape{}
+	var err error
+	p := Catch(func() {
+		g := graph.NewGraph(backend, "variables")
+		defer g.Finalize()
+		ctx := mlctx.New()
+		ctx.SetTraining(g, false)
+		var xs []*graph.Node
+		for k, shape := range m.InputShapes(1) {
+			xs = append(xs, graph.Parameter(g, fmt.Sprintf("x%d", k), shape))
+		}
+		var y *graph.Node
+		if y, err = m.ForwardInputs(ctx, xs); err != nil {
+			return
+		}
+		if err = m.checkOutput(y); err != nil {
+			return
+		}
+		for v := range ctx.IterVariables() {
+			out[v.ParameterName()] = v.Shape()
+		}
+	})
+	if p != nil {
+		return nil, fmt.Errorf("cannot build the model: %s", p.Brief())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot build the model: %w", err)
+	}
+	return out, nil
 }
