@@ -50,7 +50,9 @@ func (m *Model) Warnings() []string { return slices.Clone(m.meta.Warnings) }
 func (m *Model) Classes() []string { return slices.Clone(m.m.Classes) }
 
 // InputShape returns the shape of one example's inputs after preprocessing,
-// e.g. [28 28 1] for an MNIST image or [5] for a CSV row of five inputs.
+// e.g. [28 28 1] for an MNIST image or [5] for a CSV row of five inputs;
+// nil for a model of several inputs (a CSV file's text columns and its
+// other features), which takes Rows.
 func (m *Model) InputShape() []int { return slices.Clone(m.m.Shape()) }
 
 // Epoch returns the run epoch whose weights the model holds.
@@ -136,8 +138,10 @@ type rows struct {
 
 // Rows returns CSV rows as inputs: header names the columns (in any order;
 // every feature column of the run must be there, others are ignored) and
-// each row holds one value per column, as text. Errors name the row by its
-// line in the CSV they form (header = 1).
+// each row holds one value per column, as text. A text column's cell is
+// free text, tokenized with the run's own vocabulary (an empty cell is all
+// padding). Errors name the row by its line in the CSV they form (header =
+// 1).
 func Rows(header []string, values [][]string) Inputs { return rows{header, values} }
 
 func (r rows) split(m *Model) (*registry.Examples, error) {
@@ -149,7 +153,7 @@ func (r rows) split(m *Model) (*registry.Examples, error) {
 	if err != nil {
 		return nil, fmt.Errorf("predict: the model does not take CSV rows: %s: %w", m.m.PreprocessingSource, err)
 	}
-	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{})
+	t, err := tabular.Parse("rows", b.Bytes(), tabular.ReadOptions{Raw: p.TextColumns()})
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +206,7 @@ func resizes(m *Model) bool {
 type tensors []float32
 
 // Tensors returns inputs already preprocessed: example after example, each
-// InputShape's product of values.
+// InputShape's product of values. A model that reads text takes Rows.
 func Tensors(x []float32) Inputs { return tensors(x) }
 
 func (x tensors) split(m *Model) (*registry.Examples, error) {

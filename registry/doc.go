@@ -26,6 +26,14 @@
 // A MultiInput layer that takes another number of inputs than the merges'
 // two or more implements InputCounter.
 //
+// A dataset gives the model one float32 input (DataInfo.Shape, Examples.X
+// or Pixels), named "input", or several named inputs, float32 values or
+// int32 token ids: DataInfo.Inputs describes them (Input) and
+// Examples.Inputs holds their values (InputValues). Layers name the data's
+// inputs in `inputs:`. A layer sized by a vocabulary (embedding's
+// input_dim) implements VocabularySized, so that an input of known
+// Vocabulary (a text column) sizes it.
+//
 // Layers on sequences may take part in padding masks, as Keras's do: a layer
 // that starts one (embedding with mask_zero) implements MaskMaker, one that
 // passes it on unchanged MaskPasser, one that reads it MaskUser. A layer

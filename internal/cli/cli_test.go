@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,6 +97,14 @@ func TestConfigErrors(t *testing.T) {
 				}
 				args = []string{"run", cfgPath, "--db", filepath.Join(tmp, "runs.db")}
 			}
+			if bytes.Contains(src, []byte("# setup: text-data")) {
+				writeTextData(t, filepath.Join(tmp, "data"))
+				cfgPath := filepath.Join(tmp, filepath.Base(file))
+				if err := os.WriteFile(cfgPath, src, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				args[1] = cfgPath
+			}
 			code, out, errOut := run(t, nil, args...)
 			if code != ExitUsage {
 				t.Errorf("exit code %d, want %d; stdout:\n%s\nstderr:\n%s", code, ExitUsage, out, errOut)
@@ -144,6 +153,30 @@ func writeTruncatedMNIST(t *testing.T, dir string) {
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writeTextData writes into dir the CSV files of the text configs in
+// testdata/config_errors: tickets.csv, with three text columns (title,
+// body, and dense, named like a layer), a number (priority) and a label, and bad-utf8.csv, whose body holds bytes
+// that are not UTF-8 on lines 3 and 5.
+func writeTextData(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tickets := "title,body,dense,priority,label\n"
+	for i := range 12 {
+		tickets += fmt.Sprintf("printer %d jams,the printer on floor %d jams again,note %d,%d,%s\n", i, i, i, i%3, []string{"hardware", "network"}[i%2])
+	}
+	files := map[string]string{
+		"tickets.csv":  tickets,
+		"bad-utf8.csv": "body,label\nfine,a\ncaf\xe9 au lait,b\nfine too,a\n\xff\xfe,b\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

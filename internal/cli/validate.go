@@ -10,6 +10,7 @@ import (
 
 	"github.com/exp-runner/exp/internal/layers"
 	"github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/registry"
 )
 
 func init() {
@@ -148,7 +149,7 @@ func ranges(ns []int) string {
 func WriteSummary(w io.Writer, name string, s *model.Summary) {
 	rows := [][4]string{{"Layer (type)", "Output Shape", "Param #", "Connected to"}}
 	if s.Connected {
-		rows = append(rows, [4]string{"input (input)", layers.ShapeString(s.Input), "0", "-"})
+		rows = append(rows, inputRows(s)...)
 	}
 	for _, r := range s.Rows {
 		row := [4]string{fmt.Sprintf("%s (%s)", r.Name, r.Type), layers.ShapeString(r.Output), commas(r.Params)}
@@ -192,6 +193,24 @@ func WriteSummary(w io.Writer, name string, s *model.Summary) {
 	fmt.Fprintf(w, "Total params: %s\n", commas(s.Total))
 	fmt.Fprintf(w, "Trainable params: %s\n", commas(s.Trainable))
 	fmt.Fprintf(w, "Non-trainable params: %s\n", commas(s.NonTrainable))
+}
+
+// inputRows are the summary's first rows, one per model input: "input
+// (input)" for the one input of a model that has one, else each input's
+// name, int32 ones (token ids) marked so.
+func inputRows(s *model.Summary) [][4]string {
+	if len(s.Inputs) == 0 {
+		return [][4]string{{"input (input)", layers.ShapeString(s.Input), "0", "-"}}
+	}
+	var rows [][4]string
+	for _, in := range s.Inputs {
+		typ := "input"
+		if in.DType == registry.Int32 {
+			typ += ", int32"
+		}
+		rows = append(rows, [4]string{fmt.Sprintf("%s (%s)", in.Name, typ), layers.ShapeString(in.Shape), "0", "-"})
+	}
+	return rows
 }
 
 // commas formats n with thousands separators: 101,770.

@@ -65,6 +65,10 @@ type Data struct {
 	Memory registry.MemoryPolicy `yaml:"-"`
 	// Context stops the dataset's reading in Validate (Options.Context).
 	Context context.Context `yaml:"-"`
+
+	// invalid is true when validating the data section found problems:
+	// the data's inputs are then not known.
+	invalid bool
 }
 
 // Model is a stack of layers.
@@ -84,6 +88,10 @@ type Layer struct {
 	// KernelRegularizer adds a penalty on the layer's kernel to the loss
 	// (dense and convolution layers; see regularize.go).
 	KernelRegularizer *Regularizer `yaml:"kernel_regularizer,omitempty"`
+	// Defaulted lists the layer's keys that the config leaves out and the
+	// data sets (an embedding's input_dim, from the vocabulary of the text
+	// column it takes): they are in the resolved config, not in its hash.
+	Defaulted []string `yaml:"-"`
 }
 
 // Train holds the training hyperparameters.
@@ -389,13 +397,22 @@ func (c *Config) Validate(r *yamlx.Reporter) {
 	c.validate(r)
 }
 
+// Inputs are the model's inputs (registry.DataInfo.ModelInputs): those of
+// the dataset, or one named "input".
+func (c *Config) Inputs() []registry.Input {
+	if c.Data.Params == nil {
+		return registry.DataInfo{}.ModelInputs()
+	}
+	return c.Data.Params.Info().ModelInputs()
+}
+
 // validate is Validate but for the data section.
 func (c *Config) validate(r *yamlx.Reporter) {
 	if c.Name == "" {
 		r.Field("name").Errorf("must not be empty")
 	}
 	validateBackend(r.Field("backend"), c.Backend)
-	c.Model.validate(r.Field("model"))
+	c.Model.validate(r.Field("model"), graphInputs{list: c.Inputs(), unknown: c.Data.invalid || c.Data.Params == nil, data: r.Field("data")})
 	c.Train.validate(r.Field("train"), c.Data)
 	c.validateExtras(r)
 }
@@ -412,6 +429,8 @@ func validateBackend(r *yamlx.Reporter, spec string) {
 }
 
 func (d *Data) validate(r *yamlx.Reporter) {
+	before := r.Count()
+	defer func() { d.invalid = r.Count() > before }()
 	if d.TrainExamples < 0 {
 		r.Field("train_examples").Errorf("must be ≥ 0 (0 takes all), got %d", d.TrainExamples)
 	}
@@ -439,19 +458,20 @@ func (d *Data) env() registry.DataEnv {
 	}
 }
 
-func (m *Model) validate(r *yamlx.Reporter) {
+func (m *Model) validate(r *yamlx.Reporter, in graphInputs) {
 	if m.Name == "" {
 		r.Field("name").Errorf("must not be empty")
 	}
 	if len(m.Layers) == 0 {
 		r.Field("layers").Errorf("must list at least one layer")
 	}
+	sizeVocabularies(r.Field("layers"), m.Layers, in.list, in.unknown)
 	for i, l := range m.Layers {
 		if l.Spec != nil {
 			l.Spec.Validate(APIReporter(r.Field("layers").Index(i)))
 		}
 	}
-	validateGraph(r.Field("layers"), m.Layers)
+	validateGraph(r.Field("layers"), m.Layers, in)
 }
 
 func (t *Train) validate(r *yamlx.Reporter, d Data) {
@@ -650,12 +670,14 @@ func (c *Config) HasMetric(name string) bool {
 // dataset that hashes its files' contents (registry.ContentHasher) the
 // data section's paths (PathKeys) are left out too and that hash
 // (data_hash) is put in: the same data moved elsewhere is the same
-// experiment, and changed data is another.
+// experiment, and changed data is another. A layer's keys that the data
+// set (Layer.Defaulted) are left out too: the data hash covers them.
 func (c *Config) Hash() string {
 	cp := *c
 	cp.Name = ""
 	cp.Model.Name = ""
 	n := cp.Node()
+	dropDefaulted(n, c.Model.Layers)
 	h := c.Data.DataHash()
 	if _, d := yamlx.MapGet(n, "data"); d != nil && d.Kind == yaml.MappingNode {
 		var kept []*yaml.Node
@@ -672,6 +694,32 @@ func (c *Config) Hash() string {
 	}
 	sum := sha256.Sum256(yamlx.CanonicalJSON(n))
 	return hex.EncodeToString(sum[:])
+}
+
+// dropDefaulted removes from the resolved config n each layer's Defaulted
+// keys.
+func dropDefaulted(n *yaml.Node, layers []Layer) {
+	_, m := yamlx.MapGet(n, "model")
+	if m == nil {
+		return
+	}
+	_, ls := yamlx.MapGet(m, "layers")
+	if ls == nil || ls.Kind != yaml.SequenceNode || len(ls.Content) != len(layers) {
+		return
+	}
+	for i, l := range layers {
+		d := ls.Content[i]
+		if len(l.Defaulted) == 0 || d.Kind != yaml.MappingNode {
+			continue
+		}
+		var kept []*yaml.Node
+		for k := 0; k+1 < len(d.Content); k += 2 {
+			if !slices.Contains(l.Defaulted, d.Content[k].Value) {
+				kept = append(kept, d.Content[k], d.Content[k+1])
+			}
+		}
+		d.Content = kept
+	}
 }
 
 // DataHash is the hash of the contents of the dataset's files

@@ -11,9 +11,9 @@ import (
 // validateMasks follows padding masks through the layer graph as the
 // model's forward pass carries them (registry.MaskFlow) and reports, at its
 // line, each layer that receives a mask it cannot take.
-func validateMasks(r *yamlx.Reporter, layers []Layer, names []string) {
+func validateMasks(r *yamlx.Reporter, layers []Layer, names []string, ins []registry.Input) {
 	origin := make([]string, len(layers)) // the layer that made the output's mask; "": none
-	for i, src := range InputIndices(layers) {
+	for i, src := range Sources(layers, ins) {
 		l := layers[i]
 		from, via := "", ""
 		for _, j := range src {

@@ -23,6 +23,9 @@ type CSV struct {
 	Missing   string   `yaml:"missing,omitempty"`   // error (default), mean or drop
 	Unknown   string   `yaml:"unknown,omitempty"`   // error (default) or ignore: an unseen category
 	SplitSeed uint64   `yaml:"split_seed,omitempty"`
+	// Text, when set, names the columns of free text and how they become
+	// token ids (see CSVText).
+	Text *CSVText `yaml:"text,omitempty"`
 
 	loaded *tabular.Loaded
 }
@@ -54,6 +57,7 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 	if c.Target == "" {
 		r.Field("target").Errorf("is required: the column to predict")
 	}
+	textOK := c.Text == nil || c.Text.validate(r.Field("text"), c.Target, c.Features)
 	spec := c.spec(env, delim)
 	spec.Read.MaxBytes = readLimit(env.Memory, 2)
 	filesOK := requiredFile(r, "path", spec.Path)
@@ -63,7 +67,7 @@ func (c *CSV) Validate(r registry.Reporter, env registry.DataEnv) {
 			r.Field("val_path").Errorf("and validation_split both give validation rows; keep one")
 		}
 	}
-	if !filesOK || !ok || c.Target == "" {
+	if !filesOK || !ok || c.Target == "" || !textOK {
 		return
 	}
 	loaded, err := cached(files, spec, func() (*tabular.Loaded, error) {
@@ -96,19 +100,25 @@ func (c *CSV) spec(env registry.DataEnv, delim byte) tabular.Spec {
 		Path: resolve(env.Dir, c.Path), ValPath: resolve(env.Dir, c.ValPath),
 		Read: tabular.ReadOptions{Delimiter: delim},
 		Fit: tabular.FitOptions{Target: c.Target, Features: c.Features, Task: tabular.Task(c.Task),
-			Normalize: c.Normalize, Missing: c.Missing, Unknown: c.Unknown},
+			Normalize: c.Normalize, Missing: c.Missing, Unknown: c.Unknown, Text: c.fitText()},
 		ValidationSplit: env.Split.Fraction, SplitSeed: c.SplitSeed,
+		TextMemory: c.textMemory(env.Memory),
 	}
 }
 
 // Info describes the rows as Validate found them: one input per numeric
-// feature and per category, and the classes or one regression target.
+// feature and per category, and the classes or one regression target. With
+// text columns, each is an input of token ids named after it, and the other
+// features one input named "features" (when there are any).
 func (c *CSV) Info() registry.DataInfo {
 	if c.loaded == nil {
 		return registry.DataInfo{}
 	}
 	p := c.loaded.Pre
 	info := registry.DataInfo{Shape: []int{p.Width()}, Validation: c.loaded.Val != nil}
+	if ins := p.Inputs(); ins != nil {
+		info.Shape, info.Inputs = nil, ins
+	}
 	if p.Task == tabular.Classification {
 		info.NumClasses = len(p.Classes)
 	} else {
@@ -169,7 +179,10 @@ func (c *CSV) Summary() []string {
 			names[i] += fmt.Sprintf(" (%d categories)", len(f.Categories))
 		}
 	}
-	out = append(out, fmt.Sprintf("  features (%d, %d inputs): %s", len(p.Features), p.Width(), strings.Join(names, ", ")))
+	if len(p.Features) > 0 || len(p.Text) == 0 {
+		out = append(out, fmt.Sprintf("  features (%d, %d inputs): %s", len(p.Features), p.Width(), strings.Join(names, ", ")))
+	}
+	out = append(out, textSummary(l)...)
 	out = append(out, fmt.Sprintf("  task: %s of %q (%s)", p.Task, p.Target, p.TaskReason))
 	if p.Task == tabular.Classification {
 		out = append(out, classLines(p.Classes, l.Train.Labels)...)

@@ -1,11 +1,13 @@
 package datasets
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 
 	"github.com/exp-runner/exp/internal/errlist"
 	"github.com/exp-runner/exp/internal/infile"
+	"github.com/exp-runner/exp/internal/tabular"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -61,21 +63,30 @@ func readLimit(mem registry.MemoryPolicy, factor int64) int64 {
 // reportErrors reports at key every problem that err joins, with the
 // count of those an errlist.List left out, as one error: a config's key
 // keeps only its first error, and these are all worth reading. The
-// problems after the first go on lines of their own, indented.
+// problems after the first go on lines of their own, indented. A problem
+// with a key of its own (a *tabular.KeyError, such as a text column's
+// setting) is reported at that key instead.
 func reportErrors(r registry.Reporter, key string, err error) {
-	msgs := flatten(err)
-	r.Field(key).Errorf("%s", strings.Join(msgs, "\n  "))
+	if msgs := flatten(r, err); len(msgs) > 0 {
+		r.Field(key).Errorf("%s", strings.Join(msgs, "\n  "))
+	}
 }
 
-// flatten lists the messages of err and of the errors it joins.
-func flatten(err error) []string {
+// flatten lists the messages of err and of the errors it joins, reporting
+// those with a key of their own at that key.
+func flatten(r registry.Reporter, err error) []string {
 	multi, ok := err.(interface{ Unwrap() []error })
 	if !ok {
+		var ke *tabular.KeyError
+		if errors.As(err, &ke) {
+			keyReporter(r, ke.Key).Errorf("%v", ke.Err)
+			return nil
+		}
 		return []string{err.Error()}
 	}
 	var out []string
 	for _, e := range multi.Unwrap() {
-		out = append(out, flatten(e)...)
+		out = append(out, flatten(r, e)...)
 	}
 	if l, ok := err.(*errlist.List); ok && l.More > 0 {
 		out = append(out, l.MoreText())

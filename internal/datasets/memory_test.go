@@ -24,6 +24,8 @@ func TestMemoryCheck(t *testing.T) {
 		fmt.Fprintf(&b, "%d,%d\n", i, i%2)
 	}
 	writeText(t, dir, "rows.csv", b.String())
+	writeText(t, dir, "texts.csv", strings.ReplaceAll(b.String(), "x,y", "body,y"))
+	longText := &CSVText{Columns: []string{"body"}, Tokenizer: "words", MaxTokens: 100, MinFrequency: 1, SequenceLength: 4096}
 	for _, tt := range []struct {
 		name string
 		ds   registry.Dataset
@@ -36,6 +38,9 @@ func TestMemoryCheck(t *testing.T) {
 		{"images forced", &Images{Path: "big", SplitSeed: 2}, registry.MemoryPolicy{Total: 2000, Copies: 2, Force: true}, ""},
 		{"unknown machine", &Images{Path: "big", SplitSeed: 3}, registry.MemoryPolicy{Copies: 2}, ""},
 		{"csv", &CSV{Path: "rows.csv", Target: "y"}, registry.MemoryPolicy{Total: 2000}, "rows.csv (2.3 KB) needs 4.6 KB as columns of numbers"},
+		// The file fits, its token ids (400 × 4,096 int32) do not.
+		{"csv text ids", &CSV{Path: "texts.csv", Target: "y", Text: longText}, registry.MemoryPolicy{Total: 20000},
+			"csv: the token ids of 400 rows × 1 text column(s) × sequence_length 4096 need 6.6 MB as int32; this machine has 20 KB"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newReporter()

@@ -22,6 +22,9 @@ func (c *CSV) PreprocessedInfo(pre []byte) (registry.DataInfo, error) {
 		return registry.DataInfo{}, err
 	}
 	info := registry.DataInfo{Shape: []int{p.Width()}}
+	if ins := p.Inputs(); ins != nil { // text columns
+		info.Shape, info.Inputs = nil, ins
+	}
 	if p.Task == tabular.Classification {
 		info.NumClasses = len(p.Classes)
 	} else {

@@ -159,6 +159,11 @@ func hashSplit(s *registry.Examples) string {
 	for _, v := range s.X {
 		binary.Write(h, binary.LittleEndian, math.Float32bits(v))
 	}
+	for _, in := range s.Inputs { // examples with several inputs, or token ids
+		h.Write([]byte(in.Name))
+		binary.Write(h, binary.LittleEndian, in.F32)
+		binary.Write(h, binary.LittleEndian, in.I32)
+	}
 	binary.Write(h, binary.LittleEndian, s.Labels)
 	binary.Write(h, binary.LittleEndian, s.Targets)
 	return hex.EncodeToString(h.Sum(nil))

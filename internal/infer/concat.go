@@ -35,13 +35,31 @@ func concat(all []*Inputs) (*Inputs, error) {
 // append adds in's examples after out's.
 func (out *Inputs) append(in *Inputs) error {
 	a, b := out.Split, in.Split
-	if !slices.Equal(a.Shape, b.Shape) || (a.Pixels == nil) != (b.Pixels == nil) ||
+	if !slices.Equal(a.Shape, b.Shape) || (a.Pixels == nil) != (b.Pixels == nil) || !registry.SameInputs(a.ModelInputs(), b.ModelInputs()) ||
 		(a.Labels == nil) != (b.Labels == nil) || (a.Targets == nil) != (b.Targets == nil) || !slices.Equal(out.Columns, in.Columns) {
 		return fmt.Errorf("input files of different kinds (%v and %v, with and without labels or columns) cannot be mixed", a.Shape, b.Shape)
 	}
 	out.Split = &registry.Examples{N: a.N + b.N, Shape: a.Shape, X: append(a.X, b.X...), Pixels: append(a.Pixels, b.Pixels...),
-		Labels: append(a.Labels, b.Labels...), Targets: append(a.Targets, b.Targets...)}
+		Inputs: appendInputs(a.Inputs, b.Inputs), Labels: append(a.Labels, b.Labels...), Targets: append(a.Targets, b.Targets...)}
 	out.IDs = append(out.IDs, in.IDs...)
 	out.Extra = append(out.Extra, in.Extra...)
 	return nil
+}
+
+// appendInputs returns each input of a followed by the same input of b
+// (their lists describe the same inputs), in new memory.
+func appendInputs(a, b []registry.InputValues) []registry.InputValues {
+	if a == nil {
+		return nil
+	}
+	out := make([]registry.InputValues, len(a))
+	for k := range a {
+		out[k] = registry.InputValues{Input: a[k].Input}
+		if a[k].I32 != nil {
+			out[k].I32 = append(slices.Clip(a[k].I32), b[k].I32...)
+		} else {
+			out[k].F32 = append(slices.Clip(a[k].F32), b[k].F32...)
+		}
+	}
+	return out
 }

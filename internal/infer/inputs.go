@@ -120,7 +120,7 @@ func (m *Model) readCSV(ctx context.Context, path string) (*Inputs, error) {
 	if err != nil {
 		return nil, m.preprocessingError(err)
 	}
-	opt := tabular.ReadOptions{MaxBytes: readLimit()}
+	opt := tabular.ReadOptions{MaxBytes: readLimit(), Raw: p.TextColumns()}
 	if c, ok := dataset(m.Config).(*datasets.CSV); ok {
 		switch d := c.Delimiter; {
 		case d == `\t`:
@@ -149,12 +149,15 @@ func (m *Model) readCSV(ctx context.Context, path string) (*Inputs, error) {
 	return in, nil
 }
 
-// extraColumns returns the columns of t that are not features, with each
-// kept row's values (rows by their lines).
+// extraColumns returns the columns of t that are not features or text
+// columns, with each kept row's values (rows by their lines).
 func extraColumns(t *tabular.Table, p *tabular.Preprocessing, lines []int32) ([]string, [][]string) {
 	features := map[string]bool{}
 	for _, f := range p.Features {
 		features[f.Name] = true
+	}
+	for _, name := range p.TextColumns() {
+		features[name] = true
 	}
 	row := make(map[int32]int, t.N())
 	for i, l := range t.Lines {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -76,7 +77,7 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	if out.Classes, err = ClassNames(cfg, pre); err != nil {
 		return nil, err
 	}
-	if out.exec, err = mlctx.NewExec(be, ctx.Checked(false), m.ScoreStep); err != nil {
+	if out.exec, err = mlctx.NewExec(be, ctx.Checked(false), m.ScoreStepInputs); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -140,8 +141,17 @@ func (m *Model) imageOptions() (imageOptions, error) {
 // Classification reports whether the model predicts classes.
 func (m *Model) Classification() bool { return m.Classes != nil }
 
-// Shape is the per-example input shape.
-func (m *Model) Shape() []int { return m.m.Info.Shape }
+// Shape is the per-example input shape of a model of one input (nil for a
+// model of several).
+func (m *Model) Shape() []int {
+	if ins := m.m.Info.ModelInputs(); len(ins) == 1 {
+		return ins[0].Shape
+	}
+	return nil
+}
+
+// Inputs describes the model's inputs, in order.
+func (m *Model) Inputs() []registry.Input { return m.m.Info.ModelInputs() }
 
 // Output is what the model says about N examples.
 type Output struct {
@@ -168,8 +178,8 @@ func (m *Model) Run(ctx context.Context, s *registry.Examples) (out *Output, err
 
 // run is Run, whose GoMLX panics Run makes errors.
 func (m *Model) run(ctx context.Context, s *registry.Examples) (*Output, error) {
-	if s.ExampleSize() != m.m.Info.ExampleSize() {
-		return nil, fmt.Errorf("inputs have %v values per example; the model takes %v", s.Shape, m.m.Info.Shape)
+	if err := m.checkInputs(s); err != nil {
+		return nil, err
 	}
 	out := &Output{N: s.N}
 	bs := m.Config.Train.EvalBatchSize
@@ -191,18 +201,21 @@ func (m *Model) batch(s *registry.Examples, from, to int, out *Output) error {
 	for i := range idx {
 		idx[i] = from + i
 	}
-	x, y := tensors.FromShape(m.m.Inputs(n)), tensors.FromShape(m.m.Targets(n))
-	tensors.MustMutableFlatData(x, func(xs []float32) {
-		switch {
-		case m.Classification() && s.Labels != nil:
-			tensors.MustMutableFlatData(y, func(l []int32) { s.Gather(idx, xs, l, nil) })
-		case !m.Classification() && s.Targets != nil:
-			tensors.MustMutableFlatData(y, func(t []float32) { s.Gather(idx, xs, nil, t) })
-		default:
-			s.Gather(idx, xs, nil, nil)
-		}
-	})
-	res, err := m.exec.Exec(x, y)
+	var args []any
+	var xs []*tensors.Tensor
+	for _, shape := range m.m.InputShapes(n) {
+		x := tensors.FromShape(shape)
+		xs, args = append(xs, x), append(args, x)
+	}
+	model.FillInputs(xs, s, idx)
+	y := tensors.FromShape(m.m.Targets(n))
+	switch {
+	case m.Classification() && s.Labels != nil:
+		tensors.MustMutableFlatData(y, func(l []int32) { s.GatherLabels(idx, l, nil) })
+	case !m.Classification() && s.Targets != nil:
+		tensors.MustMutableFlatData(y, func(t []float32) { s.GatherLabels(idx, nil, t) })
+	}
+	res, err := m.exec.Exec(append(args, y)...)
 	if err != nil {
 		return err
 	}
@@ -220,6 +233,35 @@ func (m *Model) batch(s *registry.Examples, from, to int, out *Output) error {
 	out.Probs = append(out.Probs, vals...)
 	out.Pred = append(out.Pred, tensors.MustCopyFlatData[int32](res[3])...)
 	return nil
+}
+
+// checkInputs returns an error unless the examples s hold the model's
+// inputs: as many, each of the same size and type.
+func (m *Model) checkInputs(s *registry.Examples) error {
+	want, got := m.m.Info.ModelInputs(), s.ModelInputs()
+	if len(want) == 1 && len(got) == 1 && got[0].Type() == want[0].Type() {
+		if got[0].Size() != want[0].Size() {
+			return fmt.Errorf("inputs have %v values per example; the model takes %v", got[0].Shape, want[0].Shape)
+		}
+		return nil
+	}
+	if !registry.SameInputs(got, want) {
+		return fmt.Errorf("inputs %s; the model takes %s", describeInputs(got), describeInputs(want))
+	}
+	return nil
+}
+
+// describeInputs lists inputs as NAME (DTYPE SHAPE[, vocabulary N]),
+// comma-separated.
+func describeInputs(ins []registry.Input) string {
+	parts := make([]string, len(ins))
+	for k, in := range ins {
+		parts[k] = fmt.Sprintf("%s (%s %v)", in.Name, in.Type(), in.Shape)
+		if in.Vocabulary > 0 {
+			parts[k] = fmt.Sprintf("%s (%s %v, vocabulary %d)", in.Name, in.Type(), in.Shape, in.Vocabulary)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // NonFinite returns the examples (by position) whose output holds a NaN

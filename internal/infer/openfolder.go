@@ -16,6 +16,7 @@ import (
 	"strconv"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/text"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -27,11 +28,12 @@ const (
 	maxPreprocessingBytes = 256 << 20
 )
 
-// Limits on what model.json may declare: an example's values, and the
-// number of classes or targets.
+// Limits on what model.json may declare: an example's values, the number
+// of classes or targets, and a text input's vocabulary.
 const (
 	maxExampleSize = 1 << 30
 	maxOutputs     = 1 << 24
+	maxVocabulary  = text.MaxVocabulary // a text input's ids
 )
 
 // OpenFolder opens the model folder dir. It checks, before building the
@@ -136,16 +138,10 @@ func checkMeta(dir string, meta *Meta) []error {
 	if meta.Dataset == "" {
 		fail("dataset", "missing")
 	}
-	size := int64(1)
-	for i, n := range d.Shape {
-		if n < 1 || int64(n) > maxExampleSize/size {
-			fail("data.Shape", "%v: dimension %d is %d (each at least 1, at most %d values per example)", d.Shape, i, n, maxExampleSize)
-			break
-		}
-		size *= int64(n)
-	}
-	if len(d.Shape) == 0 {
-		fail("data.Shape", "missing")
+	if len(d.Inputs) > 0 {
+		checkInputs(d, fail)
+	} else {
+		checkShape("data.Shape", d.Shape, fail)
 	}
 	switch {
 	case d.NumClasses < 0 || d.NumClasses > maxOutputs || d.TargetDim < 0 || d.TargetDim > maxOutputs:
@@ -156,6 +152,45 @@ func checkMeta(dir string, meta *Meta) []error {
 		fail("classes", "%d names for %d classes (data.NumClasses)", len(meta.Classes), d.NumClasses)
 	}
 	return errs
+}
+
+// checkShape checks an example shape of model.json: dimensions of at least
+// 1, at most maxExampleSize values in all.
+func checkShape(field string, shape []int, fail func(field, format string, args ...any)) {
+	size := int64(1)
+	for i, n := range shape {
+		if n < 1 || int64(n) > maxExampleSize/size {
+			fail(field, "%v: dimension %d is %d (each at least 1, at most %d values per example)", shape, i, n, maxExampleSize)
+			return
+		}
+		size *= int64(n)
+	}
+	if len(shape) == 0 {
+		fail(field, "missing")
+	}
+}
+
+// checkInputs checks model.json's named inputs (a model of text columns):
+// each named once, float32 or int32, of a valid shape, a vocabulary not
+// below 0; and no Shape beside them.
+func checkInputs(d registry.DataInfo, fail func(field, format string, args ...any)) {
+	if d.Shape != nil {
+		fail("data.Shape", "%v beside data.Inputs: a model takes one or the other", d.Shape)
+	}
+	seen := map[string]bool{}
+	for i, in := range d.Inputs {
+		field := fmt.Sprintf("data.Inputs[%d]", i)
+		switch {
+		case in.Name == "" || seen[in.Name]:
+			fail(field+".name", "%q: empty or listed twice", in.Name)
+		case in.DType != registry.Float32 && in.DType != registry.Int32:
+			fail(field+".dtype", "%q: want float32 or int32", in.DType)
+		case in.Vocabulary < 0 || in.Vocabulary > maxVocabulary:
+			fail(field+".vocabulary", "%d: out of range (0 to %d)", in.Vocabulary, maxVocabulary)
+		}
+		seen[in.Name] = true
+		checkShape(field+".shape", in.Shape, fail)
+	}
 }
 
 // checkFiles checks, from format 2, that model.json's files lists every
@@ -265,7 +300,10 @@ func agree(dir string, meta *Meta, cfg *config.Config, pre []byte) []error {
 	if want.Shape != nil && !slices.Equal(d.Shape, want.Shape) {
 		fail("data.Shape", "%v, but %s gives inputs of shape %v", d.Shape, source, want.Shape)
 	}
-	if (want.Shape != nil || want.NumClasses > 0) && d.NumClasses != want.NumClasses {
+	if want.Inputs != nil && (!registry.SameInputs(d.Inputs, want.Inputs) || !sameVocabularies(d.Inputs, want.Inputs)) {
+		fail("data.Inputs", "%s, but %s gives %s", describeInputs(d.Inputs), source, describeInputs(want.Inputs))
+	}
+	if (want.Shape != nil || want.Inputs != nil || want.NumClasses > 0) && d.NumClasses != want.NumClasses {
 		fail("data.NumClasses", "%d, but %s gives %d", d.NumClasses, source, want.NumClasses)
 	}
 	if want.TargetDim > 0 && d.TargetDim != want.TargetDim {
@@ -346,4 +384,15 @@ func labelNumbers(n int) []string {
 		out[i] = strconv.Itoa(i)
 	}
 	return out
+}
+
+// sameVocabularies reports whether the inputs a and b, which SameInputs
+// matched, have the same vocabulary sizes.
+func sameVocabularies(a, b []registry.Input) bool {
+	for k := range a {
+		if a[k].Vocabulary != b[k].Vocabulary {
+			return false
+		}
+	}
+	return true
 }

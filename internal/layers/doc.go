@@ -26,7 +26,8 @@
 //	            depth_multiplier (1), activation (linear), use_bias (true)
 //	separableconv2d  filters (required) and the parameters of depthwiseconv2d
 //	layernorm   epsilon (0.001), center (true), scale (true)
-//	embedding   input_dim (required), output_dim (required), mask_zero (false)
+//	embedding   input_dim (required; fed by a text column: its vocabulary
+//	            size), output_dim (required), mask_zero (false)
 //	upsampling2d   size (2), interpolation (nearest)
 //	zeropadding2d  padding (1)
 //	cropping2d     cropping (0)

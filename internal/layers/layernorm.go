@@ -63,18 +63,36 @@ func (ln *LayerNorm) Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, erro
 // Tokens arrive as float32 or integer values and are cast to int32; the
 // output has one more axis than the input. With mask_zero, token 0 is
 // padding: the layer starts a padding mask (registry.MaskMaker), true where
-// the token is not 0, and needs (batch, steps) input.
+// the token is not 0, and needs (batch, steps) input. Fed by a text column,
+// input_dim defaults to the column's vocabulary size
+// (registry.VocabularySized).
 type Embedding struct {
 	InputDim  int  `yaml:"input_dim"`
 	OutputDim int  `yaml:"output_dim"`
 	MaskZero  bool `yaml:"mask_zero,omitempty"` // omitted at its default: config hashes stay put
+
+	fromData bool // input_dim was set from the vocabulary of the text column it takes
 }
 
-var _ registry.MaskMaker = (*Embedding)(nil)
+var (
+	_ registry.MaskMaker       = (*Embedding)(nil)
+	_ registry.VocabularySized = (*Embedding)(nil)
+)
+
+// VocabularyKey is input_dim.
+func (e *Embedding) VocabularyKey() string { return "input_dim" }
+
+// VocabularySize is input_dim.
+func (e *Embedding) VocabularySize() int { return e.InputDim }
+
+// SetVocabularySize sets input_dim, which the config left out.
+func (e *Embedding) SetVocabularySize(n int) { e.InputDim, e.fromData = n, true }
 
 // Validate checks the dimensions.
 func (e *Embedding) Validate(r registry.Reporter) {
-	required(r, "input_dim", e.InputDim)
+	if !e.fromData {
+		required(r, "input_dim", e.InputDim)
+	}
 	required(r, "output_dim", e.OutputDim)
 	if e.MaskZero && e.InputDim == 1 {
 		r.Field("input_dim").Errorf("must be > 1 with mask_zero: token 0 is padding")

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/internal/optim"
@@ -50,7 +51,10 @@ func EstimateMemory(cfg *config.Config, sum *Summary, set *registry.Data) Memory
 	var m Memory
 	m.Params = int64(sum.Total) * f32
 	m.Optimizer = int64(sum.Trainable) * f32 * int64(1+slots(cfg))
-	perExample := int64(registry.DataInfo{Shape: sum.Input[1:]}.ExampleSize())
+	var perExample int64 // every input is 4 bytes a value, float32 or int32
+	for _, in := range sum.Inputs {
+		perExample += int64(registry.DataInfo{Shape: in.Shape[1:]}.ExampleSize())
+	}
 	for i, r := range sum.Rows {
 		perExample += int64(registry.DataInfo{Shape: r.Output[1:]}.ExampleSize())
 		if i < len(cfg.Model.Layers) {
@@ -80,8 +84,12 @@ type activationCounter interface {
 func inputShapes(sum *Summary, row SummaryRow) [][]int {
 	var out [][]int
 	for _, name := range row.Inputs {
-		if name == config.InputName {
-			out = append(out, sum.Input[1:])
+		if k := slices.IndexFunc(sum.Inputs, func(in SummaryInput) bool { return in.Name == name }); k >= 0 {
+			out = append(out, sum.Inputs[k].Shape[1:])
+			continue
+		}
+		if name == config.InputName && len(sum.Inputs) == 1 {
+			out = append(out, sum.Inputs[0].Shape[1:])
 			continue
 		}
 		for _, r := range sum.Rows {

@@ -26,7 +26,7 @@ type Model struct {
 	Layers []config.Layer
 	Names  []string // each layer's scope name
 	// Sources holds, for each layer, the positions of the layers it takes as
-	// input (-1: the model's input).
+	// input, -1-k standing for the data's input k (config.Sources).
 	Sources [][]int
 	Loss    registry.Loss
 	// FoldSoftmax is true when the last layer ends in a softmax that the
@@ -56,7 +56,7 @@ func New(cfg *config.Config) (*Model, error) {
 		LabelSmoothing: cfg.Train.LabelSmoothing, Clip: cfg.Train.Optimizer.Clip,
 	}
 	m.Names = LayerNames(cfg.Model.Layers)
-	m.Sources = config.InputIndices(cfg.Model.Layers)
+	m.Sources = config.Sources(cfg.Model.Layers, m.Info.ModelInputs())
 	if n := len(m.Layers); n > 0 && loss.Classification {
 		if a, ok := m.Layers[n-1].Spec.(registry.Activated); ok && a.ActivationName() == "softmax" {
 			m.FoldSoftmax = true
@@ -96,14 +96,23 @@ func LayerPath(i int, field, typ string) string {
 // Unwrap returns the underlying error.
 func (e *LayerError) Unwrap() error { return e.Err }
 
-// Forward builds the layer stack on x (batch axis first) and returns its
-// output: logits when FoldSoftmax. A layer that cannot be built, whether it
-// says so or GoMLX panics, is a *LayerError.
+// Forward builds the layer stack on x (batch axis first), the model's only
+// input, and returns its output: logits when FoldSoftmax. A layer that
+// cannot be built, whether it says so or GoMLX panics, is a *LayerError.
 func (m *Model) Forward(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) {
-	return m.forward(ctx, x, nil)
+	return m.forward(ctx, []*graph.Node{x}, nil)
 }
 
-func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out *graph.Node)) (*graph.Node, error) {
+// ForwardInputs is Forward for a model of any number of inputs: ins are
+// the data's inputs, in the order of Info.ModelInputs.
+func (m *Model) ForwardInputs(ctx *mlctx.Context, ins []*graph.Node) (*graph.Node, error) {
+	return m.forward(ctx, ins, nil)
+}
+
+// NumInputs is the number of the model's inputs.
+func (m *Model) NumInputs() int { return len(m.Info.ModelInputs()) }
+
+func (m *Model) forward(ctx *mlctx.Context, ins []*graph.Node, each func(i int, out *graph.Node)) (*graph.Node, error) {
 	mctx := ctx.InAbsPath(Scope)
 	outs := make([]*graph.Node, len(m.Layers))
 	masks := make([]*graph.Node, len(m.Layers)) // each output's padding mask (nil: none)
@@ -112,12 +121,14 @@ func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out 
 		xm := make([]*graph.Node, len(m.Sources[i]))
 		for k, j := range m.Sources[i] {
 			switch {
-			case j == -1:
-				xs[k] = x
-			case j < 0: // config validation reports it
+			case j >= 0:
+				xs[k], xm[k] = outs[j], masks[j]
+			case j != config.NoSource && -1-j < len(ins):
+				xs[k] = ins[-1-j]
+			case k < len(l.Inputs): // config validation reports it
 				return nil, &LayerError{Index: i, Type: l.Type, Field: "inputs", Err: fmt.Errorf("unknown layer %q", l.Inputs[k])}
 			default:
-				xs[k], xm[k] = outs[j], masks[j]
+				return nil, &LayerError{Index: i, Type: l.Type, Field: "inputs", Err: fmt.Errorf("the data has %d inputs: name the ones this layer takes", len(ins))}
 			}
 		}
 		last := i == len(m.Layers)-1
@@ -210,10 +221,14 @@ func layerReporter(layers *yamlx.Reporter, i int, field, typ string) *yamlx.Repo
 // summaryRow describes layer i, whose output is out.
 func (m *Model) summaryRow(i int, out *graph.Node) SummaryRow {
 	row := SummaryRow{Name: m.Names[i], Type: m.Layers[i].Type, Output: out.Shape().Dimensions}
+	ins := m.Info.ModelInputs()
 	for _, j := range m.Sources[i] {
 		name := config.InputName
-		if j >= 0 {
+		switch {
+		case j >= 0:
 			name = m.Names[j]
+		case j != config.NoSource && -1-j < len(ins):
+			name = ins[-1-j].Name
 		}
 		row.Inputs = append(row.Inputs, name)
 	}
@@ -239,9 +254,23 @@ func (m *Model) Targets(batch int) shapes.Shape {
 	return shapes.Make(dtypes.Float32, batch, m.Info.TargetDim)
 }
 
-// Inputs returns the shape of a batch of inputs.
-func (m *Model) Inputs(batch int) shapes.Shape {
-	return shapes.Make(dtypes.Float32, append([]int{batch}, m.Info.Shape...)...)
+// Inputs returns the shape of a batch of the model's first (for most
+// models, only) input.
+func (m *Model) Inputs(batch int) shapes.Shape { return m.InputShapes(batch)[0] }
+
+// InputShapes returns the shapes of a batch of each of the model's inputs,
+// in the order of Info.ModelInputs: float32 or int32.
+func (m *Model) InputShapes(batch int) []shapes.Shape {
+	ins := m.Info.ModelInputs()
+	out := make([]shapes.Shape, len(ins))
+	for k, in := range ins {
+		dt := dtypes.Float32
+		if in.Type() == registry.Int32 {
+			dt = dtypes.Int32
+		}
+		out[k] = shapes.Make(dt, append([]int{batch}, in.Shape...)...)
+	}
+	return out
 }
 
 // checkOutput returns an error unless out fits the loss and dataset.
@@ -275,7 +304,16 @@ type Summary struct {
 	// Connected is true when some layer names its inputs: the model is a
 	// graph rather than a stack, and its summary shows the connections.
 	Connected bool
-	Input     []int // the input's shape, with the batch axis
+	Input     []int // the first input's shape, with the batch axis
+	// Inputs are the model's inputs, in order.
+	Inputs []SummaryInput
+}
+
+// SummaryInput is one of a model's inputs in its summary.
+type SummaryInput struct {
+	Name  string
+	Shape []int // with the batch axis
+	DType registry.DType
 }
 
 // Inspect builds the model's training graph once on backend, without running
@@ -307,9 +345,18 @@ func (m *Model) inspect(backend backends.Backend, r *yamlx.Reporter, sum *Summar
 	defer g.Finalize()
 	ctx := mlctx.New()
 	ctx.SetTraining(g, true)
-	x := graph.Parameter(g, "x", m.Inputs(2))
-	sum.Input = x.Shape().Dimensions
-	out, err := m.forward(ctx, x, func(i int, out *graph.Node) {
+	ins := m.Info.ModelInputs()
+	xs := make([]*graph.Node, len(ins))
+	for k, shape := range m.InputShapes(2) {
+		name := "x"
+		if k > 0 {
+			name = fmt.Sprintf("x%d", k)
+		}
+		xs[k] = graph.Parameter(g, name, shape)
+		sum.Inputs = append(sum.Inputs, SummaryInput{Name: ins[k].Name, Shape: shape.Dimensions, DType: ins[k].Type()})
+	}
+	sum.Input = xs[0].Shape().Dimensions
+	out, err := m.forward(ctx, xs, func(i int, out *graph.Node) {
 		sum.Rows = append(sum.Rows, m.summaryRow(i, out))
 		sum.Connected = sum.Connected || len(m.Layers[i].Inputs) > 0
 	})

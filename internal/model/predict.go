@@ -33,9 +33,21 @@ func (m *Model) PredictStep(ctx *mlctx.Context, x *graph.Node) *graph.Node {
 // the argmax of the logits, as EvalStep counts it), so that one pass gives
 // all of them.
 func (m *Model) ScoreStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
-	g := x.Graph()
+	return m.scoreStep(ctx, []*graph.Node{x}, y)
+}
+
+// ScoreStepInputs is ScoreStep for a model of any number of inputs: ins
+// holds the model's inputs in the order of Info.ModelInputs, then the
+// labels or targets.
+func (m *Model) ScoreStepInputs(ctx *mlctx.Context, ins []*graph.Node) []*graph.Node {
+	n := m.NumInputs()
+	return m.scoreStep(ctx, ins[:n], ins[n])
+}
+
+func (m *Model) scoreStep(ctx *mlctx.Context, xs []*graph.Node, y *graph.Node) []*graph.Node {
+	g := y.Graph()
 	ctx.SetTraining(g, false)
-	out, err := m.Forward(ctx, x)
+	out, err := m.forward(ctx, xs, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -64,8 +76,12 @@ func (m *Model) Variables(backend backends.Backend) (map[string]shapes.Shape, er
 		defer g.Finalize()
 		ctx := mlctx.New()
 		ctx.SetTraining(g, false)
+		var xs []*graph.Node
+		for k, shape := range m.InputShapes(1) {
+			xs = append(xs, graph.Parameter(g, fmt.Sprintf("x%d", k), shape))
+		}
 		var y *graph.Node
-		if y, err = m.Forward(ctx, graph.Parameter(g, "x", m.Inputs(1))); err != nil {
+		if y, err = m.ForwardInputs(ctx, xs); err != nil {
 			return
 		}
 		if err = m.checkOutput(y); err != nil {

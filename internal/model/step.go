@@ -13,25 +13,38 @@ import (
 // of correct predictions (0 for regression), as float32 scalars. The loss
 // includes the class weights and, per example, the regularization penalty.
 func (m *Model) TrainStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
-	return m.trainStep(ctx, x, y, nil)
+	return m.trainStep(ctx, []*graph.Node{x}, y, nil)
 }
 
 // TrainStepLR is TrainStep with the learning rate as a third input, a
 // float32 scalar, so that a schedule can change it at every step.
 func (m *Model) TrainStepLR(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Node {
-	return m.trainStep(ctx, x, y, lr)
+	return m.trainStep(ctx, []*graph.Node{x}, y, lr)
 }
 
-func (m *Model) trainStep(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Node {
-	g := x.Graph()
+// TrainStepInputs is TrainStep, or TrainStepLR, for a model of any number
+// of inputs: ins holds the model's inputs in the order of
+// Info.ModelInputs, then the labels or targets, then optionally the
+// learning rate.
+func (m *Model) TrainStepInputs(ctx *mlctx.Context, ins []*graph.Node) []*graph.Node {
+	n := m.NumInputs()
+	var lr *graph.Node
+	if len(ins) > n+1 {
+		lr = ins[n+1]
+	}
+	return m.trainStep(ctx, ins[:n], ins[n], lr)
+}
+
+func (m *Model) trainStep(ctx *mlctx.Context, xs []*graph.Node, y, lr *graph.Node) []*graph.Node {
+	g := y.Graph()
 	ctx.SetTraining(g, true)
-	out, err := m.Forward(ctx, x)
+	out, err := m.forward(ctx, xs, nil)
 	if err != nil {
 		panic(err)
 	}
 	perExample := m.weighted(m.perExample(out, y), y)
 	lossSum := graph.ReduceAllSum(perExample)
-	n := float64(x.Shape().Dimensions[0])
+	n := float64(xs[0].Shape().Dimensions[0])
 	loss := graph.DivScalar(lossSum, n)
 	if p := m.penalty(ctx, g); p != nil {
 		loss = graph.Add(loss, p)
@@ -60,15 +73,27 @@ func (m *Model) trainStep(ctx *mlctx.Context, x, y, lr *graph.Node) []*graph.Nod
 // averages and no dropout; for classification a third output holds each
 // example's predicted class (int32), for the confusion matrix.
 func (m *Model) EvalStep(ctx *mlctx.Context, x, y *graph.Node) []*graph.Node {
-	g := x.Graph()
+	return m.evalStep(ctx, []*graph.Node{x}, y)
+}
+
+// EvalStepInputs is EvalStep for a model of any number of inputs: ins
+// holds the model's inputs in the order of Info.ModelInputs, then the
+// labels or targets.
+func (m *Model) EvalStepInputs(ctx *mlctx.Context, ins []*graph.Node) []*graph.Node {
+	n := m.NumInputs()
+	return m.evalStep(ctx, ins[:n], ins[n])
+}
+
+func (m *Model) evalStep(ctx *mlctx.Context, xs []*graph.Node, y *graph.Node) []*graph.Node {
+	g := y.Graph()
 	ctx.SetTraining(g, false)
-	out, err := m.Forward(ctx, x)
+	out, err := m.forward(ctx, xs, nil)
 	if err != nil {
 		panic(err)
 	}
 	lossSum := graph.ReduceAllSum(m.perExample(out, y))
 	if p := m.penalty(ctx, g); p != nil {
-		lossSum = graph.Add(lossSum, graph.MulScalar(p, float64(x.Shape().Dimensions[0])))
+		lossSum = graph.Add(lossSum, graph.MulScalar(p, float64(xs[0].Shape().Dimensions[0])))
 	}
 	outs := []*graph.Node{graph.ConvertDType(lossSum, dtypes.Float32), m.correct(out, y)}
 	if m.Loss.Classification {

@@ -683,9 +683,10 @@ func (p *Plan) inspect(newBackend func(string) (backends.Backend, error)) yamlx.
 func archKey(cfg *config.Config) string {
 	info := cfg.Data.Params.Info()
 	node := yamlx.Encode(struct {
-		Layers []config.Layer `yaml:"layers"`
-		Shape  []int          `yaml:"shape"`
-		Loss   string         `yaml:"loss"`
-	}{cfg.Model.Layers, info.Shape, cfg.Train.Loss})
+		Layers []config.Layer   `yaml:"layers"`
+		Shape  []int            `yaml:"shape"`
+		Inputs []registry.Input `yaml:"inputs,omitempty"`
+		Loss   string           `yaml:"loss"`
+	}{cfg.Model.Layers, info.Shape, info.Inputs, cfg.Train.Loss})
 	return string(yamlx.CanonicalJSON(node))
 }

@@ -62,11 +62,46 @@ func writeData(w io.Writer, r *record.Run) {
 		return
 	}
 	var b bytes.Buffer
-	if err := json.Indent(&b, []byte(r.Preprocessing), "  ", "  "); err != nil {
+	if err := json.Indent(&b, shortVocabularies([]byte(r.Preprocessing)), "  ", "  "); err != nil {
 		b.Reset()
 		b.WriteString(r.Preprocessing)
 	}
 	fmt.Fprintf(w, "preprocessing:\n  %s\n", b.String())
+}
+
+// shownTokens is how many tokens of a text column's vocabulary exp show
+// prints.
+const shownTokens = 20
+
+// shortVocabularies returns the preprocessing JSON pre with each text
+// column's vocabulary cut to its first shownTokens tokens and a count of
+// the rest (a vocabulary has up to millions); other JSON is returned as it
+// is.
+func shortVocabularies(pre []byte) []byte {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(pre, &p) != nil || p["text"] == nil {
+		return pre
+	}
+	var cols []map[string]any
+	if json.Unmarshal(p["text"], &cols) != nil {
+		return pre
+	}
+	for _, c := range cols {
+		v, _ := c["vocabulary"].(map[string]any)
+		if toks, ok := v["tokens"].([]any); ok && len(toks) > shownTokens {
+			v["tokens"] = append(toks[:shownTokens:shownTokens], fmt.Sprintf("… %d tokens in all", len(toks)))
+		}
+	}
+	b, err := json.Marshal(cols)
+	if err != nil {
+		return pre
+	}
+	p["text"] = b
+	out, err := json.Marshal(p)
+	if err != nil {
+		return pre
+	}
+	return out
 }
 
 // formatSummary formats a run's summary as k=v pairs sorted by key.

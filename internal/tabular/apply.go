@@ -18,14 +18,19 @@ type Dataset struct {
 	Labels  []int32   // classification with targets: N class indices into Classes
 	Targets []float32 // regression with targets: N values, never normalized
 	Lines   []int32   // each row's physical line in Path, for errors and predictions
+	Text    []TextIDs // the text columns' token ids, in the Preprocessing's order
 }
 
 // N is the number of rows.
 func (d *Dataset) N() int { return len(d.Lines) }
 
-// Split returns the rows as registry.Examples of per-example shape [Width],
-// sharing d's memory.
+// Split returns the rows as registry.Examples, sharing d's memory: of
+// per-example shape [Width], or with text columns as the inputs
+// Preprocessing.Inputs describes.
 func (d *Dataset) Split() *registry.Examples {
+	if len(d.Text) > 0 {
+		return &registry.Examples{N: d.N(), Inputs: d.textInputs(), Labels: d.Labels, Targets: d.Targets}
+	}
 	return &registry.Examples{N: d.N(), Shape: []int{d.Width}, X: d.X, Labels: d.Labels, Targets: d.Targets}
 }
 
@@ -116,6 +121,7 @@ func (p *Preprocessing) Apply(t *Table, withTarget bool) (*Dataset, error) {
 	for k := range featErrs {
 		errs.Merge(&featErrs[k])
 	}
+	p.applyText(t, d, errs)
 	if withTarget {
 		p.applyTarget(t, target, d, errs)
 	}
@@ -254,8 +260,16 @@ func ParsePreprocessing(b []byte) (*Preprocessing, error) {
 	if err := json.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
-	if p.Version != PreprocessingVersion {
-		return nil, fmt.Errorf("version %d, this exp reads version %d", p.Version, PreprocessingVersion)
+	if p.Version != PreprocessingVersion && p.Version != PreprocessingTextVersion {
+		return nil, fmt.Errorf("version %d, this exp reads versions %d and %d", p.Version, PreprocessingVersion, PreprocessingTextVersion)
+	}
+	if (p.Version == PreprocessingTextVersion) != (len(p.Text) > 0) {
+		return nil, fmt.Errorf("version %d with %d text columns", p.Version, len(p.Text))
+	}
+	for _, c := range p.Text {
+		if c.Name == "" || c.Vocabulary == nil {
+			return nil, fmt.Errorf("a text column without a name or vocabulary")
+		}
 	}
 	if err := p.checkPolicies(); err != nil {
 		return nil, err
@@ -274,7 +288,7 @@ func ParsePreprocessing(b []byte) (*Preprocessing, error) {
 			return nil, fmt.Errorf("feature %q: categories not sorted", f.Name)
 		}
 	}
-	if len(p.Features) == 0 || p.Target == "" {
+	if (len(p.Features) == 0 && len(p.Text) == 0) || p.Target == "" {
 		return nil, fmt.Errorf("no features or no target")
 	}
 	return p, nil

@@ -41,6 +41,9 @@ type FitOptions struct {
 	Normalize string   // "" or standard, minmax, none
 	Missing   string   // "" or error, mean, drop
 	Unknown   string   // "" or error, ignore
+	// Text, when set, names the free-text columns (not features, exempt
+	// from Missing and Unknown) and how they become token ids.
+	Text *TextOptions `json:",omitempty"`
 }
 
 // Preprocessing is everything learnt from the training rows that turns a
@@ -56,10 +59,18 @@ type Preprocessing struct {
 	Normalize  string    `json:"normalize"`
 	Missing    string    `json:"missing"`
 	Unknown    string    `json:"unknown"`
+	// Text lists the free-text columns with their vocabularies (version
+	// PreprocessingTextVersion).
+	Text []TextColumn `json:"text,omitempty"`
 }
 
-// PreprocessingVersion is the version of the Preprocessing JSON written now.
+// PreprocessingVersion is the version of the Preprocessing JSON written for
+// a table without text columns.
 const PreprocessingVersion = 1
+
+// PreprocessingTextVersion is the version written for a table with text
+// columns, which an exp that reads only PreprocessingVersion refuses.
+const PreprocessingTextVersion = 2
 
 // Feature is one input column and how it becomes model inputs: a numeric
 // column one input, normalized with the training rows' statistics; a
@@ -95,11 +106,7 @@ func Fit(t *Table, opt FitOptions) (*Preprocessing, error) {
 		return nil, err
 	}
 	if p.Missing == MissingDrop {
-		names := append([]string{opt.Target}, opt.Features...)
-		if opt.Features == nil {
-			names = t.Names()
-		}
-		if t, _, err = t.DropMissing(names); err != nil {
+		if t, _, err = t.DropMissing(missingNames(t, opt)); err != nil {
 			return nil, err
 		}
 		target, features, _ = resolveColumns(t, opt) // the same names resolve again
@@ -115,7 +122,10 @@ func Fit(t *Table, opt FitOptions) (*Preprocessing, error) {
 	for k := range featErrs {
 		errs.Merge(&featErrs[k])
 	}
-	return p, errs.Err()
+	if err := errs.Err(); err != nil {
+		return p, err
+	}
+	return p, p.fitText(t, opt)
 }
 
 func orDefault(s, def string) string {
@@ -158,11 +168,12 @@ func resolveColumns(t *Table, opt FitOptions) (target *Column, features []*Colum
 	}
 	if opt.Features == nil {
 		for _, c := range t.Columns {
-			if c.Name != opt.Target {
+			if c.Name != opt.Target && !opt.isText(c.Name) {
 				features = append(features, c)
 			}
 		}
 	}
+	checkText(t, opt, errs)
 	seen := map[string]bool{}
 	for _, name := range opt.Features {
 		switch c, err := t.Column(name); {
@@ -177,7 +188,7 @@ func resolveColumns(t *Table, opt FitOptions) (target *Column, features []*Colum
 		}
 		seen[name] = true
 	}
-	if len(features) == 0 && errs.Len() == 0 {
+	if len(features) == 0 && errs.Len() == 0 && opt.Text == nil {
 		errs.Add(&CellError{Path: t.Path, Msg: "no feature columns: the file has only the target"})
 	}
 	return target, features, errs.Err()

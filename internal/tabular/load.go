@@ -18,6 +18,10 @@ type Spec struct {
 	Fit             FitOptions
 	ValidationSplit float64 // with no ValPath: the fraction held out, stratified for classification
 	SplitSeed       uint64
+	// TextMemory, when set, is asked before the text columns (Fit.Text) of
+	// rows rows are turned into token ids whether need bytes of them fit;
+	// its error stops the load.
+	TextMemory func(rows int, need int64) error `json:"-"`
 }
 
 // Loaded is a csv dataset ready for training.
@@ -27,6 +31,8 @@ type Loaded struct {
 	Val     *Dataset // nil without ValPath or ValidationSplit
 	Dropped int      // rows left out for missing values (missing: drop), both files
 	Hash    string   // contenthash.Files of Path and ValPath: the data's identity
+	// Text describes each text column's cells (Fit.Text), for exp validate.
+	Text []TextStats
 }
 
 // Load reads spec's files, holds out the validation rows, fits the
@@ -46,8 +52,12 @@ func Load(ctx context.Context, spec Spec) (*Loaded, error) {
 	}
 	tables := make([]*Table, len(paths))
 	errs := make([]error, len(paths))
+	read := spec.Read
+	if spec.Fit.Text != nil {
+		read.Raw = spec.Fit.Text.Columns
+	}
 	for i, p := range paths {
-		tables[i], errs[i] = ReadFile(ctx, p, spec.Read)
+		tables[i], errs[i] = ReadFile(ctx, p, read)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -56,6 +66,9 @@ func Load(ctx context.Context, spec Spec) (*Loaded, error) {
 	train, val := tables[0], (*Table)(nil)
 	if len(tables) > 1 {
 		val = tables[1]
+	}
+	if err := checkTextMemory(spec, tables); err != nil {
+		return nil, err
 	}
 	if spec.Fit.Missing == MissingDrop {
 		if train, val, out.Dropped, err = dropMissing(train, val, spec.Fit); err != nil {
@@ -70,6 +83,7 @@ func Load(ctx context.Context, spec Spec) (*Loaded, error) {
 	if err := out.fitApply(train, val, spec.Fit); err != nil {
 		return nil, err
 	}
+	out.Text = out.Pre.textStats(train, val)
 	return out, nil
 }
 
@@ -172,10 +186,7 @@ func sortByLine(errs []error) {
 // dropMissing leaves out the rows of both tables that miss a value in the
 // target or a feature.
 func dropMissing(train, val *Table, opt FitOptions) (*Table, *Table, int, error) {
-	names := append([]string{opt.Target}, opt.Features...)
-	if opt.Features == nil {
-		names = train.Names()
-	}
+	names := missingNames(train, opt)
 	train, n, err := train.DropMissing(names)
 	if err != nil || val == nil {
 		return train, val, n, err

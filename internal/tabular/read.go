@@ -25,6 +25,9 @@ type ReadOptions struct {
 	// MaxBytes, when > 0, bounds the bytes read (after decompression): a
 	// larger file is refused, a regular one before it is read.
 	MaxBytes int64
+	// Raw names columns of free text: their cells are kept as written
+	// (Column.Raw), not read as numbers, categories or missing values.
+	Raw []string
 }
 
 // MaxLineBytes is the longest line ReadFile reads: a longer one means the
@@ -51,6 +54,10 @@ type Column struct {
 	// each row's index into Levels, or -1 where the cell is missing.
 	Text   []int32
 	Levels []string // distinct texts, in order of first appearance
+	// Raw holds each row's cell as written (quotes undone, spaces kept)
+	// for a column ReadOptions.Raw names; nil for the others, whose Num and
+	// Text are then not to be read.
+	Raw []string
 }
 
 // N is the number of data rows.
@@ -173,7 +180,7 @@ func parseCtx(ctx context.Context, name string, data []byte, opt ReadOptions) (*
 		return nil, err
 	}
 	t := &Table{Path: name}
-	if err := t.parseBody(ctx, body, bodyLine, names, delim); err != nil {
+	if err := t.parseBody(ctx, body, bodyLine, names, delim, opt.Raw); err != nil {
 		return nil, err
 	}
 	if t.N() == 0 {
@@ -225,7 +232,7 @@ func parseHeader(name string, data []byte, delim byte) (names []string, body []b
 // parseBody parses the rows after the header: numbers first, in parallel
 // chunks written straight into the columns, then the text of the columns
 // that are not all numbers.
-func (t *Table) parseBody(ctx context.Context, body []byte, bodyLine int, names []string, delim byte) error {
+func (t *Table) parseBody(ctx context.Context, body []byte, bodyLine int, names []string, delim byte, raw []string) error {
 	res := survey(body, bodyLine)
 	ncol := len(names)
 	// Every row of a chunk but the last ends in a newline, so a chunk holds at
@@ -273,10 +280,11 @@ func (t *Table) parseBody(ctx context.Context, body []byte, bodyLine int, names 
 		for _, c := range res {
 			bad += c.bad[j]
 		}
-		if bad > 0 {
+		if bad > 0 && !slices.Contains(raw, name) {
 			textCols = append(textCols, j)
 		}
 	}
+	t.readRaw(res, raw, delim)
 	if len(textCols) > 0 {
 		parallel(len(res), func(i int) { res[i].texts(ctx, ncol, textCols, delim) })
 		if err := ctx.Err(); err != nil {

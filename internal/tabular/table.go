@@ -69,6 +69,12 @@ func (t *Table) Subset(rows []int) *Table {
 				nc.Text[i] = c.Text[r]
 			}
 		}
+		if c.Raw != nil {
+			nc.Raw = make([]string, len(rows))
+			for i, r := range rows {
+				nc.Raw[i] = c.Raw[r]
+			}
+		}
 		out.Columns = append(out.Columns, nc)
 	}
 	return out

@@ -252,8 +252,12 @@ type trainer struct {
 	partialEpoch int
 }
 
-// batchTensors are a batch's inputs and labels (or targets).
-type batchTensors struct{ x, y *tensors.Tensor }
+// batchTensors are a batch's inputs, one per model input, and labels (or
+// targets).
+type batchTensors struct {
+	xs []*tensors.Tensor
+	y  *tensors.Tensor
+}
 
 func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer, error) {
 	m, err := model.New(cfg)
@@ -279,15 +283,12 @@ func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer,
 	t.rates = newRates(cfg, set.Train.N)
 	// Unchecked: the graphs create the variables on a fresh start and reuse
 	// the restored ones on a resumed run.
-	if t.rates.fed() {
-		t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStepLR)
-	} else {
-		t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStep)
-	}
-	if err != nil {
+	// The learning rate, when a schedule feeds it, follows the labels as
+	// the last of TrainStepInputs's inputs.
+	if t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStepInputs); err != nil {
 		return nil, err
 	}
-	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStep); err != nil {
+	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStepInputs); err != nil {
 		return nil, err
 	}
 	t.batches = map[int]*batchTensors{}
@@ -298,8 +299,11 @@ func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer,
 // backend (sharing memory with it when it can) so that they can be refilled
 // and reused.
 func (t *trainer) newBatch(s *registry.Examples, n int) *batchTensors {
-	b := &batchTensors{x: tensors.FromShape(t.m.Inputs(n)), y: tensors.FromShape(t.m.Targets(n))}
-	for _, tt := range []*tensors.Tensor{b.x, b.y} {
+	b := &batchTensors{y: tensors.FromShape(t.m.Targets(n))}
+	for _, shape := range t.m.InputShapes(n) {
+		b.xs = append(b.xs, tensors.FromShape(shape))
+	}
+	for _, tt := range append([]*tensors.Tensor{b.y}, b.xs...) {
 		if err := tt.MaterializeOnDevice(t.opts.Backend, true, 0); err != nil {
 			panic(err)
 		}
@@ -312,18 +316,25 @@ func (t *trainer) newBatch(s *registry.Examples, n int) *batchTensors {
 // augmentation for that epoch; evaluation passes epoch 0 and sees the
 // examples as they are.
 func (t *trainer) fill(b *batchTensors, s *registry.Examples, idx []int, epoch int) {
-	tensors.MustMutableFlatData(b.x, func(x []float32) {
-		defer func() {
-			if epoch > 0 && s.Augment != nil {
-				s.Augment(x, idx, epoch)
-			}
-		}()
-		if s.Labels != nil {
-			tensors.MustMutableFlatData(b.y, func(labels []int32) { s.Gather(idx, x, labels, nil) })
-		} else {
-			tensors.MustMutableFlatData(b.y, func(targets []float32) { s.Gather(idx, x, nil, targets) })
-		}
-	})
+	model.FillInputs(b.xs, s, idx)
+	if epoch > 0 && s.Augment != nil && s.Inputs == nil {
+		tensors.MustMutableFlatData(b.xs[0], func(x []float32) { s.Augment(x, idx, epoch) })
+	}
+	if s.Labels != nil {
+		tensors.MustMutableFlatData(b.y, func(labels []int32) { s.GatherLabels(idx, labels, nil) })
+	} else {
+		tensors.MustMutableFlatData(b.y, func(targets []float32) { s.GatherLabels(idx, nil, targets) })
+	}
+}
+
+// args returns b's tensors as an Exec takes them: the inputs, then the
+// labels or targets, then more.
+func (b *batchTensors) args(more ...any) []any {
+	out := make([]any, 0, len(b.xs)+1+len(more))
+	for _, x := range b.xs {
+		out = append(out, x)
+	}
+	return append(append(out, b.y), more...)
 }
 
 // trainBatch returns the reusable tensors for a training batch of the
@@ -341,7 +352,7 @@ func (t *trainer) trainBatch(s *registry.Examples, idx []int, epoch int) *batchT
 // step runs exec on a batch (and any further inputs) and returns its
 // summed loss and correct count.
 func step(exec *mlctx.Exec, b *batchTensors, more ...any) (lossSum, correct float64, err error) {
-	out, err := exec.Exec(append([]any{b.x, b.y}, more...)...)
+	out, err := exec.Exec(b.args(more...)...)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -502,7 +513,7 @@ func (t *trainer) evaluate(ctx context.Context, val *registry.Examples) (lossSum
 // evalStep is step for EvalStep, also returning its predicted classes when
 // classes is true.
 func evalStep(exec *mlctx.Exec, b *batchTensors, classes bool) (lossSum, correct float64, pred []int32, err error) {
-	out, err := exec.Exec(b.x, b.y)
+	out, err := exec.Exec(b.args()...)
 	if err != nil {
 		return 0, 0, nil, err
 	}
