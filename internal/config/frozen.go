@@ -12,7 +12,9 @@ import (
 // validating it against its data, whose files may be elsewhere or gone:
 // the dataset's Info is info instead of what its files say, and Load is an
 // error. An exported model is built this way, from its config and the
-// description of the data it was trained on.
+// description of the data it was trained on. Layers that read files
+// (registry.FileLayer) read them, relative paths resolved against file's
+// folder: the model folder carries them.
 func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, error) {
 	doc, err := yamlx.Parse(file, src)
 	if err != nil {
@@ -22,6 +24,10 @@ func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, err
 	c := Default(doc.File)
 	c.Source = doc
 	yamlx.Decode(r, c)
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	c.readFrozenFiles(r, fileDir(doc.File))
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
