@@ -210,6 +210,9 @@ func layerReporter(layers *yamlx.Reporter, i int, field, typ string) *yamlx.Repo
 // summaryRow describes layer i, whose output is out.
 func (m *Model) summaryRow(i int, out *graph.Node) SummaryRow {
 	row := SummaryRow{Name: m.Names[i], Type: m.Layers[i].Type, Output: out.Shape().Dimensions}
+	if n, ok := m.Layers[i].Spec.(noter); ok {
+		row.Notes = n.Notes()
+	}
 	for _, j := range m.Sources[i] {
 		name := config.InputName
 		if j >= 0 {
@@ -266,6 +269,16 @@ type SummaryRow struct {
 	Inputs       []string // the names of the layers it takes ("input": the model's input)
 	Params       int
 	NonTrainable int
+	// Notes describe the layer beyond its row (an imported ONNX graph:
+	// its file, cut, parameters and ops), a line each.
+	Notes []string
+}
+
+// noter is implemented by layers that describe themselves, as built, in
+// a summary's notes.
+type noter interface {
+	// Notes returns lines describing the layer as last built.
+	Notes() []string
 }
 
 // Summary describes a built model, Keras-style.
