@@ -2,7 +2,8 @@
 // a killed trial resumes exactly where its last committed epoch ended.
 //
 // Each epoch's state is a GoMLX checkpoint (every context variable: weights,
-// optimizer moments and step count, BatchNorm statistics, the RNG state) in
+// optimizer moments and step count, BatchNorm statistics, the RNG state;
+// but not the frozen weights a layer reads from a file, see FileWeight) in
 // its own folder, DIR/epoch-NNNNN. It is written atomically: into a
 // temporary folder, each file fsynced, then renamed into place and the parent
 // fsynced; a crash leaves either the whole checkpoint or none. Prune removes
@@ -50,6 +51,9 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 	// holding the same variable values (shared, not copied).
 	snap := mlctx.New()
 	for v := range ctx.IterVariables() {
+		if FileWeight(v) {
+			continue
+		}
 		value, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("variable %s: %w", v.ScopeAndName(), err)
@@ -68,7 +72,9 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 	// Save adds a global_step of its own): list ours beside it.
 	trainable := map[string]bool{}
 	for v := range ctx.IterVariables() {
-		trainable[v.ScopeAndName()] = v.Trainable
+		if !FileWeight(v) {
+			trainable[v.ScopeAndName()] = v.Trainable
+		}
 	}
 	b, err := json.Marshal(trainable)
 	if err != nil {
