@@ -72,9 +72,16 @@ func writeFolder(dir string, m *Model, meta Meta, weights string) error {
 	if err != nil {
 		return err
 	}
+	layerFiles, cfgYAML, err := FolderFiles(m.Config)
+	if err != nil {
+		return err
+	}
+	if err := copyLayerFiles(dir, layerFiles); err != nil {
+		return err
+	}
 	files := map[string][]byte{
 		MetaFile:   append(mj, '\n'),
-		ConfigFile: []byte(m.Config.YAML()),
+		ConfigFile: []byte(cfgYAML),
 		ReadmeFile: []byte(readme(meta)),
 	}
 	if m.Preprocessing != nil {
