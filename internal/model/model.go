@@ -42,6 +42,9 @@ type Model struct {
 	ClassWeights []float64
 	// Clip is the gradient clipping of train.optimizer.
 	Clip config.Clip
+	// input is what the graph does to the inputs before the first layer
+	// (an image dataset's color_mode and normalize).
+	input inputTransform
 }
 
 // New prepares the model of a validated config.
@@ -55,6 +58,7 @@ func New(cfg *config.Config) (*Model, error) {
 		Optimizer: cfg.Train.Optimizer.Spec, LearningRate: cfg.Train.LearningRate,
 		LabelSmoothing: cfg.Train.LabelSmoothing, Clip: cfg.Train.Optimizer.Clip,
 	}
+	m.input = newInputTransform(cfg.Data.Params)
 	m.Names = LayerNames(cfg.Model.Layers)
 	m.Sources = config.InputIndices(cfg.Model.Layers)
 	if n := len(m.Layers); n > 0 && loss.Classification {
@@ -105,6 +109,7 @@ func (m *Model) Forward(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) 
 
 func (m *Model) forward(ctx *mlctx.Context, x *graph.Node, each func(i int, out *graph.Node)) (*graph.Node, error) {
 	mctx := ctx.InAbsPath(Scope)
+	x = m.input.apply(x)
 	outs := make([]*graph.Node, len(m.Layers))
 	masks := make([]*graph.Node, len(m.Layers)) // each output's padding mask (nil: none)
 	for i, l := range m.Layers {
