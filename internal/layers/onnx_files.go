@@ -107,12 +107,9 @@ func fileStamp(abs string, data []string) (string, int64, error) {
 }
 
 // displayPath names in messages the file written as written in a config
-// and found at path: as written when absolute, else relative to the
-// working directory.
+// and found at path: relative to the working directory when it was written
+// relative or lies below the working directory, else as written.
 func displayPath(written, path string) string {
-	if filepath.IsAbs(written) {
-		return written
-	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return path
@@ -121,10 +118,14 @@ func displayPath(written, path string) string {
 	if err != nil {
 		return path
 	}
-	if rel, err := filepath.Rel(wd, abs); err == nil {
-		return rel
+	rel, err := filepath.Rel(wd, abs)
+	switch {
+	case err != nil:
+		return path
+	case filepath.IsAbs(written) && !filepath.IsLocal(rel):
+		return written
 	}
-	return path
+	return rel
 }
 
 // byteCount formats a size: "512 B", "3.2 MiB".
