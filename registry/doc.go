@@ -24,7 +24,13 @@
 // ContentHasher, Preprocessor and Summarizer; it checks the size of its
 // data before loading it with its DataEnv's MemoryPolicy.
 // A MultiInput layer that takes another number of inputs than the merges'
-// two or more implements InputCounter.
+// two or more implements InputCounter. A layer that reads files (a
+// pretrained network: the onnx layer) implements FileLayer, so that exp
+// resolves its paths as it does a dataset's, reads the files before
+// anything trains, hashes their contents into config_hash and copies them
+// into exported model folders (ExampleFileLayer); one whose frozen weights
+// start training at an epoch implements Unfreezer and reads TrainingEpoch
+// in Build.
 //
 // Layers on sequences may take part in padding masks, as Keras's do: a layer
 // that starts one (embedding with mask_zero) implements MaskMaker, one that
