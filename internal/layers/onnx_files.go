@@ -107,25 +107,28 @@ func fileStamp(abs string, data []string) (string, int64, error) {
 }
 
 // displayPath names in messages the file written as written in a config
-// and found at path: relative to the working directory when it was written
-// relative or lies below the working directory, else as written.
+// and found at path: relative to the working directory when it lies below
+// it, or was written relative and lies at most two folders up; else
+// absolute.
 func displayPath(written, path string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return path
-	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return path
 	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return abs
+	}
 	rel, err := filepath.Rel(wd, abs)
 	switch {
 	case err != nil:
-		return path
-	case filepath.IsAbs(written) && !filepath.IsLocal(rel):
-		return written
+		return abs
+	case filepath.IsLocal(rel):
+		return rel
+	case !filepath.IsAbs(written) && !strings.HasPrefix(rel, filepath.Join("..", "..", "..")):
+		return rel
 	}
-	return rel
+	return abs
 }
 
 // byteCount formats a size: "512 B", "3.2 MiB".
