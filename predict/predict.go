@@ -174,8 +174,9 @@ func resizes(m *Model) bool {
 // tensors are preprocessed inputs.
 type tensors []float32
 
-// Tensors returns inputs already preprocessed: example after example, each
-// InputShape's product of values.
+// Tensors returns inputs already preprocessed, example after example, each
+// InputShape's product of values: images scaled to [0, 1] (a dataset's
+// color_mode and normalize are applied by the model itself).
 func Tensors(x []float32) Inputs { return tensors(x) }
 
 func (x tensors) split(m *Model) (*registry.Examples, error) {
