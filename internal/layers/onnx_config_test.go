@@ -9,8 +9,9 @@ import (
 	"github.com/exp-runner/exp/internal/config"
 	_ "github.com/exp-runner/exp/internal/cpu"
 	_ "github.com/exp-runner/exp/internal/datasets"
-	_ "github.com/exp-runner/exp/internal/model"
+	"github.com/exp-runner/exp/internal/model"
 	_ "github.com/exp-runner/exp/internal/optim"
+	"github.com/exp-runner/exp/internal/plan"
 )
 
 const onnxConfig = `
@@ -51,5 +52,49 @@ func TestONNXConfigHash(t *testing.T) {
 	c := hash(changed, "backbone.onnx")
 	if a != b || a == c {
 		t.Errorf("hashes: %s, moved %s, changed %s", a, b, c)
+	}
+}
+
+// TestONNXSweep sweeps the onnx layer's unfreeze_at_epoch and the head's
+// dropout rate like any keys: four trials, each with its values, its own
+// config hash, and its model built.
+func TestONNXSweep(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("../onnx/testdata/cnn_bn_op13.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "backbone.onnx"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(file, []byte(`
+data: {dataset: mnist, color_mode: rgb}
+model:
+  layers:
+    - {type: onnx, path: backbone.onnx, output: /Flatten_output_0}
+    - {type: dropout, rate: 0.2}
+    - {type: dense, units: 10, activation: softmax}
+sweep:
+  axes:
+    model.layers[0].unfreeze_at_epoch: [0, 3]
+    model.layers[1].rate: [0.1, 0.5]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Load(file, nil, plan.Options{NewBackend: model.NewBackend})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := map[string]bool{}
+	var got []string
+	for _, tr := range p.Trials {
+		hashes[tr.Config.Hash()] = true
+		got = append(got, tr.FormatParams())
+	}
+	want := "model.layers[0].unfreeze_at_epoch=0 model.layers[1].rate=0.1|model.layers[0].unfreeze_at_epoch=0 model.layers[1].rate=0.5|" +
+		"model.layers[0].unfreeze_at_epoch=3 model.layers[1].rate=0.1|model.layers[0].unfreeze_at_epoch=3 model.layers[1].rate=0.5"
+	if strings.Join(got, "|") != want || len(hashes) != 4 || len(p.Architectures) != 4 {
+		t.Errorf("trials %q, %d hashes, %d models", got, len(hashes), len(p.Architectures))
 	}
 }
