@@ -13,4 +13,11 @@
 // (Tensors: inputs already preprocessed, example after example). A Model
 // is safe for use by one goroutine at a time; guard it with a mutex to
 // share it (see examples/predictserver).
+//
+// Load checks the folder before building the model (each file against the
+// size and SHA-256 model.json records, model.json against the config and
+// preprocessing, the weights against the config's shapes) and refuses any
+// inconsistency with an error naming the file and the field; a folder of
+// format 1, which has no checksums, loads with Model.Warnings saying so. A
+// prediction whose output is NaN or infinite says so in Prediction.NaN.
 package predict

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/exp-runner/exp/internal/infer/infertest"
@@ -76,6 +77,15 @@ func TestONNXFolder(t *testing.T) {
 	cfg := infertest.WriteCSV(t, src, "onnx.yaml", onnxConfig)
 	exported := filepath.Join(t.TempDir(), "model")
 	epochs := infertest.Export(t, cfg, exported)
+	// The best epoch came after the unfreeze: its checkpoint holds the
+	// trained weights (which prediction must take), not the statistics.
+	vars, err := os.ReadFile(filepath.Join(exported, "weights", "variables.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(vars), "/model/onnx/ONNX/c1.weight") || strings.Contains(string(vars), "running_mean") {
+		t.Errorf("the exported weights %s: want the trained ONNX weights without the BatchNorm statistics", vars)
+	}
 	moved := filepath.Join(t.TempDir(), "moved")
 	if err := os.Rename(exported, moved); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"math"
 	"slices"
 
 	"github.com/exp-runner/exp/internal/images"
@@ -21,8 +22,15 @@ type Model struct {
 	meta *infer.Meta
 }
 
-// Load loads the model folder dir written by exp export-model. A folder
-// written by a newer exp is refused.
+// Load loads the model folder dir written by exp export-model. It checks
+// the folder before building the model: each file the model needs must
+// match the size and SHA-256 model.json records for it; model.json's
+// dataset, classes and input shape must agree with the config and the
+// preprocessing; and the weights must have the shapes the config gives
+// them, with no NaN. Any problem is an error naming the file and the
+// field. A folder written by a newer exp is refused; one of format 1,
+// written before exp recorded checksums, loads with a warning (see
+// Warnings).
 func Load(dir string) (*Model, error) {
 	m, meta, err := infer.OpenFolder(dir)
 	if err != nil {
@@ -30,6 +38,11 @@ func Load(dir string) (*Model, error) {
 	}
 	return &Model{m: m, meta: meta}, nil
 }
+
+// Warnings returns what Load found wrong without refusing the folder: for
+// a folder of format 1, that its files have no checksums and so cannot be
+// checked. A program may print them, or refuse such a model.
+func (m *Model) Warnings() []string { return slices.Clone(m.meta.Warnings) }
 
 // Classes returns the class names in label order; nil for a regression.
 func (m *Model) Classes() []string { return slices.Clone(m.m.Classes) }
@@ -52,6 +65,11 @@ type Prediction struct {
 	Probabilities []float64
 	// Values holds the predicted values (regression).
 	Values []float64
+	// NaN reports that the model's output for this example holds a NaN
+	// or an infinity (from inputs far outside what it was trained on,
+	// say): that is no prediction. Label is then "", Index -1 and
+	// Probability NaN; Probabilities and Values hold the output as it is.
+	NaN bool
 }
 
 // Inputs are examples to predict; make them with Rows, Images or Tensors.
@@ -80,6 +98,9 @@ func (m *Model) predictions(out *infer.Output) []Prediction {
 	if k == 0 {
 		d = len(out.Values) / max(out.N, 1)
 	}
+	for _, i := range out.NonFinite() {
+		preds[i].NaN = true
+	}
 	for i := range preds {
 		p := &preds[i]
 		if k == 0 {
@@ -87,6 +108,10 @@ func (m *Model) predictions(out *infer.Output) []Prediction {
 			continue
 		}
 		p.Probabilities = float64s(out.Probs[i*k : (i+1)*k])
+		if p.NaN {
+			p.Index, p.Probability = -1, math.NaN()
+			continue
+		}
 		p.Index = int(out.Pred[i])
 		p.Label, p.Probability = m.m.Classes[p.Index], p.Probabilities[p.Index]
 	}

@@ -3,7 +3,9 @@ package predict_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"image"
 	"math"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/infer/infertest"
 	"github.com/exp-runner/exp/predict"
 )
@@ -157,31 +160,53 @@ func TestBadInputs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if f == "model.json" {
-			b = []byte(strings.Replace(string(b), `"format_version": 1`, `"format_version": 2`, 1))
+			b = []byte(strings.Replace(string(b), fmt.Sprintf(`"format_version": %d`, infer.FormatVersion), fmt.Sprintf(`"format_version": %d`, infer.FormatVersion+1), 1))
 		}
 		os.WriteFile(filepath.Join(dir, f), b, 0o644)
 	}
 	if _, err := predict.Load(dir); err == nil || !strings.Contains(err.Error(), "newer exp") {
-		t.Errorf("a folder of format 2: error %v, want one saying it is from a newer exp", err)
+		t.Errorf("a folder of a newer format: error %v, want one saying it is from a newer exp", err)
 	}
 }
 
-// TestExampleModel rewrites testdata/species under -update (the model the
-// examples load), from the three-class CSV problem.
+// TestExampleModel checks that testdata/species, the model the examples
+// load, is a folder of the current format that loads without a warning;
+// under -update it rewrites it first, from the three-class CSV problem.
 func TestExampleModel(t *testing.T) {
-	if !*update {
-		t.Skip("run with -update to rewrite testdata/species")
+	if *update {
+		writeExampleModel(t)
 	}
+	m, err := predict.Load("testdata/species")
+	if err != nil {
+		t.Fatalf("%v (go test ./predict -run TestExampleModel -update rewrites it)", err)
+	}
+	b, err := os.ReadFile("testdata/species/model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta infer.Meta
+	if err := json.Unmarshal(b, &meta); err != nil || meta.FormatVersion != infer.FormatVersion || len(m.Warnings()) > 0 {
+		t.Errorf("testdata/species: format %d (%v), warnings %q; want format %d and none (go test ./predict -run TestExampleModel -update rewrites it)",
+			meta.FormatVersion, err, m.Warnings(), infer.FormatVersion)
+	}
+}
+
+// writeExampleModel rewrites testdata/species. Its config names the data
+// files relative to itself, so that the folder holds no temporary paths.
+func writeExampleModel(t *testing.T) {
 	dir := t.TempDir()
-	os.RemoveAll("testdata/species")
-	os.MkdirAll("testdata", 0o755)
-	infertest.Export(t, infertest.ClassesCSV(t, dir), "testdata/species")
-	cfg := filepath.Join("testdata/species", "config.yaml")
+	cfg := infertest.ClassesCSV(t, dir)
 	b, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(cfg, []byte(strings.ReplaceAll(string(b), dir+string(filepath.Separator), "")), 0o644)
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(b), dir+string(filepath.Separator), "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll("testdata/species"); err != nil {
+		t.Fatal(err)
+	}
+	infertest.Export(t, cfg, "testdata/species")
 }
 
 // TestLinksNoDatabase: loading and running a model folder needs no results

@@ -179,3 +179,65 @@ func TestInputErrors(t *testing.T) {
 		t.Errorf("a database was created: %v", err)
 	}
 }
+
+// TestResumeCorruptCheckpoint interrupts a run, damages its resume
+// checkpoint (a negative dimension; a dimension of a billion, with the
+// lengths to match), and runs the file again: the trial fails with an
+// error naming the checkpoint's file and the field, instead of panicking
+// or allocating what the description declares.
+func TestResumeCorruptCheckpoint(t *testing.T) {
+	const cfg = `name: line
+data: {dataset: linear, n: 2000, seed: 3}
+model: {layers: [{type: dense, units: 4, activation: relu}, {type: dense, units: 1}]}
+train: {optimizer: adam, loss: mse, batch_size: 20, epochs: 30, learning_rate: 0.01, seed: 5}
+`
+	for _, tt := range []struct {
+		name  string
+		edit  func(string) string
+		wants []string
+	}{
+		{"negative dimension", func(s string) string { return strings.Replace(s, "\n\t\t\t\t4\n", "\n\t\t\t\t-4\n", 1) },
+			[]string{"restoring the checkpoint of epoch", `"var:/model/dense/kernel": Dimensions [1 -4]: dimension 1 is -4`}},
+		{"billion dimension", func(s string) string {
+			s = strings.Replace(s, "\n\t\t\t\t4\n", "\n\t\t\t\t1000000000\n", 1)
+			return strings.Replace(s, `"Length": 16`, `"Length": 4000000000`, 1)
+		}, []string{"restoring the checkpoint of epoch", "the variables take 4.0 GB, more than the", "KB gzip data file"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := write(t, "line.yaml", cfg)
+			db := filepath.Join(t.TempDir(), "cut.db")
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan struct{})
+			go func() {
+				defer close(stopped)
+				waitForEpochs(t, db, 2)
+				cancel()
+			}()
+			runner.Run(ctx, file, runner.Options{DB: db})
+			<-stopped
+			descs, _ := filepath.Glob(filepath.Join(filepath.Dir(db), "cut-checkpoints", "run-1", "epoch-*", "checkpoint-*.json"))
+			if len(descs) != 1 {
+				t.Fatalf("resume checkpoints %v, want one", descs)
+			}
+			b, err := os.ReadFile(descs[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if edited := tt.edit(string(b)); edited == string(b) {
+				t.Fatalf("the edit changed nothing in %s", b)
+			} else if err := os.WriteFile(descs[0], []byte(edited), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := runner.Run(context.Background(), file, runner.Options{DB: db})
+			if err != nil || out.Trials[0].Status != results.StatusFailed {
+				t.Fatalf("resumed from a corrupt checkpoint: %+v, %v; want a failed trial", out, err)
+			}
+			msg := out.Trials[0].Error
+			for _, w := range append(tt.wants, descs[0]) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not say %q", msg, w)
+				}
+			}
+		})
+	}
+}

@@ -1,13 +1,3 @@
-// Package checkpoint keeps a trial's training state between epochs, so that
-// a killed trial resumes exactly where its last committed epoch ended.
-//
-// Each epoch's state is a GoMLX checkpoint (every context variable: weights,
-// optimizer moments and step count, BatchNorm statistics, the RNG state;
-// but not the frozen weights a layer reads from a file, see FileWeight) in
-// its own folder, DIR/epoch-NNNNN. It is written atomically: into a
-// temporary folder, each file fsynced, then renamed into place and the parent
-// fsynced; a crash leaves either the whole checkpoint or none. Prune removes
-// the ones a trial no longer needs.
 package checkpoint
 
 import (
@@ -127,37 +117,9 @@ func Load(dir string, epoch int, ctx *mlctx.Context) error {
 }
 
 // LoadFrom reads the checkpoint folder path (what names it in errors) into
-// ctx, as Load does.
+// ctx, as Load does, checking its consistency (see LoadWith).
 func LoadFrom(path, what string, ctx *mlctx.Context) error {
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("no %s: %w", what, err)
-	}
-	b, err := os.ReadFile(filepath.Join(path, varsFile))
-	if err != nil {
-		return fmt.Errorf("%s is incomplete: %w", what, err)
-	}
-	var trainable map[string]bool
-	if err := json.Unmarshal(b, &trainable); err != nil {
-		return fmt.Errorf("%s: %s: %w", what, varsFile, err)
-	}
-	if _, err := checkpoints.Load(ctx).Dir(path).Immediate().ExcludeAllParams().Done(); err != nil {
-		return err
-	}
-	var extra []*mlctx.Variable
-	for v := range ctx.IterVariables() {
-		t, ours := trainable[v.ScopeAndName()]
-		if !ours {
-			extra = append(extra, v)
-			continue
-		}
-		v.Trainable = t
-	}
-	for _, v := range extra {
-		if err := ctx.DeleteVariable(v.Scope(), v.Name()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return LoadWith(path, what, ctx, LoadOptions{})
 }
 
 // varsFile maps, as JSON, each saved variable to whether it is trainable.

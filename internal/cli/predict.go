@@ -56,7 +56,9 @@ kind (--data path=test.csv; for mnist idx files also labels=FILE), or on the
 run's validation set when no --data is given, and prints the loss and
 accuracy (regression: MSE, MAE, RMSE and R²). For a run the result is
 recorded in the evaluations table (exp show lists them); for a model folder
-only when --db is given.
+only when --db is given. An output or loss that is NaN or infinite (inputs
+far outside the training data) is no score: it is an error naming the
+examples, and nothing is recorded.
 
 Flags:
 	--db PATH           results database (default $EXP_DB, else ./runs.db)
@@ -76,7 +78,8 @@ Examples:
 Writes the best model of a run as a folder that exp predict, exp evaluate
 and the Go package github.com/exp-runner/exp/predict load without the
 database: the resolved config, the preprocessing, the best epoch's weights,
-a format version and a README.
+a README, and model.json with a format version and each file's size and
+SHA-256, which loading checks.
 
 Flags:
 	--db PATH           results database (default $EXP_DB, else ./runs.db)
@@ -114,10 +117,12 @@ func (m *Main) runPredict(ctx context.Context, args []string) error {
 		return err
 	}
 	defer t.close()
-	defer t.close()
 	table, err := infer.Predict(ctx, model, infer.PredictOptions{Inputs: pos[1:], SplitVal: *split == "val", Probs: *format != "table", TopK: *topK})
 	if err != nil {
 		return usageError("exp predict: %v", err)
+	}
+	for _, w := range table.Warnings {
+		fmt.Fprintln(m.Stderr, w)
 	}
 	return m.writeOutput(*out, func(w io.Writer) error { return table.Write(w, *format) })
 }
@@ -196,6 +201,9 @@ func (m *Main) openModel(ctx context.Context, db, ckpt, ref string, keepDB bool)
 		model, meta, err := infer.OpenFolder(ref)
 		if err != nil {
 			return nil, nil, usageError("exp: %v", err)
+		}
+		for _, w := range meta.Warnings {
+			fmt.Fprintln(m.Stderr, w)
 		}
 		t := &modelTarget{meta: meta}
 		if keepDB {

@@ -68,6 +68,12 @@ func TestPredictNPZAndEvaluateImages(t *testing.T) {
 	if got := evaluatedAccuracy(t, "1", "--data", "path="+filepath.Join(dir, "val.npz"), "--db", npzDB); fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", best) {
 		t.Errorf("npz: evaluated accuracy %v, best recorded %v", got, best)
 	}
+	// Its exported folder (model.json checked against the npz preprocessing) scores the same.
+	npzModel := filepath.Join(dir, "npz-model")
+	mustRun(t, "export-model", "1", "-o", npzModel, "--db", npzDB)
+	if got := evaluatedAccuracy(t, npzModel, "--data", "path="+filepath.Join(dir, "val.npz")); fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", best) {
+		t.Errorf("npz folder: evaluated accuracy %v, best recorded %v", got, best)
+	}
 
 	imgDB := filepath.Join(dir, "images.db")
 	labels := filepath.Join(dir, "png", "test", "labels.csv")
@@ -76,6 +82,11 @@ func TestPredictNPZAndEvaluateImages(t *testing.T) {
 	_, best = bestEpoch(t, imgDB, "val_accuracy")
 	if got := evaluatedAccuracy(t, "1", "--data", "path="+labels, "--db", imgDB); fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", best) {
 		t.Errorf("images: evaluated accuracy %v, best recorded %v", got, best)
+	}
+	imgModel := filepath.Join(dir, "images-model")
+	mustRun(t, "export-model", "1", "-o", imgModel, "--db", imgDB)
+	if got := evaluatedAccuracy(t, imgModel, "--data", "path="+labels); fmt.Sprintf("%.6f", got) != fmt.Sprintf("%.6f", best) {
+		t.Errorf("images folder: evaluated accuracy %v, best recorded %v", got, best)
 	}
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/infer"
 	"github.com/exp-runner/exp/internal/infer/infertest"
 	"github.com/exp-runner/exp/internal/record"
 )
@@ -128,7 +130,7 @@ func testPredictErrors(t *testing.T, dir, db, model string) {
 	os.CopyFS(newer, os.DirFS(model))
 	meta := filepath.Join(newer, "model.json")
 	b, _ := os.ReadFile(meta)
-	os.WriteFile(meta, []byte(strings.Replace(string(b), `"format_version": 1`, `"format_version": 9`, 1)), 0o644)
+	os.WriteFile(meta, []byte(strings.Replace(string(b), fmt.Sprintf(`"format_version": %d`, infer.FormatVersion), `"format_version": 99`, 1)), 0o644)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -146,13 +148,59 @@ func testPredictErrors(t *testing.T, dir, db, model string) {
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed predict wrote its -o file")
 	}
+	// An output that is NaN is no score: exp evaluate exits 2 and records nothing.
+	nan := infertest.WriteCSV(t, dir, "nan.csv", "x1,color,x2,species\n3e38,blue,-3e38,b\n")
+	code, _, errOut := run(t, nil, "evaluate", "1", "--data", "path="+nan, "--db", db)
+	evs, err := openStore(t, db).Evaluations(context.Background(), 1)
+	if code != ExitUsage || !strings.Contains(errOut, "NaN or infinite for 1 of 1 examples (row 2): that is no score") || err != nil || len(evs) != 1 {
+		t.Errorf("evaluating NaN outputs: exit %d, %q; %d evaluations recorded (%v), want still 1", code, errOut, len(evs), err)
+	}
 	bests, _ := filepath.Glob(filepath.Join(dir, "runs-checkpoints", "run-1", "best-*"))
+	testCorruptBest(t, db, bests[0], filepath.Join(dir, "val.csv"))
 	for _, b := range bests {
 		os.RemoveAll(b)
 	}
-	code, _, errOut := run(t, nil, "predict", "1", filepath.Join(dir, "val.csv"), "--db", db)
+	code, _, errOut = run(t, nil, "predict", "1", filepath.Join(dir, "val.csv"), "--db", db)
 	if code != ExitUsage || !strings.Contains(errOut, "no best checkpoint") {
 		t.Errorf("a run without its best checkpoint: exit %d, %q", code, errOut)
+	}
+}
+
+// testCorruptBest damages the run's best checkpoint best in turn: a
+// negative dimension in its description, its data file cut short, its
+// magic bytes overwritten. exp predict of the run exits 2 naming the file.
+func testCorruptBest(t *testing.T, db, best, val string) {
+	t.Helper()
+	desc, _ := filepath.Glob(filepath.Join(best, "checkpoint-*.json"))
+	data, _ := filepath.Glob(filepath.Join(best, "checkpoint-*.bin"))
+	if len(desc) != 1 || len(data) != 1 {
+		t.Fatalf("%s: %v %v", best, desc, data)
+	}
+	descBytes, err := os.ReadFile(desc[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataBytes, err := os.ReadFile(data[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name        string
+		file        string
+		b           []byte
+		want, want2 string
+	}{
+		{"negative dimension", desc[0], []byte(strings.Replace(string(descBytes), "\n\t\t\t\t16\n", "\n\t\t\t\t-16\n", 1)), desc[0], "dimension 1 is -16"},
+		{"truncated", data[0], dataBytes[:len(dataBytes)-40], data[0], "truncated"},
+		{"magic bytes", data[0], append([]byte("XXXXXXXX"), dataBytes[8:]...), data[0], "not a GoMLX checkpoint's data"},
+	} {
+		os.WriteFile(tt.file, tt.b, 0o644)
+		code, out, errOut := run(t, nil, "predict", "1", val, "--db", db)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, tt.want) || !strings.Contains(errOut, tt.want2) {
+			t.Errorf("a best checkpoint with %s: exit %d, stdout %q, stderr %q; want exit 2 naming %s, saying %q", tt.name, code, out, errOut, tt.want, tt.want2)
+		}
+		os.WriteFile(desc[0], descBytes, 0o644)
+		os.WriteFile(data[0], dataBytes, 0o644)
 	}
 }
 
@@ -221,7 +269,13 @@ func TestPredictMNISTSplitVal(t *testing.T) {
 	// The same images as PNG files (exp data export) predict the same.
 	png := filepath.Join(dir, "png")
 	mustRun(t, "data", "export", "mnist", "--format", "png", "--first", "12", png)
-	for _, line := range strings.Split(strings.TrimSpace(mustRun(t, "predict", "1", filepath.Join(png, "test"), "--format", "csv", "--db", db)), "\n")[1:] {
+	byRun := mustRun(t, "predict", "1", filepath.Join(png, "test"), "--format", "csv", "--db", db)
+	model := filepath.Join(dir, "model")
+	mustRun(t, "export-model", "1", "-o", model, "--db", db)
+	if byFolder := mustRun(t, "predict", model, filepath.Join(png, "test"), "--format", "csv"); byFolder != byRun {
+		t.Errorf("the exported folder predicts:\n%s\nthe run:\n%s", byFolder, byRun)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(byRun), "\n")[1:] {
 		f := strings.Split(line, ",")
 		i, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(f[0]), ".png"))
 		if err != nil || f[1] != rows[i][1] {

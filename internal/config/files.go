@@ -100,18 +100,6 @@ func layerFileKey(doc *yamlx.Doc, key string) bool {
 	return ok && slices.Contains(f.FileKeys(), p[3].Key)
 }
 
-// readFrozenFiles reads the files of the file-reading layers of a config
-// decoded without validation (an exported model's), relative paths
-// resolved against dir.
-func (c *Config) readFrozenFiles(r *yamlx.Reporter, dir string) {
-	env := registry.LayerEnv{Dir: dir}
-	for i, l := range c.Model.Layers {
-		if f, ok := l.Spec.(registry.FileLayer); ok {
-			f.ReadFiles(APIReporter(r.Field("model").Field("layers").Index(i)), env)
-		}
-	}
-}
-
 // LayerFiles lists, for each file-reading layer of c (by position in
 // model.layers), the files it read.
 func (c *Config) LayerFiles() map[int][]registry.LayerFile {

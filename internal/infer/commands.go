@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -33,7 +34,43 @@ func Predict(ctx context.Context, m *Model, o PredictOptions) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.PredictionTable(in, out, o.Probs, o.TopK), nil
+	t := m.PredictionTable(in, out, o.Probs, o.TopK)
+	if bad := out.NonFinite(); len(bad) > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("warning: the model's output is NaN or infinite for %s: their prediction is NaN",
+			examples(in, bad, out.N)))
+	}
+	return t, nil
+}
+
+// ErrNaN is wrapped by Evaluate's error when the model's output or its
+// loss is NaN or infinite for some examples: that is no score, so none is
+// returned (and exp evaluate records none).
+var ErrNaN = errors.New("NaN or infinite")
+
+// notANumber returns an error wrapping ErrNaN when out's outputs or loss
+// are not finite.
+func notANumber(in *Inputs, out *Output) error {
+	if bad := out.NonFinite(); len(bad) > 0 {
+		return fmt.Errorf("the model's output is %w for %s: that is no score", ErrNaN, examples(in, bad, out.N))
+	}
+	if math.IsNaN(out.LossSum) || math.IsInf(out.LossSum, 0) {
+		return fmt.Errorf("the loss is %w (the outputs are finite; the labels or targets are out of range?): that is no score", ErrNaN)
+	}
+	return nil
+}
+
+// examples names the examples bad of n: how many, and the first few by
+// their identifiers.
+func examples(in *Inputs, bad []int, n int) string {
+	var ids []string
+	for _, i := range bad[:min(len(bad), 5)] {
+		ids = append(ids, in.IDName+" "+in.IDs[i])
+	}
+	more := ""
+	if len(bad) > 5 {
+		more = ", …"
+	}
+	return fmt.Sprintf("%d of %d examples (%s%s)", len(bad), n, strings.Join(ids, ", "), more)
 }
 
 func (m *Model) inputs(ctx context.Context, splitVal bool, paths []string) (*Inputs, error) {
@@ -80,6 +117,9 @@ func Evaluate(ctx context.Context, m *Model, kv map[string]string) (*Evaluation,
 	out, err := m.Run(ctx, in.Split)
 	if err != nil {
 		return nil, err
+	}
+	if err := notANumber(in, out); err != nil {
+		return nil, fmt.Errorf("%s: %w", describe(kv), err)
 	}
 	sc, err := m.Score(out, in.Split)
 	if err != nil {

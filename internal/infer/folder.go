@@ -1,21 +1,25 @@
 package infer
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/checkpoint"
 	"github.com/exp-runner/exp/registry"
 )
 
 // FormatVersion is the version of the model folder this exp writes; it
-// reads folders up to it and refuses newer ones.
-const FormatVersion = 1
+// reads folders up to it and refuses newer ones. Format 2 added Files;
+// a folder of format 1 loads with a warning that its files cannot be
+// checked.
+const FormatVersion = 2
 
 // The files of a model folder.
 const (
@@ -37,6 +41,20 @@ type Meta struct {
 	Value         float64           `json:"value"`
 	Data          registry.DataInfo `json:"data"`
 	Classes       []string          `json:"classes,omitempty"`
+	// Files holds the size and SHA-256 of each file the model needs (the
+	// config, the preprocessing, the weights; not the README), by its
+	// slash-separated path in the folder. Required from format 2.
+	Files map[string]FileSum `json:"files,omitempty"`
+
+	// Warnings are what opening the folder found wrong without refusing
+	// it: a folder of format 1, whose files cannot be checked.
+	Warnings []string `json:"-"`
+}
+
+// FileSum is a file's size in bytes and SHA-256 (lowercase hex).
+type FileSum struct {
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // IsFolder reports whether dir holds a model folder's model.json.
@@ -67,72 +85,85 @@ func Export(m *Model, b *Best, runName, dir string) error {
 	return os.Rename(tmp, dir)
 }
 
+// writeFolder writes the folder's files into dir: the config, the
+// preprocessing, the files its layers read (FolderFiles) and the files of
+// the checkpoint folder weights, then the README and model.json with each
+// file's size and SHA-256.
 func writeFolder(dir string, m *Model, meta Meta, weights string) error {
-	mj, err := json.MarshalIndent(meta, "", "  ")
-	if err != nil {
-		return err
-	}
 	layerFiles, cfgYAML, err := FolderFiles(m.Config)
 	if err != nil {
 		return err
 	}
-	if err := copyLayerFiles(dir, layerFiles); err != nil {
-		return err
-	}
-	files := map[string][]byte{
-		MetaFile:   append(mj, '\n'),
-		ConfigFile: []byte(cfgYAML),
-		ReadmeFile: []byte(readme(meta)),
-	}
+	files := map[string][]byte{ConfigFile: []byte(cfgYAML)}
 	if m.Preprocessing != nil {
 		files[PreprocessingFile] = m.Preprocessing
 	}
+	meta.Files = map[string]FileSum{}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
+		sum := sha256.Sum256(b)
+		meta.Files[name] = FileSum{Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])}
 	}
-	return copyDir(weights, filepath.Join(dir, WeightsDir))
-}
-
-func copyDir(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := copyLayerFiles(dir, layerFiles, meta.Files); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(src)
+	if err := copyWeights(weights, dir, meta.Files); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ReadmeFile), []byte(readme(meta)), 0o644); err != nil {
+		return err
+	}
+	mj, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+	return os.WriteFile(filepath.Join(dir, MetaFile), append(mj, '\n'), 0o644)
+}
+
+// copyWeights copies the files of the checkpoint folder src into
+// dir/weights, adding each one's size and SHA-256 to sums.
+func copyWeights(src, dir string, sums map[string]FileSum) error {
+	names, err := checkpoint.Files(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, WeightsDir), 0o755); err != nil {
+		return err
+	}
+	for _, name := range names {
+		rel := path.Join(WeightsDir, name)
+		sum, err := copyFile(filepath.Join(src, name), filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
 			return err
 		}
+		sums[rel] = sum
 	}
 	return nil
 }
 
-func copyFile(src, dst string) error {
+// copyFile copies src to dst, fsynced, and returns what it copied's size
+// and SHA-256.
+func copyFile(src, dst string) (FileSum, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return err
+		return FileSum{}, err
 	}
-	defer in.Close()
+	defer in.Close() // read only: closing cannot lose data
 	out, err := os.Create(dst)
 	if err != nil {
-		return err
+		return FileSum{}, err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), in)
+	if err == nil {
+		err = out.Sync()
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return err
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
-	return out.Close()
+	return FileSum{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, err
 }
 
 func readme(meta Meta) string {
@@ -144,10 +175,12 @@ func readme(meta Meta) string {
 
 The best model of run %d (%s): epoch %d, %s %.6g; %s on %s data.
 
-- model.json: this folder's format version and what the model takes
+- model.json: this folder's format version, what the model takes, and the
+  size and SHA-256 of each file it needs (checked when it is loaded)
 - config.yaml: the resolved config it was trained with
 - preprocessing.json: how inputs become model inputs (if the dataset has one)
 - weights/: the best epoch's weights (a GoMLX checkpoint)
+- layers/: the files the model's layers read (an ONNX network), if any
 
 Use it without the database:
 
@@ -156,43 +189,4 @@ Use it without the database:
 
 or from Go: predict.Load("THIS_FOLDER") (package github.com/exp-runner/exp/predict).
 `, meta.RunID, meta.RunName, meta.BestEpoch, meta.Metric, meta.Value, kind, meta.Dataset)
-}
-
-// OpenFolder opens the model folder dir.
-func OpenFolder(dir string) (*Model, *Meta, error) {
-	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not a model folder: %w", dir, err)
-	}
-	var meta Meta
-	if err := json.Unmarshal(b, &meta); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(dir, MetaFile), err)
-	}
-	if meta.FormatVersion > FormatVersion {
-		return nil, nil, fmt.Errorf("%s was exported by a newer exp (model folder format %d; this exp reads up to %d): upgrade exp",
-			dir, meta.FormatVersion, FormatVersion)
-	}
-	if meta.FormatVersion < 1 {
-		return nil, nil, fmt.Errorf("%s: %s has no format_version", dir, MetaFile)
-	}
-	src, err := os.ReadFile(filepath.Join(dir, ConfigFile))
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, err := config.DecodeFrozen(filepath.Join(dir, ConfigFile), src, meta.Data)
-	if err != nil {
-		return nil, nil, err
-	}
-	pre, err := os.ReadFile(filepath.Join(dir, PreprocessingFile))
-	if errors.Is(err, os.ErrNotExist) {
-		pre, err = nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := Open(cfg, pre, filepath.Join(dir, WeightsDir))
-	if err != nil {
-		return nil, nil, err
-	}
-	return m, &meta, nil
 }

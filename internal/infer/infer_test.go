@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -193,6 +194,14 @@ func TestRegression(t *testing.T) {
 	}
 	if math.Abs(*sc.RMSE-math.Sqrt(*sc.MSE)) > 1e-12 || *sc.R2 < 0.9 || *sc.MAE > *sc.RMSE {
 		t.Errorf("rmse %v, r2 %v, mae %v: want rmse = √mse, r2 > 0.9 for y = 2x + 0.5 + noise, mae ≤ rmse", *sc.RMSE, *sc.R2, *sc.MAE)
+	}
+
+	// A target far out of range makes the loss infinite though every
+	// prediction is finite: that is no score either.
+	huge := infertest.WriteCSV(t, dir, "huge.csv", "x,y\n0.5,1.5\n0.1,3e38\n")
+	ev, err = infer.Evaluate(context.Background(), m, map[string]string{"path": huge})
+	if !errors.Is(err, infer.ErrNaN) || !strings.Contains(err.Error(), "path="+huge+": the loss is NaN or infinite (the outputs are finite") {
+		t.Errorf("an infinite loss: %+v, %v; want an error wrapping ErrNaN", ev, err)
 	}
 }
 

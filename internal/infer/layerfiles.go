@@ -55,16 +55,19 @@ func FolderFiles(cfg *config.Config) ([]LayerFile, string, error) {
 	return out, yamlx.Marshal(node), nil
 }
 
-// copyLayerFiles copies files into the folder dir.
-func copyLayerFiles(dir string, files []LayerFile) error {
+// copyLayerFiles copies files into the folder dir, adding each one's size
+// and SHA-256 to sums.
+func copyLayerFiles(dir string, files []LayerFile, sums map[string]FileSum) error {
 	for _, f := range files {
 		dst := filepath.Join(dir, f.Rel)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := copyFile(f.Src, dst); err != nil {
+		sum, err := copyFile(f.Src, dst)
+		if err != nil {
 			return err
 		}
+		sums[filepath.ToSlash(f.Rel)] = sum
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/gomlx/gomlx/backends"
@@ -41,7 +42,10 @@ type Model struct {
 }
 
 // Open builds cfg's model on its backend and loads the weights of the
-// checkpoint folder weights.
+// checkpoint folder weights: only the variables the model's prediction
+// reads, each of the shape the config gives it, checked before anything is
+// allocated, and none holding a NaN or an infinity (see
+// checkpoint.LoadWith).
 func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	m, err := model.New(cfg)
 	if err != nil {
@@ -51,8 +55,15 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	fromFile, want, err := m.FileVariables(be)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.Source.File, err)
+	}
 	ctx := mlctx.New()
-	if err := checkpoint.LoadFrom(weights, "checkpoint "+weights, ctx); err != nil {
+	// A frozen backbone's weights are in the checkpoint only once they
+	// trained; otherwise the layer reads them from its file.
+	o := checkpoint.LoadOptions{Want: want, Optional: fromFile, Only: true, Finite: true}
+	if err := checkpoint.LoadWith(weights, "checkpoint "+weights, ctx, o); err != nil {
 		return nil, err
 	}
 	out := &Model{Config: cfg, Preprocessing: pre, m: m, backend: be, ctx: ctx}
@@ -176,6 +187,31 @@ func (m *Model) batch(s *registry.Examples, from, to int, out *Output) error {
 	out.Probs = append(out.Probs, vals...)
 	out.Pred = append(out.Pred, tensors.MustCopyFlatData[int32](res[3])...)
 	return nil
+}
+
+// NonFinite returns the examples (by position) whose output holds a NaN
+// or an infinity: a class probability or a predicted value. A model that
+// loaded cleanly can still produce one, from inputs far outside what it
+// was trained on; such an output is no prediction.
+func (o *Output) NonFinite() []int {
+	vals := o.Probs
+	if vals == nil {
+		vals = o.Values
+	}
+	if o.N == 0 || len(vals) == 0 {
+		return nil
+	}
+	k := len(vals) / o.N
+	var out []int
+	for i := range o.N {
+		for _, v := range vals[i*k : (i+1)*k] {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // ErrNoLabels is returned by Score for examples without labels or targets.

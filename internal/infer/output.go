@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,9 @@ import (
 type Table struct {
 	Columns []string
 	Rows    [][]string
+	// Warnings are about the predictions (examples whose output is NaN),
+	// for standard error.
+	Warnings []string
 	// numeric marks the columns written as JSON numbers.
 	numeric map[string]bool
 }
@@ -40,9 +44,13 @@ func (m *Model) PredictionTable(in *Inputs, out *Output, probs bool, topK int) *
 	} else {
 		t.numeric["prediction"] = m.m.Info.TargetDim == 1
 	}
+	nan := map[int]bool{}
+	for _, i := range out.NonFinite() {
+		nan[i] = true
+	}
 	for i := 0; i < out.N; i++ {
 		row := append([]string{in.IDs[i]}, extra(in, i)...)
-		t.Rows = append(t.Rows, append(row, m.predictionCells(out, i, probs, topK)...))
+		t.Rows = append(t.Rows, append(row, m.predictionCells(out, i, probs, topK, nan[i])...))
 	}
 	return t
 }
@@ -54,7 +62,10 @@ func extra(in *Inputs, i int) []string {
 	return in.Extra[i]
 }
 
-func (m *Model) predictionCells(out *Output, i int, probs bool, topK int) []string {
+// predictionCells are example i's cells; for an output that is not a
+// number (nan) the prediction, its probability and the top classes say
+// NaN, and the values are written as they are.
+func (m *Model) predictionCells(out *Output, i int, probs bool, topK int, nan bool) []string {
 	if !m.Classification() {
 		d := m.m.Info.TargetDim
 		vals := make([]string, d)
@@ -65,14 +76,19 @@ func (m *Model) predictionCells(out *Output, i int, probs bool, topK int) []stri
 	}
 	k := len(m.Classes)
 	p := out.Probs[i*k : (i+1)*k]
-	pred := out.Pred[i]
-	cells := []string{m.Classes[pred], fmtFloat(float64(p[pred]))}
+	cells := []string{"NaN", "NaN"}
+	if pred := out.Pred[i]; !nan {
+		cells = []string{m.Classes[pred], fmtFloat(float64(p[pred]))}
+	}
 	if probs {
 		for _, v := range p {
 			cells = append(cells, fmtFloat(float64(v)))
 		}
 	}
-	if topK > 0 {
+	switch {
+	case topK > 0 && nan:
+		cells = append(cells, "NaN")
+	case topK > 0:
 		cells = append(cells, m.top(p, topK))
 	}
 	return cells
@@ -126,9 +142,13 @@ func (t *Table) writeJSON(w io.Writer) error {
 			key, _ := json.Marshal(c)
 			b.Write(key)
 			b.WriteString(": ")
-			if _, err := strconv.ParseFloat(r[k], 64); err == nil && t.numeric[c] {
+			v, err := strconv.ParseFloat(r[k], 64)
+			switch {
+			case err == nil && t.numeric[c] && (math.IsNaN(v) || math.IsInf(v, 0)):
+				b.WriteString("null") // JSON has no NaN or infinity
+			case err == nil && t.numeric[c]:
 				b.WriteString(r[k])
-			} else {
+			default:
 				v, _ := json.Marshal(r[k])
 				b.Write(v)
 			}
