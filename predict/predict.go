@@ -205,8 +205,10 @@ func resizes(m *Model) bool {
 // tensors are preprocessed inputs.
 type tensors []float32
 
-// Tensors returns inputs already preprocessed: example after example, each
-// InputShape's product of values. A model that reads text takes Rows.
+// Tensors returns inputs already preprocessed, example after example, each
+// InputShape's product of values: images scaled to [0, 1] (a dataset's
+// color_mode and normalize are applied by the model itself). A model that
+// reads text takes Rows.
 func Tensors(x []float32) Inputs { return tensors(x) }
 
 func (x tensors) split(m *Model) (*registry.Examples, error) {

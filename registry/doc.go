@@ -24,7 +24,13 @@
 // ContentHasher, Preprocessor and Summarizer; it checks the size of its
 // data before loading it with its DataEnv's MemoryPolicy.
 // A MultiInput layer that takes another number of inputs than the merges'
-// two or more implements InputCounter.
+// two or more implements InputCounter. A layer that reads files (a
+// pretrained network: the onnx layer) implements FileLayer, so that exp
+// resolves its paths as it does a dataset's, reads the files before
+// anything trains, hashes their contents into config_hash and copies them
+// into exported model folders (ExampleFileLayer); one whose frozen weights
+// start training at an epoch implements Unfreezer and reads TrainingEpoch
+// in Build.
 //
 // A dataset gives the model one float32 input (DataInfo.Shape, Examples.X
 // or Pixels), named "input", or several named inputs, float32 values or

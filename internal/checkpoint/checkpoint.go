@@ -41,6 +41,9 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 	// holding the same variable values (shared, not copied).
 	snap := mlctx.New()
 	for v := range ctx.IterVariables() {
+		if FileWeight(v) {
+			continue
+		}
 		value, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("variable %s: %w", v.ScopeAndName(), err)
@@ -62,7 +65,9 @@ func saveAs(final, tmpPrefix string, ctx *mlctx.Context) error {
 	// Save adds a global_step of its own): list ours beside it.
 	trainable := map[string]bool{}
 	for v := range ctx.IterVariables() {
-		trainable[v.ScopeAndName()] = v.Trainable
+		if !FileWeight(v) {
+			trainable[v.ScopeAndName()] = v.Trainable
+		}
 	}
 	b, err := json.Marshal(trainable)
 	if err != nil {

@@ -4,7 +4,8 @@
 // progress.
 //
 // Each epoch's state is a GoMLX checkpoint (every context variable: weights,
-// optimizer moments and step count, BatchNorm statistics, the RNG state) in
+// optimizer moments and step count, BatchNorm statistics, the RNG state;
+// but not the frozen weights a layer reads from a file, see FileWeight) in
 // its own folder, DIR/epoch-NNNNN. It is written atomically: into a
 // temporary folder, each file fsynced, then renamed into place and the parent
 // fsynced; a crash leaves either the whole checkpoint or none. Prune removes

@@ -29,8 +29,13 @@ type LoadOptions struct {
 	// variable the caller needs to its shape: each must be in the
 	// checkpoint, with that shape and dtype.
 	Want map[string]shapes.Shape
-	// Only loads the variables of Want only; the others are checked and
-	// skipped without being allocated.
+	// Optional maps the variables the caller takes when the checkpoint
+	// has them, else reads elsewhere (the frozen weights a layer reads
+	// from a file, see FileWeight), to their shapes: loaded and checked
+	// as Want's, but not required.
+	Optional map[string]shapes.Shape
+	// Only loads the variables of Want and Optional only; the others are
+	// checked and skipped without being allocated.
 	Only bool
 	// Finite refuses a floating-point variable holding a NaN or an
 	// infinity.
@@ -288,6 +293,9 @@ func check(jsonPath, binPath string, saved savedCheckpoint, trainable map[string
 		scope, name := mlctx.VariableScopeAndNameFromParameterName(v.ParameterName)
 		_, ours := trainable[mlctx.JoinScope(scope, name)]
 		want, needed := o.Want[v.ParameterName]
+		if s, optional := o.Optional[v.ParameterName]; optional && !needed {
+			want, needed = s, true
+		}
 		if needed && len(problems) == 0 && !want.Equal(e.shape) {
 			fail("%s: DType %s, Dimensions %v: the model's config gives this variable the shape %s", at, v.DType, v.Dimensions, want)
 		}

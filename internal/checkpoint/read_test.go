@@ -292,3 +292,35 @@ func copyTo(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestLoadOptional: Optional variables are loaded, with their shapes
+// checked, when the checkpoint holds them, and not required when it does
+// not (a frozen backbone's weights, read from its file).
+func TestLoadOptional(t *testing.T) {
+	path, _ := saved(t, nil)
+	bias := map[string]shapes.Shape{"var:/model/dense/bias": modelWant["var:/model/dense/bias"]}
+	kernel := map[string]shapes.Shape{kernelName: modelWant[kernelName]}
+	absent := map[string]shapes.Shape{"var:/model/onnx/ONNX/w": shapes.Make(dtypes.Float32, 3)}
+	ctx := mlctx.New()
+	if err := LoadWith(path, "checkpoint", ctx, LoadOptions{Want: kernel, Optional: mergeShapes(bias, absent), Only: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.NumVariables() != 2 || ctx.GetVariableByScopeAndName("/model/dense", "bias") == nil {
+		t.Errorf("%d variables loaded, want the kernel and the optional bias", ctx.NumVariables())
+	}
+	wrong := map[string]shapes.Shape{"var:/model/dense/bias": shapes.Make(dtypes.Float32, 15)}
+	err := LoadWith(path, "checkpoint", mlctx.New(), LoadOptions{Want: kernel, Optional: wrong, Only: true})
+	if err == nil || !strings.Contains(err.Error(), "the model's config gives this variable the shape (Float32)[15]") {
+		t.Errorf("an optional variable of another shape: %v", err)
+	}
+}
+
+func mergeShapes(ms ...map[string]shapes.Shape) map[string]shapes.Shape {
+	out := map[string]shapes.Shape{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -295,3 +295,14 @@ func TestHelpAligned(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateONNX: exp validate summarises an onnx layer under the model
+// (file, opset, cut and output shape, parameters split as they train, the
+// ones that unfreeze, ops) and counts its frozen weights as non-trainable.
+func TestValidateONNX(t *testing.T) {
+	code, out, errOut := run(t, nil, "validate", "testdata/onnx_backbone.yaml")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "validate_onnx.golden", out)
+}

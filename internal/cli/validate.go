@@ -193,6 +193,15 @@ func WriteSummary(w io.Writer, name string, s *model.Summary) {
 	fmt.Fprintf(w, "Total params: %s\n", commas(s.Total))
 	fmt.Fprintf(w, "Trainable params: %s\n", commas(s.Trainable))
 	fmt.Fprintf(w, "Non-trainable params: %s\n", commas(s.NonTrainable))
+	for _, r := range s.Rows {
+		for i, note := range r.Notes {
+			if i == 0 {
+				fmt.Fprintf(w, "%s (%s): %s\n", r.Name, r.Type, note)
+			} else {
+				fmt.Fprintf(w, "  %s\n", note)
+			}
+		}
+	}
 }
 
 // inputRows are the summary's first rows, one per model input: "input

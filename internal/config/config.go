@@ -338,7 +338,10 @@ func ApplyOverrides(r *yamlx.Reporter, overrides []Override) {
 			continue
 		}
 		key = strings.TrimSpace(key)
-		if err := SetValue(doc, key, absPath(key, val), o.Label); err != nil {
+		if slices.Contains(PathKeys, key) || layerFileKey(doc, key) {
+			val = absPath(val)
+		}
+		if err := SetValue(doc, key, val, o.Label); err != nil {
 			rep.Errorf("%v", err)
 		}
 	}
@@ -347,18 +350,19 @@ func ApplyOverrides(r *yamlx.Reporter, overrides []Override) {
 // PathKeys are the data keys that name files or folders. A relative path
 // written in a config file resolves against the file's folder; one given
 // on the command line (--set) resolves against the working directory, so
-// ApplyOverrides makes it absolute.
+// ApplyOverrides makes it absolute. The keys of layers that name files
+// (registry.FileLayer's FileKeys) are treated the same way.
 var PathKeys = []string{"data.path", "data.val_path", "data.labels", "data.x_path", "data.y_path", "data.dir"}
 
 // UnhashedKeys are the keys config_hash leaves out: limits that change
 // what is refused, never a result (data.max_image_pixels).
 var UnhashedKeys = []string{"data.max_image_pixels"}
 
-// absPath returns val made absolute against the working directory when
-// key is one of PathKeys and val a relative path; otherwise val.
-func absPath(key, val string) string {
+// absPath returns val made absolute against the working directory when it
+// is a relative path; otherwise val.
+func absPath(val string) string {
 	v := strings.TrimSpace(val)
-	if !slices.Contains(PathKeys, key) || v == "" || filepath.IsAbs(v) || strings.ContainsAny(v[:1], "\"'[{~!&*|>%@`") {
+	if v == "" || filepath.IsAbs(v) || strings.ContainsAny(v[:1], "\"'[{~!&*|>%@`") {
 		return val
 	}
 	abs, err := filepath.Abs(v)
@@ -412,7 +416,7 @@ func (c *Config) validate(r *yamlx.Reporter) {
 		r.Field("name").Errorf("must not be empty")
 	}
 	validateBackend(r.Field("backend"), c.Backend)
-	c.Model.validate(r.Field("model"), graphInputs{list: c.Inputs(), unknown: c.Data.invalid || c.Data.Params == nil, data: r.Field("data")})
+	c.Model.validate(r.Field("model"), graphInputs{list: c.Inputs(), unknown: c.Data.invalid || c.Data.Params == nil, data: r.Field("data")}, c.layerEnv())
 	c.Train.validate(r.Field("train"), c.Data)
 	c.validateExtras(r)
 }
@@ -458,7 +462,10 @@ func (d *Data) env() registry.DataEnv {
 	}
 }
 
-func (m *Model) validate(r *yamlx.Reporter, in graphInputs) {
+// validate checks the model section against the data's inputs in; layers
+// that read files (registry.FileLayer) and are valid then read them, as env
+// says.
+func (m *Model) validate(r *yamlx.Reporter, in graphInputs, env registry.LayerEnv) {
 	if m.Name == "" {
 		r.Field("name").Errorf("must not be empty")
 	}
@@ -466,11 +473,13 @@ func (m *Model) validate(r *yamlx.Reporter, in graphInputs) {
 		r.Field("layers").Errorf("must list at least one layer")
 	}
 	sizeVocabularies(r.Field("layers"), m.Layers, in.list, in.unknown)
+	problems := make([]int, len(m.Layers))
 	for i, l := range m.Layers {
 		if l.Spec != nil {
-			l.Spec.Validate(APIReporter(r.Field("layers").Index(i)))
+			l.Spec.Validate(counter{APIReporter(r.Field("layers").Index(i)), &problems[i]})
 		}
 	}
+	readFiles(r, m.Layers, problems, env)
 	validateGraph(r.Field("layers"), m.Layers, in)
 }
 
@@ -672,6 +681,8 @@ func (c *Config) HasMetric(name string) bool {
 // (data_hash) is put in: the same data moved elsewhere is the same
 // experiment, and changed data is another. A layer's keys that the data
 // set (Layer.Defaulted) are left out too: the data hash covers them.
+// Likewise a layer that read files (registry.FileLayer) has its file keys
+// replaced by their contents' hash (FilesHashKey).
 func (c *Config) Hash() string {
 	cp := *c
 	cp.Name = ""
@@ -692,6 +703,7 @@ func (c *Config) Hash() string {
 			d.Content = append(d.Content, yamlx.Encode("data_hash"), yamlx.Encode(h))
 		}
 	}
+	c.hashLayerFiles(n)
 	sum := sha256.Sum256(yamlx.CanonicalJSON(n))
 	return hex.EncodeToString(sum[:])
 }

@@ -15,8 +15,11 @@ import (
 // the dataset's Info is info instead of what its files say, and Load is an
 // error. Everything but the data section is validated as Validate does
 // (the loss against info), so that a config edited in a model folder is
-// refused with its errors at their keys. An exported model is built this
-// way, from its config and the description of the data it was trained on.
+// refused with its errors at their keys; layers that read files
+// (registry.FileLayer) read them, relative paths resolved against file's
+// folder, which the model folder carries them in. An exported model is
+// built this way, from its config and the description of the data it was
+// trained on.
 func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, error) {
 	doc, err := yamlx.Parse(file, src)
 	if err != nil {
@@ -31,6 +34,7 @@ func DecodeFrozen(file string, src []byte, info registry.DataInfo) (*Config, err
 	}
 	c.resolve()
 	c.Data.Params = Frozen{Dataset: c.Data.Params, Data: info}
+	c.Data.Dir = fileDir(doc.File)
 	c.validate(r)
 	if err := r.Err(); err != nil {
 		return nil, err

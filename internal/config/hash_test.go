@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"image"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/datasets"
 	"github.com/exp-runner/exp/internal/plan"
 )
 
@@ -51,8 +53,11 @@ func TestConfigHashesPinned(t *testing.T) {
 	var got strings.Builder
 	for _, f := range files {
 		name := filepath.Base(f)
-		if name == "images-mnist.yaml" {
+		switch name {
+		case "images-mnist.yaml":
 			f = imagesMNIST(t, f)
+		case "transfer-mnist.yaml":
+			f = transferMNIST(t, f)
 		}
 		p, err := plan.Load(f, nil, plan.Options{})
 		if err != nil {
@@ -80,6 +85,31 @@ func TestConfigHashesPinned(t *testing.T) {
 	if got.String() != string(want) {
 		t.Errorf("config hashes moved:\n got:\n%s\nwant:\n%s", got.String(), want)
 	}
+}
+
+// transferMNIST copies configs/transfer-mnist.yaml into a temporary folder
+// beside the files it names: its backbone, and its data written as
+// exp data export writes it (the hash covers their contents).
+func transferMNIST(t *testing.T, config string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := datasets.ExportMNISTNpz(context.Background(), "", filepath.Join(dir, "data", "digits59"),
+		datasets.NpzExport{Classes: []int{5, 6, 7, 8, 9}, PerClass: 20}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{filepath.Base(config), filepath.Join("backbones", "mnist04.onnx")} {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(config), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, filepath.Base(config))
 }
 
 // imagesMNIST copies configs/images-mnist.yaml into a temporary folder

@@ -30,6 +30,9 @@ type Images struct {
 	// declare (default images.DefaultMaxPixels); it changes no result,
 	// so config_hash leaves it out (config.UnhashedKeys).
 	MaxImagePixels int64 `yaml:"max_image_pixels,omitempty"`
+	// Normalize normalises the images per channel after the [0, 1]
+	// scaling (see Normalize); the model's graph applies it.
+	Normalize *Normalize `yaml:"normalize,omitempty"`
 
 	loaded *imagesLoaded
 	notes  []string
@@ -92,6 +95,10 @@ func (m *Images) Validate(r registry.Reporter, env registry.DataEnv) {
 		return
 	}
 	m.loaded = loaded
+	if m.Normalize != nil {
+		m.Normalize.validate(r.Field("normalize"))
+		m.input().check(r, loaded.Info.Shape, "images")
+	}
 }
 
 // checkPaths reports, at its key, each of the source and val_path that
@@ -351,6 +358,13 @@ func (m *Images) DataHash() string {
 	return m.loaded.Hash
 }
 
+// input is what the model's graph does first to the images: normalize
+// (color_mode is applied when the images are decoded).
+func (m *Images) input() imageInput { return imageInput{norm: m.Normalize} }
+
+// InputTransform returns normalize as the model's graph applies it.
+func (m *Images) InputTransform() (rgb bool, mean, std []float64) { return m.input().InputTransform() }
+
 // imagesPreprocessing is what an images run stores.
 type imagesPreprocessing struct {
 	Version    int      `json:"version"`
@@ -360,6 +374,8 @@ type imagesPreprocessing struct {
 	Resize     bool     `json:"resize"`     // inputs are resized to image_size (bilinear)
 	ColorMode  string   `json:"color_mode"` // grayscale or rgb
 	Scale      string   `json:"scale"`      // pixels become v/255
+	// Normalize: the model's graph normalises the scaled pixels.
+	Normalize *normalizeJSON `json:"normalize,omitempty"`
 }
 
 // Preprocessing returns the classes, size and colour mode as JSON.
@@ -370,7 +386,8 @@ func (m *Images) Preprocessing() ([]byte, error) {
 	}
 	s := l.Set
 	p := imagesPreprocessing{Version: 1, Task: s.Task.String(), ClassNames: s.ClassNames,
-		ImageSize: []int{s.H, s.W}, Resize: len(m.ImageSize) == 2, ColorMode: "grayscale", Scale: "v/255"}
+		ImageSize: []int{s.H, s.W}, Resize: len(m.ImageSize) == 2, ColorMode: "grayscale", Scale: "v/255",
+		Normalize: m.input().preprocessing()}
 	if s.C == 3 {
 		p.ColorMode = "rgb"
 	}

@@ -37,6 +37,12 @@ type MNIST struct {
 	// Dir is a folder holding the four idx files, relative to the config
 	// file's folder; empty looks in $EXP_DATA, then the module cache.
 	Dir string `yaml:"dir,omitempty"`
+	// ColorMode rgb gives the grey images three channels (for networks
+	// pretrained on colour images); grayscale, the default, keeps one.
+	ColorMode string `yaml:"color_mode,omitempty"`
+	// Normalize, when set, normalises the inputs per channel after the
+	// [0, 1] scaling (see Normalize).
+	Normalize *Normalize `yaml:"normalize,omitempty"`
 }
 
 func init() {
@@ -48,6 +54,11 @@ var _ registry.Dataset = (*MNIST)(nil)
 // Validate checks that Dir, when given, is a folder (resolved against
 // env.Dir).
 func (m *MNIST) Validate(r registry.Reporter, env registry.DataEnv) {
+	validColorMode(r, m.ColorMode)
+	if m.Normalize != nil {
+		m.Normalize.validate(r.Field("normalize"))
+	}
+	m.input().check(r, m.Info().Shape, "mnist")
 	if m.Dir == "" {
 		return
 	}
@@ -60,6 +71,13 @@ func (m *MNIST) Validate(r registry.Reporter, env registry.DataEnv) {
 		r.Field("dir").Errorf("%s is not a folder", dir)
 	}
 }
+
+// input is what the model's graph does first to the images.
+func (m *MNIST) input() imageInput { return imageInput{rgb: m.ColorMode == "rgb", norm: m.Normalize} }
+
+// InputTransform returns color_mode and normalize as the model's graph
+// applies them.
+func (m *MNIST) InputTransform() (rgb bool, mean, std []float64) { return m.input().InputTransform() }
 
 // Info returns MNIST's shape: 28×28×1 inputs, 10 classes.
 func (m *MNIST) Info() registry.DataInfo {

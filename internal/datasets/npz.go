@@ -24,6 +24,11 @@ type NPZ struct {
 	ValPath   string `yaml:"val_path,omitempty"` // an .npz archive of validation examples, same array names
 	Task      string `yaml:"task,omitempty"`     // classification or regression (default: integer y is classes)
 	SplitSeed uint64 `yaml:"split_seed,omitempty"`
+	// ColorMode rgb gives grey images ([N, H, W] or [N, H, W, 1]) three
+	// channels; Normalize normalises the inputs per channel (see
+	// Normalize). The model's graph applies both.
+	ColorMode string     `yaml:"color_mode,omitempty"`
+	Normalize *Normalize `yaml:"normalize,omitempty"`
 
 	loaded *npzLoaded
 }
@@ -55,6 +60,10 @@ func (n *NPZ) SplitsItself() bool { return true }
 // Validate checks the keys, then reads the arrays.
 func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
 	oneOf(r, "task", n.Task, npy.Classification, npy.Regression)
+	validColorMode(r, n.ColorMode)
+	if n.Normalize != nil {
+		n.Normalize.validate(r.Field("normalize"))
+	}
 	spec := n.spec(env)
 	ok := true
 	switch {
@@ -91,7 +100,15 @@ func (n *NPZ) Validate(r registry.Reporter, env registry.DataEnv) {
 		return
 	}
 	n.loaded = loaded
+	n.input().check(r, loaded.Info.Shape, "npz")
 }
+
+// input is what the model's graph does first to the inputs.
+func (n *NPZ) input() imageInput { return imageInput{rgb: n.ColorMode == "rgb", norm: n.Normalize} }
+
+// InputTransform returns color_mode and normalize as the model's graph
+// applies them.
+func (n *NPZ) InputTransform() (rgb bool, mean, std []float64) { return n.input().InputTransform() }
 
 func (n *NPZ) spec(env registry.DataEnv) npy.XYSpec {
 	return npy.XYSpec{Path: resolve(env.Dir, n.Path), X: n.X, Y: n.Y,
@@ -232,6 +249,10 @@ type npzPreprocessing struct {
 	XDType     string   `json:"x_dtype"`
 	Shape      []int    `json:"shape"`
 	Scale      string   `json:"scale"` // "v/255" for uint8 inputs, "none" otherwise
+	// ColorMode rgb: the model's graph gives grey inputs three channels.
+	ColorMode string `json:"color_mode,omitempty"`
+	// Normalize: the model's graph normalises the scaled inputs.
+	Normalize *normalizeJSON `json:"normalize,omitempty"`
 }
 
 // Preprocessing returns the classes and input scaling as JSON.
@@ -240,7 +261,8 @@ func (n *NPZ) Preprocessing() ([]byte, error) {
 	if l == nil {
 		return nil, fmt.Errorf("npz: the data was not read")
 	}
-	p := npzPreprocessing{Version: 1, Task: l.Task, TaskReason: l.TaskReason, XDType: l.XDType, Shape: l.Info.Shape, Scale: "none"}
+	p := npzPreprocessing{Version: 1, Task: l.Task, TaskReason: l.TaskReason, XDType: l.XDType, Shape: l.Info.Shape, Scale: "none",
+		ColorMode: n.ColorMode, Normalize: n.input().preprocessing()}
 	if l.Train.Pixels != nil {
 		p.Scale = "v/255"
 	}

@@ -86,10 +86,15 @@ func Export(m *Model, b *Best, runName, dir string) error {
 }
 
 // writeFolder writes the folder's files into dir: the config, the
-// preprocessing and the files of the checkpoint folder weights, then the
-// README and model.json with each file's size and SHA-256.
+// preprocessing, the files its layers read (FolderFiles) and the files of
+// the checkpoint folder weights, then the README and model.json with each
+// file's size and SHA-256.
 func writeFolder(dir string, m *Model, meta Meta, weights string) error {
-	files := map[string][]byte{ConfigFile: []byte(m.Config.YAML())}
+	layerFiles, cfgYAML, err := FolderFiles(m.Config)
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{ConfigFile: []byte(cfgYAML)}
 	if m.Preprocessing != nil {
 		files[PreprocessingFile] = m.Preprocessing
 	}
@@ -100,6 +105,9 @@ func writeFolder(dir string, m *Model, meta Meta, weights string) error {
 		}
 		sum := sha256.Sum256(b)
 		meta.Files[name] = FileSum{Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])}
+	}
+	if err := copyLayerFiles(dir, layerFiles, meta.Files); err != nil {
+		return err
 	}
 	if err := copyWeights(weights, dir, meta.Files); err != nil {
 		return err
@@ -172,6 +180,7 @@ The best model of run %d (%s): epoch %d, %s %.6g; %s on %s data.
 - config.yaml: the resolved config it was trained with
 - preprocessing.json: how inputs become model inputs (if the dataset has one)
 - weights/: the best epoch's weights (a GoMLX checkpoint)
+- layers/: the files the model's layers read (an ONNX network), if any
 
 Use it without the database:
 

@@ -64,12 +64,14 @@ func Open(cfg *config.Config, pre []byte, weights string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	want, err := m.Variables(be)
+	fromFile, want, err := m.FileVariables(be)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Source.File, err)
 	}
 	ctx := mlctx.New()
-	o := checkpoint.LoadOptions{Want: want, Only: true, Finite: true}
+	// A frozen backbone's weights are in the checkpoint only once they
+	// trained; otherwise the layer reads them from its file.
+	o := checkpoint.LoadOptions{Want: want, Optional: fromFile, Only: true, Finite: true}
 	if err := checkpoint.LoadWith(weights, "checkpoint "+weights, ctx, o); err != nil {
 		return nil, err
 	}

@@ -226,20 +226,22 @@ func checkFiles(dir string, meta *Meta) []error {
 
 // needed lists the files of dir a model needs, by their slash-separated
 // paths: config.yaml, preprocessing.json if it is there, and every file
-// under weights/.
+// under weights/ and layers/.
 func needed(dir string) []string {
 	out := []string{ConfigFile}
 	if _, err := os.Lstat(filepath.Join(dir, PreprocessingFile)); err == nil {
 		out = append(out, PreprocessingFile)
 	}
-	filepath.WalkDir(filepath.Join(dir, WeightsDir), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if rel, err := filepath.Rel(dir, p); err == nil {
-				out = append(out, filepath.ToSlash(rel))
+	for _, sub := range []string{WeightsDir, LayerFilesDir} {
+		filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if rel, err := filepath.Rel(dir, p); err == nil {
+					out = append(out, filepath.ToSlash(rel))
+				}
 			}
-		}
-		return nil // a missing or unreadable weights/ is reported when it is read
-	})
+			return nil // a missing or unreadable weights/ is reported when it is read
+		})
+	}
 	return out
 }
 

@@ -43,6 +43,10 @@
 //	            layer_norm_epsilon (1e-5)
 //	positionembedding     sequence_length (the input's steps)
 //	sinepositionencoding  max_wavelength (10000)
+//	onnx        path (required), output (the graph's only output), layout
+//	            (nchw), trainable (false), unfreeze_at_epoch (0): a network
+//	            from an ONNX file (package internal/onnx), a
+//	            registry.FileLayer and registry.Unfreezer
 //
 // kernel_size, strides, pool_size and size take one integer for both axes or
 // a list [height, width]; padding (zeropadding2d) and cropping take one

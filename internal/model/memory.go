@@ -45,12 +45,20 @@ func Bytes(n int64) string {
 }
 
 // EstimateMemory estimates the memory of training cfg's model, summarised
-// by sum, on set (nil: no data counted).
+// by sum, on set (nil: no data counted). Only trainable weights have
+// gradients and optimizer state: frozen ones, until a layer unfreezes
+// them, count as parameters alone.
 func EstimateMemory(cfg *config.Config, sum *Summary, set *registry.Data) Memory {
 	const f32 = 4
 	var m Memory
 	m.Params = int64(sum.Total) * f32
-	m.Optimizer = int64(sum.Trainable) * f32 * int64(1+slots(cfg))
+	trainable := int64(sum.Trainable)
+	for _, l := range cfg.Model.Layers {
+		if u, ok := l.Spec.(unfreezer); ok {
+			trainable += u.UnfrozenParams()
+		}
+	}
+	m.Optimizer = trainable * f32 * int64(1+slots(cfg))
 	var perExample int64 // every input is 4 bytes a value, float32 or int32
 	for _, in := range sum.Inputs {
 		perExample += int64(registry.DataInfo{Shape: in.Shape[1:]}.ExampleSize())
@@ -78,6 +86,14 @@ type activationCounter interface {
 	// ExtraActivations returns how many values per example the layer keeps
 	// besides its output, given its inputs' shapes without the batch axis.
 	ExtraActivations(inputs [][]int) int64
+}
+
+// unfreezer is implemented by layers whose frozen weights start training
+// during a run (registry.Unfreezer): from then on their gradients and
+// optimizer state take memory too.
+type unfreezer interface {
+	// UnfrozenParams returns how many weights start training.
+	UnfrozenParams() int64
 }
 
 // inputShapes returns the shapes, without the batch axis, of row's inputs.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/exp-runner/exp/internal/config"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -72,5 +73,54 @@ func TestEstimateMemoryTransformer(t *testing.T) {
 	block := h*4*steps*k + 2*h*steps*steps + steps*(5*28+2*16)
 	if want := int64(2 * (outputs + block) * 32 * 4); got.Activations != want {
 		t.Errorf("activations %d bytes, want %d", got.Activations, want)
+	}
+}
+
+// TestEstimateMemoryONNX: an ONNX backbone's frozen weights count as
+// non-trainable parameters, as Keras counts them, with no gradient or
+// optimizer state; trainable, or unfrozen during the run, they have both
+// (BatchNorm's statistics never); its inner activations count too.
+func TestEstimateMemoryONNX(t *testing.T) {
+	// The onnx package's small CNN: 1,440 weights (two convolutions, two
+	// BatchNorms' scales and shifts) and 48 BatchNorm statistics up to its
+	// flattened features, 16×7×7 = 784 on MNIST.
+	const weights, stats, features = 1440, 48, 784
+	const head = features*10 + 10
+	for _, tt := range []struct {
+		keys                    string
+		trainable, nonTrainable int
+		optimizerWeights        int64
+	}{
+		{"", head, weights + stats, head},
+		{", trainable: true", head + weights, stats, head + weights},
+		{", unfreeze_at_epoch: 2", head, weights + stats, head + weights},
+	} {
+		src := `
+data: {dataset: mnist, color_mode: rgb}
+model:
+  layers:
+    - {type: onnx, path: ../onnx/testdata/cnn_bn_preserve_op13.onnx, output: /Flatten_output_0` + tt.keys + `}
+    - {type: dense, units: 10, activation: softmax}
+`
+		cfg, err := config.Parse("test.yaml", []byte(src), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, errs := Inspect(cfg, backends.MustNew())
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		if sum.Trainable != tt.trainable || sum.NonTrainable != tt.nonTrainable || sum.Rows[0].Output[1] != features {
+			t.Errorf("%q: trainable %d, non-trainable %d, output %v; want %d, %d, %d", tt.keys,
+				sum.Trainable, sum.NonTrainable, sum.Rows[0].Output, tt.trainable, tt.nonTrainable, features)
+		}
+		got := EstimateMemory(cfg, sum, nil)
+		if want := tt.optimizerWeights * 4 * 3; got.Optimizer != want {
+			t.Errorf("%q: gradients and optimizer state %d bytes, want %d (Adam: 2 slots and the gradient per trained weight)",
+				tt.keys, got.Optimizer, want)
+		}
+		if rows := int64(2 * (28*28*1 + features + 10) * 32 * 4); got.Activations <= rows {
+			t.Errorf("%q: activations %d bytes, no more than the layers' outputs (%d): the backbone's inner ones are missing", tt.keys, got.Activations, rows)
+		}
 	}
 }

@@ -42,6 +42,9 @@ type Model struct {
 	ClassWeights []float64
 	// Clip is the gradient clipping of train.optimizer.
 	Clip config.Clip
+	// input is what the graph does to the inputs before the first layer
+	// (an image dataset's color_mode and normalize).
+	input inputTransform
 }
 
 // New prepares the model of a validated config.
@@ -55,6 +58,7 @@ func New(cfg *config.Config) (*Model, error) {
 		Optimizer: cfg.Train.Optimizer.Spec, LearningRate: cfg.Train.LearningRate,
 		LabelSmoothing: cfg.Train.LabelSmoothing, Clip: cfg.Train.Optimizer.Clip,
 	}
+	m.input = newInputTransform(cfg.Data.Params)
 	m.Names = LayerNames(cfg.Model.Layers)
 	m.Sources = config.Sources(cfg.Model.Layers, m.Info.ModelInputs())
 	if n := len(m.Layers); n > 0 && loss.Classification {
@@ -114,6 +118,9 @@ func (m *Model) NumInputs() int { return len(m.Info.ModelInputs()) }
 
 func (m *Model) forward(ctx *mlctx.Context, ins []*graph.Node, each func(i int, out *graph.Node)) (*graph.Node, error) {
 	mctx := ctx.InAbsPath(Scope)
+	if len(ins) == 1 { // images: color_mode and normalize (m.input)
+		ins = []*graph.Node{m.input.apply(ins[0])}
+	}
 	outs := make([]*graph.Node, len(m.Layers))
 	masks := make([]*graph.Node, len(m.Layers)) // each output's padding mask (nil: none)
 	for i, l := range m.Layers {
@@ -222,6 +229,9 @@ func layerReporter(layers *yamlx.Reporter, i int, field, typ string) *yamlx.Repo
 func (m *Model) summaryRow(i int, out *graph.Node) SummaryRow {
 	row := SummaryRow{Name: m.Names[i], Type: m.Layers[i].Type, Output: out.Shape().Dimensions}
 	ins := m.Info.ModelInputs()
+	if n, ok := m.Layers[i].Spec.(noter); ok {
+		row.Notes = n.Notes()
+	}
 	for _, j := range m.Sources[i] {
 		name := config.InputName
 		switch {
@@ -295,6 +305,16 @@ type SummaryRow struct {
 	Inputs       []string // the names of the layers it takes ("input": the model's input)
 	Params       int
 	NonTrainable int
+	// Notes describe the layer beyond its row (an imported ONNX graph:
+	// its file, cut, parameters and ops), a line each.
+	Notes []string
+}
+
+// noter is implemented by layers that describe themselves, as built, in
+// a summary's notes.
+type noter interface {
+	// Notes returns lines describing the layer as last built.
+	Notes() []string
 }
 
 // Summary describes a built model, Keras-style.

@@ -8,6 +8,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/exp-runner/exp/internal/checkpoint"
 )
 
 // PredictStep is the graph function of inference on a batch x, as in
@@ -67,10 +69,27 @@ func (m *Model) scoreStep(ctx *mlctx.Context, xs []*graph.Node, y *graph.Node) [
 // GoMLX parameter name ("var:/model/dense/kernel"): it builds the graph
 // on backend without running it, so no variable is allocated. A model
 // that cannot be built, or whose output does not fit its data's classes
-// or targets, is an error.
+// or targets, is an error. The frozen weights a layer reads from a file
+// (checkpoint.FileWeight) are left out: a checkpoint holds them only once
+// they have trained; FileVariables lists them.
 func (m *Model) Variables(backend backends.Backend) (map[string]shapes.Shape, error) {
-	out := map[string]shapes.Shape{}
-	var err error
+	out, _, err := m.variables(backend)
+	return out, err
+}
+
+// FileVariables returns, as Variables does, the variables PredictStep
+// reads that a layer reads from a file when a checkpoint lacks them (a
+// frozen ONNX backbone's weights), and the others.
+func (m *Model) FileVariables(backend backends.Backend) (fromFile, others map[string]shapes.Shape, err error) {
+	others, fromFile, err = m.variables(backend)
+	return fromFile, others, err
+}
+
+// variables builds PredictStep's graph and returns its variables' shapes:
+// those a layer reads from its file (checkpoint.FileWeight), and the
+// others.
+func (m *Model) variables(backend backends.Backend) (out, fromFile map[string]shapes.Shape, err error) {
+	out, fromFile = map[string]shapes.Shape{}, map[string]shapes.Shape{}
 	p := Catch(func() {
 		g := graph.NewGraph(backend, "variables")
 		defer g.Finalize()
@@ -88,14 +107,18 @@ func (m *Model) Variables(backend backends.Backend) (map[string]shapes.Shape, er
 			return
 		}
 		for v := range ctx.IterVariables() {
-			out[v.ParameterName()] = v.Shape()
+			if checkpoint.FileWeight(v) {
+				fromFile[v.ParameterName()] = v.Shape()
+			} else {
+				out[v.ParameterName()] = v.Shape()
+			}
 		}
 	})
 	if p != nil {
-		return nil, fmt.Errorf("cannot build the model: %s", p.Brief())
+		return nil, nil, fmt.Errorf("cannot build the model: %s", p.Brief())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot build the model: %w", err)
+		return nil, nil, fmt.Errorf("cannot build the model: %w", err)
 	}
-	return out, nil
+	return out, fromFile, nil
 }

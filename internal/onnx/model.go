@@ -38,6 +38,13 @@ type Options struct {
 	Layout Layout
 }
 
+// OutputError is the error for an Options.Output that names no tensor of
+// the graph, or that is empty for a graph of several outputs.
+type OutputError struct{ Msg string }
+
+// Error returns the message.
+func (e *OutputError) Error() string { return e.Msg }
+
 // target returns the tensor the options cut at.
 func (m *Model) target(opts Options) (string, error) {
 	if opts.Layout != "" && opts.Layout != NCHW && opts.Layout != NHWC {
@@ -45,14 +52,14 @@ func (m *Model) target(opts Options) (string, error) {
 	}
 	if opts.Output == "" {
 		if len(m.output) != 1 {
-			return "", fmt.Errorf("%s: the graph has %d outputs (%s): choose one with output", m.path, len(m.output), quoteAll(m.output))
+			return "", &OutputError{fmt.Sprintf("%s: the graph has %d outputs (%s): choose one with output", m.path, len(m.output), quoteAll(m.output))}
 		}
 		return m.output[0], nil
 	}
 	if _, ok := m.byOut[opts.Output]; ok || opts.Output == m.input.name {
 		return opts.Output, nil
 	}
-	return "", fmt.Errorf("%s: output %q: no such tensor; nearest: %s", m.path, opts.Output, quoteAll(m.nearestNames(opts.Output, 5)))
+	return "", &OutputError{fmt.Sprintf("%s: output %q: no such tensor; nearest: %s", m.path, opts.Output, quoteAll(m.nearestNames(opts.Output, 5)))}
 }
 
 // nearestNames returns the k tensor names nearest to name by edit distance
@@ -165,10 +172,13 @@ type Summary struct {
 	// Trainable and NonTrainable count the weights: all non-trainable when
 	// frozen; BatchNormalization's running statistics always non-trainable.
 	Trainable, NonTrainable int64
-	Ops                     int            // ONNX nodes in the cut
-	OpCounts                map[string]int // per op type
-	Opset                   int
-	Producer                string
+	// Statistics counts BatchNormalization's running statistics among
+	// them, which never train.
+	Statistics int64
+	Ops        int            // ONNX nodes in the cut
+	OpCounts   map[string]int // per op type
+	Opset      int
+	Producer   string
 	// Activations is the number of values per example of the tensors the
 	// cut computes (for the memory estimate).
 	Activations int64
@@ -199,10 +209,10 @@ func (m *Model) Summarize(backend backends.Backend, opts Options, dims []int, tr
 	order, _ := m.order(target)
 	g := graph.NewGraph(backend, "onnx-summary")
 	defer g.Finalize()
-	var out *graph.Node
+	var x, out *graph.Node
 	var c *converter
 	err := tryCatch(func() {
-		x := graph.Parameter(g, "x", shapes.Make(dtypes.Float32, append([]int{summaryBatch}, dims...)...))
+		x = graph.Parameter(g, "x", shapes.Make(dtypes.Float32, append([]int{summaryBatch}, dims...)...))
 		var e error
 		if out, c, e = m.build(g, x, opts, order, target, m.parameterWeights(g)); e != nil {
 			panic(e)
@@ -211,20 +221,28 @@ func (m *Model) Summarize(backend backends.Backend, opts Options, dims []int, tr
 	if err != nil {
 		return nil, err
 	}
+	return m.describe(order, x, out, c, trainable), nil
+}
+
+// describe summarises the cut of the nodes order, built by c on input x
+// as out.
+func (m *Model) describe(order []*node, x, out *graph.Node, c *converter, trainable bool) *Summary {
 	s := &Summary{Opset: m.opset, Producer: m.producer, Ops: len(order), OpCounts: map[string]int{}, Folded: c.folded}
 	for _, n := range order {
 		s.OpCounts[n.op]++
 	}
-	s.Input = append([]int{-1}, dims...)
+	s.Input = slices.Clone(x.Shape().Dimensions)
+	s.Input[0] = -1
 	s.Output = slices.Clone(out.Shape().Dimensions)
 	s.Output[0] = -1
-	for _, v := range c.vals {
-		if v.n.Type() != graph.NodeTypeConstant && v.n.Type() != graph.NodeTypeParameter {
-			s.Activations += int64(v.n.Shape().Size() / summaryBatch)
+	for name, v := range c.vals {
+		if name != m.input.name && v.n.Type() != graph.NodeTypeConstant && v.n.Type() != graph.NodeTypeParameter {
+			s.Activations += int64(v.n.Shape().Size() / c.batch)
 		}
 	}
 	s.Trainable, s.NonTrainable = m.countParams(order, trainable)
-	return s, nil
+	_, s.Statistics = m.countParams(order, true)
+	return s
 }
 
 // parameterWeights returns weights as parameters of g, shaped as the
@@ -267,53 +285,75 @@ func (m *Model) countParams(order []*node, trainable bool) (tr, non int64) {
 
 // Build adds the cut to x's graph and returns its output. x is a batch in
 // exp's layout (batch axis first, images channels-last); the weights are
-// variables of ctx's scope "ONNX", created from the file the first time,
-// trainable when trainable is set (BatchNormalization's statistics never
-// are). Frozen weights are non-trainable variables: they get no gradient
-// and no optimizer state.
-func (m *Model) Build(ctx *mlctx.Context, x *graph.Node, opts Options, trainable bool) (out *graph.Node, err error) {
+// variables of ctx's scope "ONNX", read from the file when they are first
+// initialized (building a graph that is never run reads none), trainable
+// when trainable is set (BatchNormalization's statistics never are).
+// Frozen weights are non-trainable variables: they get no gradient and no
+// optimizer state.
+func (m *Model) Build(ctx *mlctx.Context, x *graph.Node, opts Options, trainable bool) (*graph.Node, error) {
+	out, _, err := m.BuildSummary(ctx, x, opts, trainable)
+	return out, err
+}
+
+// BuildSummary is Build that also describes the cut as built, as
+// Summarize does.
+func (m *Model) BuildSummary(ctx *mlctx.Context, x *graph.Node, opts Options, trainable bool) (out *graph.Node, s *Summary, err error) {
 	target, err := m.target(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	order, err := m.order(target)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	weight := m.variableWeights(ctx.In(ox.ModelScope).Checked(false), x.Graph(), trainable)
+	var c *converter
 	err = tryCatch(func() {
 		var e error
-		out, _, e = m.build(x.Graph(), x, opts, order, target, weight)
+		out, c, e = m.build(x.Graph(), x, opts, order, target, weight)
 		if e != nil {
 			panic(e)
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, m.describe(order, x, out, c, trainable), nil
 }
 
-// variableWeights returns weights as variables of vctx, created from the
-// file the first time, trainable as asked (statistics never).
+// variableWeights returns weights as variables of vctx, trainable as asked
+// (statistics never). A new variable's initializer decodes the weight from
+// the file: only a graph that runs reads it.
 func (m *Model) variableWeights(vctx *mlctx.Context, g *graph.Graph, trainable bool) func(string, []int) (*graph.Node, error) {
 	return func(name string, perm []int) (*graph.Node, error) {
 		vname := ox.SafeVarName(name)
 		v := vctx.GetVariableByScopeAndName(vctx.Scope(), vname)
 		if v == nil {
-			t, err := decodeTensor(m.inits[name].proto)
-			if err != nil {
-				return nil, fmt.Errorf("%s: tensor %q: %v", m.path, name, err)
-			}
+			sh := m.inits[name].shape
 			if perm != nil {
-				t = permuteTensor(t, perm)
+				sh = shapes.Make(sh.DType, permuteDims(sh.Dimensions, perm)...)
 			}
-			v = vctx.VariableWithValue(vname, t)
+			v = vctx.WithInitializer(m.fileInitializer(name, perm)).VariableWithShape(vname, sh)
 		}
 		v.SetTrainable(trainable && !m.stats[name])
 		return v.ValueGraph(g), nil
+	}
+}
+
+// fileInitializer returns the initializer of weight name's variable: its
+// value in the file, stored with perm.
+func (m *Model) fileInitializer(name string, perm []int) mlctx.VariableInitializer {
+	return func(g *graph.Graph, _ shapes.Shape) *graph.Node {
+		t, err := decodeTensor(m.inits[name].proto)
+		if err != nil {
+			panic(fmt.Errorf("%s: tensor %q: %v", m.path, name, err))
+		}
+		if perm != nil {
+			t = permuteTensor(t, perm)
+		}
+		return graph.Const(g, t)
 	}
 }
 
@@ -369,7 +409,7 @@ func (m *Model) inputValue(x *graph.Node, opts Options) (value, error) {
 		if want > 0 && want != got {
 			hint := ""
 			if want == 3 && got == 1 {
-				hint = ": convert the images to RGB (three channels) before they reach this layer"
+				hint = ": give grey images three channels with data.color_mode: rgb"
 			}
 			return value{}, fmt.Errorf("%s: the model takes images of %d channels (input %s, layout %s), the data has %d%s",
 				m.path, want, m.declared(), layoutName(opts.Layout), got, hint)

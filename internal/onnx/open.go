@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -37,7 +38,19 @@ type Model struct {
 	// storage is how a weight's variable is laid out, when not as in the
 	// file: convolution kernels are stored [k..., in, out].
 	storage map[string][]int
+	// dataFiles are the external data files read, relative to the model's
+	// folder, sorted.
+	dataFiles []string
 }
+
+// DataFiles returns the external data files the model's weights were read
+// from, relative to the model file's folder, sorted (none for a model
+// whose weights are in the file).
+func (m *Model) DataFiles() []string { return append([]string(nil), m.dataFiles...) }
+
+// ErrTooLarge is wrapped by Open's error for a file that, with its
+// external data, holds more than the bytes allowed.
+var ErrTooLarge = errors.New("too large")
 
 // Path returns the file's path as given to Open.
 func (m *Model) Path() string { return m.path }
@@ -61,7 +74,7 @@ func Open(path string, maxBytes int64) (*Model, error) {
 		return nil, infile.Explain(path, err)
 	}
 	if maxBytes > 0 && info.Size() > maxBytes {
-		return nil, fmt.Errorf("%s: the file is %s, more than the %s allowed", path, sizeString(info.Size()), sizeString(maxBytes))
+		return nil, fmt.Errorf("%s: the file is %s, more than the %s allowed: %w", path, sizeString(info.Size()), sizeString(maxBytes), ErrTooLarge)
 	}
 	contents, err := readAll(path, info.Size())
 	if err != nil {
@@ -164,6 +177,7 @@ type externalRef struct {
 func (m *Model) loadExternal(fileSize, maxBytes int64) error {
 	var total int64
 	refs := map[int]externalRef{}
+	files := map[string]bool{}
 	for i, t := range m.ox.Proto.Graph.Initializer {
 		if t.DataLocation != 1 { // EXTERNAL
 			continue
@@ -178,13 +192,18 @@ func (m *Model) loadExternal(fileSize, maxBytes int64) error {
 		}
 		total += ref.length
 		refs[i] = ref
+		files[filepath.Clean(entries["location"])] = true
 	}
 	if len(refs) == 0 {
 		return nil
 	}
+	for f := range files {
+		m.dataFiles = append(m.dataFiles, f)
+	}
+	sort.Strings(m.dataFiles)
 	if maxBytes > 0 && fileSize+total > maxBytes {
-		return fmt.Errorf("%s: the model and its external data are %s, more than the %s allowed",
-			m.path, sizeString(fileSize+total), sizeString(maxBytes))
+		return fmt.Errorf("%s: the model and its external data are %s, more than the %s allowed: %w",
+			m.path, sizeString(fileSize+total), sizeString(maxBytes), ErrTooLarge)
 	}
 	for i, ref := range refs {
 		t := m.ox.Proto.Graph.Initializer[i]

@@ -64,7 +64,7 @@ func TestBuildErrors(t *testing.T) {
 	}
 	_, err = m.Summarize(be, Options{}, []int{16, 16, 1}, false)
 	wantErr(t, err, "testdata/cnn_bn_op13.onnx: the model takes images of 3 channels (input [batch, 3, 16, 16], layout nchw), "+
-		"the data has 1: convert the images to RGB")
+		"the data has 1: give grey images three channels with data.color_mode: rgb")
 	_, err = m.Summarize(be, Options{}, []int{16, 16}, false)
 	wantErr(t, err, "the model takes rank-4 inputs [batch, 3, 16, 16], the data is rank 3 [2 16 16]")
 	_, err = m.Summarize(be, Options{}, []int{32, 32, 3}, false)

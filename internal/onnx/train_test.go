@@ -24,32 +24,6 @@ import (
 	"github.com/exp-runner/exp/registry"
 )
 
-// testLayer is an ONNX backbone as an exp layer, the way the onnx layer
-// type uses the package: Open once, Build into each graph.
-type testLayer struct {
-	Path      string `yaml:"path"`
-	Output    string `yaml:"output"`
-	Trainable bool   `yaml:"trainable"`
-	m         *onnx.Model
-}
-
-func init() {
-	registry.Layers.Register("onnx_test", func() registry.Layer { return &testLayer{} })
-}
-
-func (l *testLayer) Validate(r registry.Reporter) {}
-
-func (l *testLayer) Build(ctx *mlctx.Context, x *graph.Node) (*graph.Node, error) {
-	if l.m == nil {
-		m, err := onnx.Open(l.Path, 0)
-		if err != nil {
-			return nil, err
-		}
-		l.m = m
-	}
-	return l.m.Build(ctx, x, onnx.Options{Output: l.Output}, l.Trainable)
-}
-
 // newModel returns exp's model of the layers, with Adam at lr on inputs of
 // the given shape and classes.
 func newModel(t testing.TB, lr float64, shape []int, classes int, layers ...string) *model.Model {
@@ -121,7 +95,7 @@ func TestTransfer(t *testing.T) {
 	for _, trainable := range []bool{false, true} {
 		name := map[bool]string{false: "frozen", true: "trainable"}[trainable]
 		t.Run(name, func(t *testing.T) {
-			layer := "{type: onnx_test, path: testdata/cnn_bn_preserve_op13.onnx, output: /Flatten_output_0, trainable: " +
+			layer := "{type: onnx, path: testdata/cnn_bn_preserve_op13.onnx, output: /Flatten_output_0, trainable: " +
 				map[bool]string{false: "false", true: "true"}[trainable] + "}"
 			m := newModel(t, 0.01, []int{16, 16, 3}, 4, layer, "{type: dense, units: 4, activation: softmax}")
 			ctx := mlctx.New()
@@ -139,7 +113,7 @@ func TestTransfer(t *testing.T) {
 			if _, err := train.Exec(x, y); err != nil { // creates the variables
 				t.Fatal(err)
 			}
-			before := snapshot(t, ctx, model.Scope+"/onnx_test/ONNX")
+			before := snapshot(t, ctx, model.Scope+"/onnx/ONNX")
 			if len(before) != 12 {
 				t.Fatalf("%d ONNX variables, want the file's 12 initializers", len(before))
 			}
@@ -149,7 +123,7 @@ func TestTransfer(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			after := snapshot(t, ctx, model.Scope+"/onnx_test/ONNX")
+			after := snapshot(t, ctx, model.Scope+"/onnx/ONNX")
 			for k, v := range before {
 				moved := !slices.Equal(v, after[k])
 				stat := strings.Contains(k, "running_")
@@ -203,7 +177,7 @@ func TestNoFallback(t *testing.T) {
 		{"transformer_op17", []int{6, 32}},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
-			layers := []string{"{type: onnx_test, path: testdata/" + tt.file + ".onnx, trainable: true}"}
+			layers := []string{"{type: onnx, path: testdata/" + tt.file + ".onnx, trainable: true}"}
 			if len(tt.shape) == 2 {
 				layers = append(layers, "{type: flatten}")
 			}
@@ -303,7 +277,7 @@ func BenchmarkBackbone(b *testing.B) {
 		name := map[string]string{"false": "train_frozen", "true": "train_full"}[trainable]
 		b.Run(name, func(b *testing.B) {
 			m := newModel(b, 0.001, []int{224, 224, 3}, 10,
-				"{type: onnx_test, path: "+path+", output: /Flatten_output_0, trainable: "+trainable+"}",
+				"{type: onnx, path: "+path+", output: /Flatten_output_0, trainable: "+trainable+"}",
 				"{type: dense, units: 10, activation: softmax}")
 			ctx := mlctx.New()
 			ctx.SetRNGStateFromSeed(1)

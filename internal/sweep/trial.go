@@ -9,6 +9,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,9 @@ func (t *trial) train(ctx context.Context) (resultdb.Outcome, error) {
 	if h := cfg.Data.DataHash(); t.run.DataHash != "" && h != t.run.DataHash {
 		return failed(fmt.Sprintf("data: the files changed since the trial was planned (contents hash %.12s, planned %.12s); run exp run again to plan trials on them", h, t.run.DataHash))
 	}
+	if msg := layerFilesChanged(cfg, t.run.ConfigHash); msg != "" {
+		return failed(msg)
+	}
 	set, err := cfg.Data.Load(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -135,6 +139,25 @@ func (t *trial) train(ctx context.Context) (resultdb.Outcome, error) {
 		out.Error = res.Err.Error()
 	}
 	return out, nil
+}
+
+// layerFilesChanged says why a trial whose layers read files (an ONNX
+// backbone) cannot go on when their contents changed since it was planned:
+// its config hash, which covers them, differs from planned ("" when it
+// does not, or no layer reads files).
+func layerFilesChanged(cfg *config.Config, planned string) string {
+	files := cfg.LayerFiles()
+	if len(files) == 0 || planned == "" || cfg.Hash() == planned {
+		return ""
+	}
+	var paths []string
+	for i := range len(cfg.Model.Layers) {
+		for _, f := range files[i] {
+			paths = append(paths, f.Path)
+		}
+	}
+	return fmt.Sprintf("model: the files the layers read (%s) changed since the trial was planned; run exp run again to plan trials on them",
+		strings.Join(paths, ", "))
 }
 
 // configDir returns the folder the trial's relative data paths resolve

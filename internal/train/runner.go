@@ -141,6 +141,10 @@ func run(ctx context.Context, cfg *config.Config, set *registry.Data, opts Optio
 		t.rates.Observe(ep)
 	}
 	for epoch := len(opts.History) + 1; epoch <= cfg.Train.Epochs; epoch++ {
+		if err := t.startEpoch(epoch); err != nil {
+			res.Status, res.Err = record.StatusFailed, err
+			return
+		}
 		ep, status, err := t.epoch(ctx, epoch)
 		if status != "" {
 			res.Status, res.Err = status, err
@@ -250,6 +254,9 @@ type trainer struct {
 	lastSave     time.Time
 	partialCost  time.Duration
 	partialEpoch int
+	// unfrozen is how many layers had unfrozen their weights
+	// (registry.Unfreezer) when the training step was built.
+	unfrozen int
 }
 
 // batchTensors are a batch's inputs, one per model input, and labels (or
@@ -281,11 +288,10 @@ func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer,
 		m.ClassWeights = w.Of(m.Info.NumClasses, set.Train.Labels)
 	}
 	t.rates = newRates(cfg, set.Train.N)
-	// Unchecked: the graphs create the variables on a fresh start and reuse
-	// the restored ones on a resumed run.
-	// The learning rate, when a schedule feeds it, follows the labels as
-	// the last of TrainStepInputs's inputs.
-	if t.train, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.TrainStepInputs); err != nil {
+	first := len(opts.History) + 1
+	registry.SetTrainingEpoch(ctx, first)
+	t.unfrozen = unfrozenAt(cfg, first)
+	if err := t.newTrainExec(); err != nil {
 		return nil, err
 	}
 	if t.eval, err = mlctx.NewExec(opts.Backend, ctx.Checked(false), m.EvalStepInputs); err != nil {
@@ -293,6 +299,45 @@ func newTrainer(cfg *config.Config, set *registry.Data, opts Options) (*trainer,
 	}
 	t.batches = map[int]*batchTensors{}
 	return t, nil
+}
+
+// newTrainExec makes the training step's executor; its graph is built at
+// its first step.
+func (t *trainer) newTrainExec() (err error) {
+	// Unchecked: the graphs create the variables on a fresh start and reuse
+	// the restored ones on a resumed run.
+	// The learning rate, when a schedule feeds it, follows the labels as
+	// the last of TrainStepInputs's inputs.
+	t.train, err = mlctx.NewExec(t.opts.Backend, t.ctx.Checked(false), t.m.TrainStepInputs)
+	return err
+}
+
+// startEpoch tells the layers which epoch the graphs are built for
+// (registry.TrainingEpoch) and, when a layer's frozen weights start
+// training at epoch (registry.Unfreezer), builds the training step again:
+// it then takes their gradients, and the optimizer makes their state
+// (zeros) at the epoch's first step.
+func (t *trainer) startEpoch(epoch int) error {
+	registry.SetTrainingEpoch(t.ctx, epoch)
+	n := unfrozenAt(t.cfg, epoch)
+	if n == t.unfrozen {
+		return nil
+	}
+	t.unfrozen = n
+	t.train.Finalize()
+	return t.newTrainExec()
+}
+
+// unfrozenAt returns how many of cfg's layers have unfrozen their weights
+// by epoch.
+func unfrozenAt(cfg *config.Config, epoch int) int {
+	n := 0
+	for _, l := range cfg.Model.Layers {
+		if u, ok := l.Spec.(registry.Unfreezer); ok && u.UnfreezeEpoch() > 0 && u.UnfreezeEpoch() <= epoch {
+			n++
+		}
+	}
+	return n
 }
 
 // newBatch returns tensors for a batch of n examples of s, placed on the

