@@ -55,55 +55,7 @@ func depthwiseVJP(orig graph.VJP) graph.VJP {
 			return orig(node, vjps, outputShape)
 		}
 		x, k, v := node.Inputs()[0], node.Inputs()[1], vjps[0]
-		return []*graph.Node{depthwiseInputGrad(x, k, v, p), depthwiseKernelGrad(x, k, v, p)}
+		g := grads.Depthwise2D{Strides: p.strides, Pads: p.pads}
+		return []*graph.Node{grads.DepthwiseInputGrad(x, k, v, g), grads.DepthwiseKernelGrad(x, k, v, g)}
 	}
-}
-
-// depthwiseInputGrad: dx[c] = Σ_k depthwise(v spread by the strides and
-// padded, flipped kernel)[c·m+k].
-func depthwiseInputGrad(x, k, v *graph.Node, p depthwiseParams) *graph.Node {
-	xd, kd := x.Shape().Dimensions, k.Shape().Dimensions
-	cfg := make([]backends.PadAxis, 4)
-	for i := range 2 {
-		out := v.Shape().Dimensions[1+i]
-		cfg[1+i] = backends.PadAxis{
-			Start:    kd[i] - 1 - p.pads[i][0],
-			End:      xd[1+i] + p.pads[i][0] - (out-1)*p.strides[i] - 1,
-			Interior: p.strides[i] - 1,
-		}
-	}
-	g := v.Graph()
-	vd := graph.Pad(v, graph.ScalarZero(g, v.DType()), cfg...)
-	cm := kd[3]
-	dx := graph.ConvGeneral(vd, graph.Reverse(k, 0, 1), nhwc, []int{1, 1}, [][2]int{{0, 0}, {0, 0}},
-		[]int{1, 1}, []int{1, 1}, cm, 1)
-	if m := cm / xd[3]; m > 1 {
-		dx = graph.ReduceSum(graph.Reshape(dx, xd[0], xd[1], xd[2], xd[3], m), 4)
-	}
-	return dx
-}
-
-// depthwiseKernelGrad: dk[p, q, 0, o] = Σ_{b,i,j} xpad[b, i·s+p, j·s+q, o/m]·v[b, i, j, o],
-// one product and sum per tap.
-func depthwiseKernelGrad(x, k, v *graph.Node, p depthwiseParams) *graph.Node {
-	xd, kd, vd := x.Shape().Dimensions, k.Shape().Dimensions, v.Shape().Dimensions
-	g := x.Graph()
-	xp := graph.Pad(x, graph.ScalarZero(g, x.DType()), backends.PadAxis{},
-		backends.PadAxis{Start: p.pads[0][0], End: p.pads[0][1]}, backends.PadAxis{Start: p.pads[1][0], End: p.pads[1][1]})
-	cm := kd[3]
-	if m := cm / xd[3]; m > 1 {
-		d := xp.Shape().Dimensions
-		xp = graph.Reshape(graph.BroadcastToDims(graph.Reshape(xp, d[0], d[1], d[2], d[3], 1), d[0], d[1], d[2], d[3], m),
-			d[0], d[1], d[2], cm)
-	}
-	taps := make([]*graph.Node, 0, kd[0]*kd[1])
-	for i := range kd[0] {
-		for j := range kd[1] {
-			tap := graph.Slice(xp, graph.AxisRange(),
-				graph.AxisRange(i, i+(vd[1]-1)*p.strides[0]+1).Stride(p.strides[0]),
-				graph.AxisRange(j, j+(vd[2]-1)*p.strides[1]+1).Stride(p.strides[1]))
-			taps = append(taps, graph.Reshape(graph.ReduceSum(graph.Mul(tap, v), 0, 1, 2), 1, cm))
-		}
-	}
-	return graph.Reshape(graph.Concatenate(taps, 0), kd...)
 }

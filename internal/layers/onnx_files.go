@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/exp-runner/exp/internal/contenthash"
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/onnx"
 )
 
@@ -53,7 +54,7 @@ func openONNX(path, display string, maxBytes int64) (*onnxFile, error) {
 		}
 		if maxBytes > 0 && f.bytes > maxBytes {
 			return nil, fmt.Errorf("%s: the model and its external data are %s, more than the %s allowed: %w",
-				f.m.Path(), byteCount(f.bytes), byteCount(maxBytes), onnx.ErrTooLarge)
+				f.m.Path(), meminfo.Binary(f.bytes), meminfo.Binary(maxBytes), onnx.ErrTooLarge)
 		}
 		copy(onnxFiles.list[1:i+1], onnxFiles.list[:i])
 		onnxFiles.list[0] = f
@@ -132,18 +133,4 @@ func displayPath(written, path string) string {
 		return rel
 	}
 	return abs
-}
-
-// byteCount formats a size: "512 B", "3.2 MiB".
-func byteCount(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for q := n / unit; q >= unit && exp < 5; q /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -51,3 +51,18 @@ func Text(n int64) string {
 	}
 	return fmt.Sprintf("%.0f %s", v, unit)
 }
+
+// Binary formats a size in bytes with a binary unit, as memory estimates
+// and file sizes are written: 512 B, 1.5 KiB, 3.2 GiB.
+func Binary(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

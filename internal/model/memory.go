@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/optim"
 	"github.com/exp-runner/exp/registry"
 )
@@ -27,21 +28,7 @@ func (m Memory) Total() int64 { return m.Params + m.Optimizer + m.Activations + 
 // activations …, data …)".
 func (m Memory) String() string {
 	return fmt.Sprintf("%s (parameters %s, gradients and optimizer state %s, activations %s, data %s)",
-		Bytes(m.Total()), Bytes(m.Params), Bytes(m.Optimizer), Bytes(m.Activations), Bytes(m.Data))
-}
-
-// Bytes formats a size in bytes with a binary unit: 512 B, 1.5 KiB, 3.2 GiB.
-func Bytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+		meminfo.Binary(m.Total()), meminfo.Binary(m.Params), meminfo.Binary(m.Optimizer), meminfo.Binary(m.Activations), meminfo.Binary(m.Data))
 }
 
 // EstimateMemory estimates the memory of training cfg's model, summarised

@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/registry"
 )
 
@@ -32,8 +33,8 @@ func TestEstimateMemory(t *testing.T) {
 	if got != want {
 		t.Errorf("EstimateMemory = %+v, want %+v", got, want)
 	}
-	if s := Bytes(got.Total()); s != "2.0 MiB" {
-		t.Errorf("Bytes(%d) = %s", got.Total(), s)
+	if s := meminfo.Binary(got.Total()); s != "2.0 MiB" {
+		t.Errorf("meminfo.Binary(%d) = %s", got.Total(), s)
 	}
 }
 

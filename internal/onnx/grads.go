@@ -239,57 +239,7 @@ func depthwiseVJP(orig graph.VJP) graph.VJP {
 			return orig(node, vjps, outputShape)
 		}
 		x, k, v := node.Inputs()[0], node.Inputs()[1], vjps[0]
-		return []*graph.Node{depthwiseInputGrad(x, k, v, p), depthwiseKernelGrad(x, k, v, p)}
+		g := grads.Depthwise2D{Strides: [2]int(p.strides), Pads: [2][2]int(p.pads)}
+		return []*graph.Node{grads.DepthwiseInputGrad(x, k, v, g), grads.DepthwiseKernelGrad(x, k, v, g)}
 	}
-}
-
-// depthwiseInputGrad returns dx[c] = Σ_t depthwise(v spread by the strides
-// and padded, flipped kernel)[c·m + t].
-func depthwiseInputGrad(x, k, v *graph.Node, p stridedConv) *graph.Node {
-	xd, kd, vd := x.Shape().Dimensions, k.Shape().Dimensions, v.Shape().Dimensions
-	cfg := make([]backends.PadAxis, 4)
-	crop := make([]int, 2)
-	for i := range 2 {
-		end := xd[1+i] + p.pads[i][0] - (vd[1+i]-1)*p.strides[i] - 1
-		cfg[1+i] = backends.PadAxis{Start: kd[i] - 1 - p.pads[i][0], End: max(end, 0), Interior: p.strides[i] - 1}
-		crop[i] = max(-end, 0)
-	}
-	g := v.Graph()
-	spread := graph.Pad(v, graph.ScalarZero(g, v.DType()), cfg...)
-	cm := kd[3]
-	dx := graph.ConvGeneral(spread, graph.Reverse(k, 0, 1), channelsLastConv(4), []int{1, 1}, make([][2]int, 2), nil,
-		[]int{1, 1}, cm, 1)
-	if crop[0] > 0 || crop[1] > 0 {
-		d := dx.Shape().Dimensions
-		dx = graph.Slice(dx, graph.AxisRange(), graph.AxisRange(0, d[1]-crop[0]), graph.AxisRange(0, d[2]-crop[1]))
-	}
-	if m := cm / xd[3]; m > 1 {
-		dx = graph.ReduceSum(graph.Reshape(dx, xd[0], xd[1], xd[2], xd[3], m), 4)
-	}
-	return dx
-}
-
-// depthwiseKernelGrad returns dk[p, q, 0, o] = Σ_{b,i,j} xpad[b, i·s+p, j·s+q, o/m]·v[b, i, j, o]:
-// one product and sum per tap.
-func depthwiseKernelGrad(x, k, v *graph.Node, p stridedConv) *graph.Node {
-	xd, kd, vd := x.Shape().Dimensions, k.Shape().Dimensions, v.Shape().Dimensions
-	g := x.Graph()
-	xp := graph.Pad(x, graph.ScalarZero(g, x.DType()), backends.PadAxis{},
-		backends.PadAxis{Start: p.pads[0][0], End: p.pads[0][1]}, backends.PadAxis{Start: p.pads[1][0], End: p.pads[1][1]})
-	cm := kd[3]
-	if m := cm / xd[3]; m > 1 {
-		d := xp.Shape().Dimensions
-		xp = graph.Reshape(graph.BroadcastToDims(graph.Reshape(xp, d[0], d[1], d[2], d[3], 1), d[0], d[1], d[2], d[3], m),
-			d[0], d[1], d[2], cm)
-	}
-	tapsOut := make([]*graph.Node, 0, kd[0]*kd[1])
-	for i := range kd[0] {
-		for j := range kd[1] {
-			tap := graph.Slice(xp, graph.AxisRange(),
-				graph.AxisRange(i, i+(vd[1]-1)*p.strides[0]+1).Stride(p.strides[0]),
-				graph.AxisRange(j, j+(vd[2]-1)*p.strides[1]+1).Stride(p.strides[1]))
-			tapsOut = append(tapsOut, graph.Reshape(graph.ReduceSum(graph.Mul(tap, v), 0, 1, 2), 1, cm))
-		}
-	}
-	return graph.Reshape(graph.Concatenate(tapsOut, 0), kd...)
 }

@@ -13,6 +13,7 @@ import (
 	ox "github.com/gomlx/onnx-gomlx/onnx"
 
 	"github.com/exp-runner/exp/internal/infile"
+	"github.com/exp-runner/exp/internal/meminfo"
 )
 
 // Model is an ONNX file read into memory, its external data included: the
@@ -74,7 +75,7 @@ func Open(path string, maxBytes int64) (*Model, error) {
 		return nil, infile.Explain(path, err)
 	}
 	if maxBytes > 0 && info.Size() > maxBytes {
-		return nil, fmt.Errorf("%s: the file is %s, more than the %s allowed: %w", path, sizeString(info.Size()), sizeString(maxBytes), ErrTooLarge)
+		return nil, fmt.Errorf("%s: the file is %s, more than the %s allowed: %w", path, meminfo.Binary(info.Size()), meminfo.Binary(maxBytes), ErrTooLarge)
 	}
 	contents, err := readAll(path, info.Size())
 	if err != nil {
@@ -203,7 +204,7 @@ func (m *Model) loadExternal(fileSize, maxBytes int64) error {
 	sort.Strings(m.dataFiles)
 	if maxBytes > 0 && fileSize+total > maxBytes {
 		return fmt.Errorf("%s: the model and its external data are %s, more than the %s allowed: %w",
-			m.path, sizeString(fileSize+total), sizeString(maxBytes), ErrTooLarge)
+			m.path, meminfo.Binary(fileSize+total), meminfo.Binary(maxBytes), ErrTooLarge)
 	}
 	for i, ref := range refs {
 		t := m.ox.Proto.Graph.Initializer[i]
@@ -268,18 +269,4 @@ func readAt(ref externalRef) ([]byte, error) {
 		return nil, err
 	}
 	return buf, nil
-}
-
-// sizeString formats a byte count: "512 B", "3.2 MiB".
-func sizeString(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for q := n / unit; q >= unit && exp < 5; q /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

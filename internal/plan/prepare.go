@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/exp-runner/exp/internal/config"
+	"github.com/exp-runner/exp/internal/meminfo"
 	"github.com/exp-runner/exp/internal/model"
 	"github.com/exp-runner/exp/internal/yamlx"
 	"github.com/exp-runner/exp/registry"
@@ -152,8 +153,8 @@ func MemoryRefusal(mem model.Memory, jobs int, total int64) string {
 	}
 	times := ""
 	if jobs > 1 {
-		times = fmt.Sprintf(" × %d jobs = %s", jobs, model.Bytes(need))
+		times = fmt.Sprintf(" × %d jobs = %s", jobs, meminfo.Binary(need))
 	}
 	return fmt.Sprintf("not enough memory: the trial needs an estimated %s%s, more than the machine's %s (--force to try anyway)",
-		mem.String(), times, model.Bytes(total))
+		mem.String(), times, meminfo.Binary(total))
 }
